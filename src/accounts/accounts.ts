@@ -1,0 +1,87 @@
+// Accounts (Meekan): calendars on a provider, connected to users many-to-many. An account is
+// the main account of at most one user; one connected by several users (a room) is shared.
+//
+// An account's identity (provider, identifier, name) is directory information: a signed-in user
+// who knows an identifier can look its account up, because that is how invitees and rooms are
+// found. Which users are connected to it is never shown, and what is on its calendar is guarded
+// where it is read (free/busy, appointments).
+import { z } from 'zod';
+import type { PrismaClient } from '../db/database.ts';
+import { badInput, forbidden, notFound } from '../errors.ts';
+import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export const connectAccountSchema = z.object({
+  provider: z.enum(Provider),
+  identifier: z.string().trim().min(1, 'identifier: required').max(320, 'identifier: at most 320 characters'),
+  name: z.string().trim().min(1).max(200).nullish(),
+  main: z.boolean().nullish(),
+});
+
+/** Email identifiers compare case-insensitively; others (feed URLs, ...) exactly. */
+export function normalizeIdentifier(identifier: string): string {
+  const trimmed = identifier.trim();
+  return /^[^@\s/]+@[^@\s/]+$/.test(trimmed) ? trimmed.toLowerCase() : trimmed;
+}
+
+/**
+ * Connects a user to the account with this provider and identifier, creating it if new. An
+ * existing account is linked, unless it is another user's main account (a personal calendar).
+ * `main` makes it the user's main account; by default the first account a user connects is.
+ */
+export async function connectAccount(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  input: z.input<typeof connectAccountSchema>,
+): Promise<Account> {
+  const parsed = connectAccountSchema.safeParse(input);
+  if (!parsed.success) throw badInput(z.prettifyError(parsed.error));
+  const { provider, name, main } = parsed.data;
+  const identifier = normalizeIdentifier(parsed.data.identifier);
+
+  let account = await tx.account.upsert({
+    where: { provider_identifier: { provider, identifier } },
+    create: { provider, identifier, name: name ?? null },
+    update: {},
+  });
+  if (account.mainUserId && account.mainUserId !== userId) {
+    throw forbidden(`${identifier} is another user's main account`);
+  }
+  await tx.userAccount.upsert({
+    where: { userId_accountId: { userId, accountId: account.id } },
+    create: { userId, accountId: account.id },
+    update: {},
+  });
+  const makeMain =
+    main ?? (!account.mainUserId && !(await tx.account.findUnique({ where: { mainUserId: userId } })));
+  if (makeMain && account.mainUserId !== userId) {
+    await tx.account.updateMany({ where: { mainUserId: userId }, data: { mainUserId: null } });
+  }
+  const mainUserId = makeMain ? userId : main === false && account.mainUserId === userId ? null : account.mainUserId;
+  if (mainUserId !== account.mainUserId || (name && name !== account.name)) {
+    account = await tx.account.update({
+      where: { id: account.id },
+      data: { mainUserId, ...(name ? { name } : {}) },
+    });
+  }
+  return account;
+}
+
+/** Disconnects the user from the account; an account nobody is connected to any more is removed. */
+export async function disconnectAccount(tx: Prisma.TransactionClient, userId: string, accountId: string) {
+  const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
+  if (!link) throw notFound('account');
+  await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
+  await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
+  if ((await tx.userAccount.count({ where: { accountId } })) === 0) {
+    await tx.account.delete({ where: { id: accountId } });
+  }
+}
+
+export function accountsByIdentifier(db: Db, identifiers: string[]) {
+  return db.account.findMany({
+    where: { identifier: { in: identifiers.map(normalizeIdentifier) } },
+    orderBy: [{ identifier: 'asc' }, { provider: 'asc' }],
+  });
+}

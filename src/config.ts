@@ -1,0 +1,70 @@
+// Environment variables and command-line flags -> one typed, validated configuration.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; /** null = in memory */ dataDir: string | null }
+  | { kind: 'postgres'; url: string; poolSize: number };
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  GRAPHQL_PATH: z.string().startsWith('/').default('/graphql'),
+  DATABASE_URL: z.string().optional(),
+  CONVENE_DATA_DIR: z.string().default('./.convene/data'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  MIGRATE_ON_START: z.stringbool().default(true),
+  REDIS_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(3000),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** `flags` are command-line overrides, named like the environment variables. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: Partial<Record<keyof z.input<typeof envSchema>, string>> = {},
+) {
+  const parsed = envSchema.safeParse({ ...env, ...stripUndefined(flags) });
+  if (!parsed.success) {
+    throw new Error(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    graphqlPath: e.GRAPHQL_PATH,
+    database: databaseConfig(e.DATABASE_URL, e.CONVENE_DATA_DIR, e.DATABASE_POOL_SIZE),
+    migrateOnStart: e.MIGRATE_ON_START,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxCost: e.MAX_QUERY_COST,
+    },
+    authCacheMs: e.AUTH_CACHE_MS,
+    wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+  };
+}
+
+function databaseConfig(url: string | undefined, dataDir: string, poolSize: number): DatabaseConfig {
+  if (!url) return { kind: 'pglite', dataDir: resolve(dataDir) };
+  if (url === 'pglite:memory') return { kind: 'pglite', dataDir: null };
+  if (url.startsWith('pglite:')) return { kind: 'pglite', dataDir: resolve(url.slice('pglite:'.length)) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize };
+  throw new Error(`invalid configuration: DATABASE_URL must be postgres://..., pglite:<dir> or pglite:memory`);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,132 @@
+// Opens the database the configuration selects: PGlite in a directory (or in memory) by
+// default, PostgreSQL through @prisma/adapter-pg for a postgres:// URL. Everything above this
+// file sees one PrismaClient and one SQL dialect.
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type {
+  SqlDriverAdapter,
+  SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseConfig } from '../config.ts';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+export type { PrismaClient };
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseConfig['kind'];
+  /** An adapter factory for the schema engine (migrations). */
+  migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.kind === 'postgres') {
+    // Discrete fields, not a connection string: a connection string would override the
+    // `database` of the shadow database the schema engine asks for.
+    const poolConfig: pg.PoolConfig = { ...toPoolConfig(config.url), max: config.poolSize };
+    const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig) });
+    return {
+      prisma,
+      kind: 'postgres',
+      migrationAdapter: new MigrationPgFactory(poolConfig),
+      close: () => prisma.$disconnect(),
+    };
+  }
+  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+  const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    kind: 'pglite',
+    migrationAdapter: new MigrationPgliteFactory(pglite),
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+function toPoolConfig(url: string): pg.PoolConfig {
+  const parsed = parseIntoClientConfig(url);
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as pg.PoolConfig;
+}
+
+function onDispose(adapter: SqlDriverAdapter, cleanup: () => Promise<void>): SqlDriverAdapter {
+  const dispose = adapter.dispose.bind(adapter);
+  adapter.dispose = async () => {
+    await dispose();
+    await cleanup();
+  };
+  return adapter;
+}
+
+/**
+ * adapter-pg rejects PostgreSQL's internal `"char"` type (OID 18), which the schema engine
+ * reads from the catalogs; it is a one-byte string, so report it as text.
+ */
+function charAsText<R extends pg.QueryResult>(result: R): R {
+  for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+  return result;
+}
+
+class CatalogSafeClient extends pg.Client {
+  // pg-pool calls the callback form, adapter-pg's transactions the promise form.
+  override query(...args: unknown[]) {
+    const callback = args.at(-1);
+    if (typeof callback === 'function') {
+      const rest = args.slice(0, -1);
+      // @ts-expect-error forwarding the same overload
+      return super.query(...rest, (error: Error, result: pg.QueryResult) =>
+        callback(error, result && charAsText(result)),
+      );
+    }
+    // @ts-expect-error forwarding the same overload
+    return super.query(...args).then(charAsText);
+  }
+}
+
+class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres';
+  readonly adapterName = 'convene-migrate-pg';
+  constructor(private readonly poolConfig: pg.PoolConfig) {}
+
+  connect() {
+    return this.connectTo(this.poolConfig.database);
+  }
+
+  async connectToShadowDb() {
+    const main = await this.connect();
+    const name = `convene_shadow_${randomUUID().replaceAll('-', '')}`;
+    await main.executeScript(`CREATE DATABASE "${name}"`);
+    return onDispose(await this.connectTo(name), async () => {
+      await main.executeScript(`DROP DATABASE IF EXISTS "${name}"`);
+      await main.dispose();
+    });
+  }
+
+  private connectTo(database: string | undefined) {
+    const pool = new pg.Pool({ ...this.poolConfig, database, max: 2, Client: CatalogSafeClient });
+    return new PrismaPg(pool, { disposeExternalPool: true }).connect();
+  }
+}
+
+class MigrationPgliteFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres';
+  readonly adapterName = 'convene-migrate-pglite';
+  constructor(private readonly pglite: PGlite) {}
+
+  connect() {
+    return new PrismaPGlite(this.pglite).connect();
+  }
+
+  async connectToShadowDb() {
+    const shadow = await PGlite.create('memory://');
+    return onDispose(await new PrismaPGlite(shadow).connect(), () => shadow.close());
+  }
+}

@@ -1,0 +1,35 @@
+// Topics published after a transaction commits. In memory for one process; through Redis when
+// REDIS_URL is set, so that every instance behind a load balancer hears every event.
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+
+export interface AccountsChanged {
+  userId: string;
+}
+
+export interface AuthEviction {
+  tokenIds?: string[];
+  userIds?: string[];
+}
+
+export function createEventBus(redisUrl: string | undefined) {
+  const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
+  const pubsub = createPubSub<{
+    'accounts:changed': [userId: string, event: AccountsChanged];
+    'auth:evict': [event: AuthEviction];
+  }>(
+    clients.length
+      ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) }
+      : {},
+  );
+  return {
+    pubsub,
+    async close() {
+      await Promise.all(clients.map((client) => client.quit()));
+    },
+  };
+}
+
+export type EventBus = ReturnType<typeof createEventBus>;
+export type PubSub = EventBus['pubsub'];

@@ -1,0 +1,98 @@
+// Accounts: calendars a user connects (Meekan "accounts").
+import {
+  accountsByIdentifier,
+  connectAccount,
+  disconnectAccount,
+} from '../accounts/accounts.ts';
+import { z } from 'zod';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { Provider } from '../generated/prisma/client.ts';
+import { builder } from './builder.ts';
+import { DeletePayload } from './common.ts';
+
+const ProviderEnum = builder.enumType(Provider, { name: 'Provider' });
+
+export const AccountRef = builder.prismaNode('Account', {
+  id: { field: 'id' },
+  description: 'A calendar on a provider. Its identity is directory information; its calendar is not.',
+  fields: (t) => ({
+    provider: t.expose('provider', { type: ProviderEnum }),
+    identifier: t.exposeString('identifier'),
+    name: t.exposeString('name', { nullable: true }),
+    shared: t.boolean({
+      description: 'Connected by more than one user (a meeting room, a team calendar).',
+      select: { _count: { select: { users: true } } },
+      resolve: (account) => account._count.users > 1,
+    }),
+    isMain: t.boolean({
+      description: "Whether this is the signed-in user's main account.",
+      resolve: (account, _args, ctx) => account.mainUserId === ctx.auth.principal?.user.id,
+    }),
+  }),
+});
+
+const ConnectAccountInput = builder.inputType('ConnectAccountInput', {
+  fields: (t) => ({
+    provider: t.field({ type: ProviderEnum }),
+    identifier: t.string({ description: 'The calendar address, usually an email.' }),
+    name: t.string({ required: false }),
+    main: t.boolean({
+      required: false,
+      description: "Make it the user's main account (default: only if the user has none yet).",
+    }),
+  }),
+});
+
+builder.queryField('accountsByIdentifier', (t) =>
+  t.prismaField({
+    type: ['Account'],
+    description: 'The accounts with these exact identifiers (emails are case-insensitive).',
+    authScopes: { authenticated: true },
+    args: { identifiers: t.arg.stringList({ validate: z.array(z.string()).max(100, 'at most 100 identifiers') }) },
+    resolve: (_query, _root, { identifiers }, ctx) => accountsByIdentifier(ctx.prisma, identifiers),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  connectAccount: t.prismaField({
+    type: 'Account',
+    description:
+      "Connects a calendar to the signed-in user: a new one is created, an existing one linked. Another user's main account cannot be linked (FORBIDDEN).",
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: ConnectAccountInput }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const userId = ctx.auth.principal!.user.id;
+      const account = await ctx.prisma.$transaction((tx) => connectAccount(tx, userId, input));
+      ctx.pubsub.publish('accounts:changed', userId, { userId });
+      return account;
+    },
+  }),
+  deleteAccount: t.field({
+    type: DeletePayload,
+    description:
+      'Disconnects the account from the signed-in user; it is removed when no user is connected to it any more.',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.globalID({ for: [AccountRef] }) },
+    resolve: async (_root, { id }, ctx) => {
+      const userId = ctx.auth.principal!.user.id;
+      await ctx.prisma.$transaction((tx) => disconnectAccount(tx, userId, id.id));
+      ctx.pubsub.publish('accounts:changed', userId, { userId });
+      return { id: encodeGlobalID('Account', id.id) };
+    },
+  }),
+}));
+
+builder.subscriptionField('accountsChanged', (t) =>
+  t.prismaField({
+    type: ['Account'],
+    description: "The signed-in user's accounts, each time one is connected or disconnected.",
+    authScopes: { authenticated: true },
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('accounts:changed', ctx.auth.principal!.user.id),
+    resolve: (query, _event, _args, ctx) =>
+      ctx.prisma.account.findMany({
+        ...query,
+        where: { users: { some: { userId: ctx.auth.principal!.user.id } } },
+        orderBy: { createdAt: 'asc' },
+      }),
+  }),
+);

@@ -1,0 +1,109 @@
+// The Pothos builder: plugins, context, scalars and auth scopes. Types live in the area files.
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { GraphQLError, Kind } from 'graphql';
+import type { AuthResult, Authenticator } from '../auth/authenticate.ts';
+import type { Config } from '../config.ts';
+import type { PrismaClient } from '../db/database.ts';
+import { appError, ErrorCode } from '../errors.ts';
+import type { Scope } from '../generated/prisma/client.ts';
+import type PrismaTypes from '../generated/pothos-prisma-types.ts';
+import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { PubSub } from '../pubsub.ts';
+
+export interface Context {
+  prisma: PrismaClient;
+  auth: AuthResult;
+  pubsub: PubSub;
+  authenticator: Authenticator;
+  config: Config;
+}
+
+export const builder = new SchemaBuilder<{
+  PrismaTypes: PrismaTypes;
+  Context: Context;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+  Scalars: {
+    ID: { Input: string; Output: string };
+    DateTime: { Input: Date; Output: Date };
+  };
+  AuthScopes: {
+    authenticated: boolean;
+    scope: Scope;
+  };
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      authenticated: !!ctx.auth.principal,
+      scope: (scope) => ctx.auth.principal?.scopes.has(scope) ?? false,
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.auth.principal
+        ? appError(ErrorCode.FORBIDDEN, 'this token does not grant access to this field')
+        : appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure)),
+  },
+  validation: {
+    validationError: (result) =>
+      appError(ErrorCode.BAD_USER_INPUT, result.issues.map((i) => i.message).join('; '), {
+        issues: result.issues.map((i) => ({
+          path: i.path?.map((p) => (typeof p === 'object' ? p.key : p)),
+          message: i.message,
+        })),
+      }),
+  },
+  prisma: {
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+});
+
+function unauthenticatedMessage(failure: AuthResult['failure']) {
+  switch (failure) {
+    case 'expired':
+      return 'the access token has expired';
+    case 'revoked':
+      return 'the access token has been revoked';
+    case 'invalid':
+      return 'the access token is not valid';
+    default:
+      return 'authentication required: send Authorization: Bearer <token>';
+  }
+}
+
+builder.queryType();
+builder.mutationType();
+builder.subscriptionType();
+
+const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+function parseDateTime(value: unknown): Date {
+  const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new GraphQLError('DateTime must be an ISO 8601 date-time with an offset, e.g. 2026-03-29T09:00:00+02:00', {
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    });
+  }
+  return date;
+}
+
+builder.scalarType('DateTime', {
+  description: 'An instant, as an ISO 8601 date-time with an offset. Output is always UTC (Z).',
+  serialize: (value) => value.toISOString(),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
+});

@@ -1,0 +1,6 @@
+import './account.ts';
+import './user.ts';
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.ts';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

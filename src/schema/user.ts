@@ -1,0 +1,116 @@
+// Users, access tokens and the admin operations that manage them.
+import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
+import { notFound } from '../errors.ts';
+import { Scope } from '../generated/prisma/client.ts';
+import { builder, type Context } from './builder.ts';
+import { AccountRef } from './account.ts';
+
+export const ScopeEnum = builder.enumType(Scope, {
+  name: 'Scope',
+  description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
+});
+
+const isSelfOrAdmin = (userId: string, ctx: Context) =>
+  ctx.auth.principal?.user.id === userId || (ctx.auth.principal?.scopes.has(Scope.ADMIN) ?? false);
+
+export const UserRef = builder.prismaNode('User', {
+  id: { field: 'id' },
+  authScopes: (user, ctx) => isSelfOrAdmin(user.id, ctx),
+  fields: (t) => ({
+    username: t.exposeString('username'),
+    email: t.exposeString('email'),
+    name: t.exposeString('name', { nullable: true }),
+    isAdmin: t.exposeBoolean('isAdmin'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    mainAccount: t.relation('mainAccount', { nullable: true }),
+    accounts: t.field({
+      type: [AccountRef],
+      select: { accounts: { select: { account: true }, orderBy: { createdAt: 'asc' } } },
+      resolve: (user) => user.accounts.map((link) => link.account),
+    }),
+    tokens: t.relation('tokens', {
+      description: 'The access tokens of this user (never their secrets).',
+      query: { orderBy: { createdAt: 'asc' } },
+    }),
+  }),
+});
+
+const AccessTokenRef = builder.prismaNode('AccessToken', {
+  id: { field: 'id' },
+  authScopes: (token, ctx) => isSelfOrAdmin(token.userId, ctx),
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    scopes: t.expose('scopes', { type: [ScopeEnum] }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    user: t.relation('user'),
+  }),
+});
+
+const CreatedAccessToken = builder
+  .objectRef<Awaited<ReturnType<typeof createAccessToken>>>('CreatedAccessToken')
+  .implement({
+    description: 'A new token. `token` is the secret: it is shown once and only its hash is kept.',
+    fields: (t) => ({
+      token: t.exposeString('token'),
+      accessToken: t.field({ type: AccessTokenRef, resolve: (created) => created.accessToken }),
+    }),
+  });
+
+builder.queryField('me', (t) =>
+  t.field({
+    type: UserRef,
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, ctx) => ctx.auth.principal!.user,
+  }),
+);
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    username: t.string(),
+    email: t.string(),
+    name: t.string({ required: false }),
+    isAdmin: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+const CreateAccessTokenInput = builder.inputType('CreateAccessTokenInput', {
+  fields: (t) => ({
+    username: t.string(),
+    scopes: t.field({ type: [ScopeEnum] }),
+    name: t.string({ required: false }),
+    expiresAt: t.field({ type: 'DateTime', required: false }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createUser: t.field({
+    type: UserRef,
+    description: 'Admin: creates a user with a LOCAL main account on their email.',
+    authScopes: { scope: Scope.ADMIN },
+    args: { input: t.arg({ type: CreateUserInput }) },
+    resolve: (_root, { input }, ctx) => createUser(ctx.prisma, { ...input, isAdmin: input.isAdmin ?? false }),
+  }),
+  createAccessToken: t.field({
+    type: CreatedAccessToken,
+    description: 'Admin: creates an access token for a user. ADMIN can only be granted to admins.',
+    authScopes: { scope: Scope.ADMIN },
+    args: { input: t.arg({ type: CreateAccessTokenInput }) },
+    resolve: (_root, { input }, ctx) => createAccessToken(ctx.prisma, input),
+  }),
+  revokeAccessToken: t.field({
+    type: AccessTokenRef,
+    description: 'Revokes a token: an admin any token, a user their own.',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.globalID({ for: [AccessTokenRef] }) },
+    resolve: async (_root, { id }, ctx) => {
+      const token = await ctx.prisma.accessToken.findUnique({ where: { id: id.id } });
+      if (!token || !isSelfOrAdmin(token.userId, ctx)) throw notFound('access token');
+      const revoked = await revokeAccessToken(ctx.prisma, token.id);
+      ctx.authenticator.evict({ tokenIds: [token.id] });
+      ctx.pubsub.publish('auth:evict', { tokenIds: [token.id] });
+      return revoked;
+    },
+  }),
+}));
