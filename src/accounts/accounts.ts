@@ -79,8 +79,10 @@ export async function disconnectAccount(tx: Prisma.TransactionClient, userId: st
   }
 }
 
-export function accountsByIdentifier(db: Db, identifiers: string[]) {
+/** `select` picks what to load (the GraphQL selection). */
+export function accountsByIdentifier(db: Db, identifiers: string[], select: Pick<Prisma.AccountFindManyArgs, 'include' | 'select'> = {}) {
   return db.account.findMany({
+    ...select,
     where: { identifier: { in: identifiers.map(normalizeIdentifier) } },
     orderBy: [{ identifier: 'asc' }, { provider: 'asc' }],
   });

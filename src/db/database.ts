@@ -111,7 +111,8 @@ class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   private connectTo(database: string | undefined) {
-    const pool = new pg.Pool({ ...this.poolConfig, database, max: 2, Client: CatalogSafeClient });
+    // The engine does not always dispose what it connects: let idle connections not hold the process.
+    const pool = new pg.Pool({ ...this.poolConfig, database, max: 2, allowExitOnIdle: true, Client: CatalogSafeClient });
     return new PrismaPg(pool, { disposeExternalPool: true }).connect();
   }
 }

@@ -29,13 +29,26 @@ function loadEngine(): Promise<void> {
     const prismaPackage = createRequire(import.meta.url).resolve('prisma/package.json');
     const wasmPath = join(dirname(prismaPackage), 'build/schema_engine_bg.wasm');
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {
-      './schema_engine_bg.js': engineGlue as unknown as WebAssembly.ModuleImports,
+      './schema_engine_bg.js': withUnrefTimers(engineGlue as unknown as WebAssembly.ModuleImports),
     });
     const exports = instance.exports as WebAssembly.Exports & { __wbindgen_start?: () => void };
     engineGlue.__wbg_set_wasm(exports);
     exports.__wbindgen_start?.();
   })();
   return engineReady;
+}
+
+/**
+ * The engine arms timers (timeouts it races its queries against) that outlive its work and
+ * would keep a CLI command alive for seconds after it is done: make them not hold the process.
+ */
+function withUnrefTimers(glue: WebAssembly.ModuleImports): WebAssembly.ModuleImports {
+  const imports = { ...glue };
+  for (const name of Object.keys(glue).filter((key) => key.startsWith('__wbg_setTimeout_'))) {
+    const setTimer = glue[name] as (...args: unknown[]) => NodeJS.Timeout;
+    imports[name] = (...args: unknown[]) => setTimer(...args).unref();
+  }
+  return imports;
 }
 
 async function withEngine<T>(

@@ -49,7 +49,7 @@ builder.queryField('accountsByIdentifier', (t) =>
     description: 'The accounts with these exact identifiers (emails are case-insensitive).',
     authScopes: { authenticated: true },
     args: { identifiers: t.arg.stringList({ validate: z.array(z.string()).max(100, 'at most 100 identifiers') }) },
-    resolve: (_query, _root, { identifiers }, ctx) => accountsByIdentifier(ctx.prisma, identifiers),
+    resolve: (query, _root, { identifiers }, ctx) => accountsByIdentifier(ctx.prisma, identifiers, query),
   }),
 );
 
@@ -60,11 +60,11 @@ builder.mutationFields((t) => ({
       "Connects a calendar to the signed-in user: a new one is created, an existing one linked. Another user's main account cannot be linked (FORBIDDEN).",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: ConnectAccountInput }) },
-    resolve: async (_query, _root, { input }, ctx) => {
+    resolve: async (query, _root, { input }, ctx) => {
       const userId = ctx.auth.principal!.user.id;
       const account = await ctx.prisma.$transaction((tx) => connectAccount(tx, userId, input));
       ctx.pubsub.publish('accounts:changed', userId, { userId });
-      return account;
+      return ctx.prisma.account.findUniqueOrThrow({ ...query, where: { id: account.id } });
     },
   }),
   deleteAccount: t.field({
