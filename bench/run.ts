@@ -1,15 +1,17 @@
 // `npm run bench`: every benchmark, one table each. Environment:
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
-//   BENCH_WARMUP        warm-up seconds per target (default 3)
+//   BENCH_WARMUP        warm-up seconds per target (default 5)
 //   BENCH_CONNECTIONS   concurrent connections (default 50)
 //   BENCH_DATABASE_URL  also measure convene on this database (e.g. postgres://postgres@127.0.0.1:5432/convene_bench)
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
-import { bareYoga, convene, httpBench } from './http.ts';
+import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
 import { formatTable } from './lib/table.ts';
 
 const TARGET_RATIO = 0.7;
+
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -18,22 +20,21 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-const options = {
-  duration: positive('BENCH_DURATION', 8),
-  rounds: Math.round(positive('BENCH_ROUNDS', 2)),
-  warmup: positive('BENCH_WARMUP', 3),
-  connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
-};
-const databases = ['pglite:memory'];
-const extra = process.env.BENCH_DATABASE_URL;
-if (extra && extra !== 'pglite:memory') databases.push(extra);
+async function main() {
+  const options: HttpOptions = {
+    duration: positive('BENCH_DURATION', 8),
+    rounds: Math.round(positive('BENCH_ROUNDS', 2)),
+    warmup: positive('BENCH_WARMUP', 5),
+    connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
+  };
+  const databases = ['pglite:memory'];
+  const extra = process.env.BENCH_DATABASE_URL;
+  if (extra && extra !== 'pglite:memory') databases.push(extra);
 
-const fixed = (n: number, digits = 0) => n.toFixed(digits);
-console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
-console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
-console.log(`servers: one child process each (NODE_ENV=${process.env.NODE_ENV ?? 'production'}); autocannon: this process\n`);
+  console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+  console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
+  console.log(`servers: one child process each (NODE_ENV=${process.env.NODE_ENV ?? 'production'}); autocannon: this process\n`);
 
-try {
   const rows = await httpBench([bareYoga, ...databases.map(convene)], options, (message) => console.log(`  ${message}`));
   const bare = rows[0]!.requestsPerSecond;
   console.log(
@@ -62,6 +63,10 @@ try {
     const verdict = ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
     console.log(`${row.target.name}: ${fixed(100 * ratio, 1)}% of bare yoga (target >= ${100 * TARGET_RATIO}%): ${verdict}`);
   }
+}
+
+try {
+  await main();
 } catch (error) {
   console.error(`\nbenchmark aborted: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -1,6 +1,6 @@
 // Resolves a bearer token to the user and scopes it grants. Lookups are cached for a few
-// seconds (tokens are checked on every request); revoking a token evicts it at once here and,
-// through the pub/sub, on every other instance.
+// seconds (tokens are checked on every request) and concurrent lookups of one token share a
+// query; revoking a token evicts it at once here and, through the pub/sub, on every instance.
 import type { PrismaClient } from '../db/database.ts';
 import type { Scope, User } from '../generated/prisma/client.ts';
 import { hashAccessToken } from './tokens.ts';
@@ -15,44 +15,68 @@ export type AuthResult =
   | { principal: Principal; failure?: undefined }
   | { principal: null; failure: 'invalid' | 'expired' | 'revoked' | null };
 
+interface StoredToken {
+  principal: Principal;
+  expiresAt: number | null;
+  revoked: boolean;
+}
+
 interface CacheEntry {
-  token: { id: string; user: User; scopes: Scope[]; expiresAt: Date | null; revokedAt: Date | null } | null;
+  lookup: Promise<StoredToken | null>;
+  /** The lookup's outcome once it has settled. */
+  found?: StoredToken | null;
   cachedUntil: number;
 }
 
+const maxCachedTokens = 10_000;
+
 export function createAuthenticator(prisma: PrismaClient, cacheMs: number) {
+  // Keyed by the token itself (memory only), which spares a SHA-256 per request.
   const cache = new Map<string, CacheEntry>();
 
-  async function lookup(tokenHash: string, now: number): Promise<CacheEntry['token']> {
-    const cached = cache.get(tokenHash);
-    if (cached && cached.cachedUntil > now) return cached.token;
-    const token = await prisma.accessToken.findUnique({
-      where: { tokenHash },
+  async function load(token: string): Promise<StoredToken | null> {
+    const found = await prisma.accessToken.findUnique({
+      where: { tokenHash: hashAccessToken(token) },
       select: { id: true, user: true, scopes: true, expiresAt: true, revokedAt: true },
     });
-    if (cacheMs > 0) {
-      if (cache.size > 10_000) cache.clear();
-      cache.set(tokenHash, { token, cachedUntil: now + cacheMs });
-    }
-    return token;
+    if (!found) return null;
+    return {
+      principal: { user: found.user, tokenId: found.id, scopes: new Set(found.scopes) },
+      expiresAt: found.expiresAt?.getTime() ?? null,
+      revoked: found.revokedAt !== null,
+    };
+  }
+
+  function lookup(token: string, now: number): Promise<StoredToken | null> {
+    const cached = cache.get(token);
+    if (cached && cached.cachedUntil > now) return cached.lookup;
+    const entry: CacheEntry = { lookup: load(token), cachedUntil: now + cacheMs };
+    if (cache.size >= maxCachedTokens) cache.clear();
+    cache.set(token, entry);
+    entry.lookup.then(
+      (found) => (entry.found = found),
+      () => cache.delete(token),
+    );
+    return entry.lookup;
   }
 
   return {
     async authenticate(token: string | null): Promise<AuthResult> {
       if (!token) return { principal: null, failure: null };
       const now = Date.now();
-      const found = await lookup(hashAccessToken(token), now);
+      const found = await lookup(token, now);
       if (!found) return { principal: null, failure: 'invalid' };
-      if (found.revokedAt) return { principal: null, failure: 'revoked' };
-      if (found.expiresAt && found.expiresAt.getTime() <= now) return { principal: null, failure: 'expired' };
-      return { principal: { user: found.user, tokenId: found.id, scopes: new Set(found.scopes) } };
+      if (found.revoked) return { principal: null, failure: 'revoked' };
+      if (found.expiresAt !== null && found.expiresAt <= now) return { principal: null, failure: 'expired' };
+      return { principal: found.principal };
     },
     /** Drops cached lookups of these tokens, or of every token of these users. */
     evict({ tokenIds = [], userIds = [] }: { tokenIds?: string[]; userIds?: string[] }) {
-      for (const [hash, entry] of cache) {
-        if (entry.token && (tokenIds.includes(entry.token.id) || userIds.includes(entry.token.user.id))) {
-          cache.delete(hash);
-        }
+      for (const [token, { found }] of cache) {
+        const inFlight = found === undefined; // it may have read the old state
+        const matches =
+          found && (tokenIds.includes(found.principal.tokenId) || userIds.includes(found.principal.user.id));
+        if (inFlight || matches) cache.delete(token);
       }
     },
   };
