@@ -58,8 +58,8 @@ async function serve() {
   const logger = createLogger(config.logLevel);
   const server = createServer(config, logger);
   const url = await server.start();
-  logger.info(`convene is serving GraphQL (HTTP and WebSocket) and GraphiQL at ${url}`);
   await ensureFirstAdmin(server.db.prisma);
+  logger.info(`convene is serving GraphQL (HTTP and WebSocket) and GraphiQL at ${url}`);
   let signals = 0;
   const shutdown = async (signal: string) => {
     if (signals++) process.exit(1); // a second signal: stop waiting

@@ -43,12 +43,11 @@ describe('convene serve', { timeout: 90_000 }, () => {
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      while (!/serving GraphQL.* at (\S+)/.test(output) || (/First run/.test(output) && !/Headers tab/.test(output))) {
+      // The first-run token is printed before this line.
+      while (!/serving GraphQL.* at (\S+)/.test(output)) {
         if (child.exitCode !== null) throw new Error(output);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      // The admin token is printed after the URL: give it a moment.
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const url = /serving GraphQL.* at (\S+)/.exec(output)![1]!;
       return { child, url, output: () => output };
     };

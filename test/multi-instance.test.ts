@@ -1,0 +1,66 @@
+// Two server instances on one PostgreSQL database, notifying each other through Redis.
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
+import { redisAvailable, redisUrl } from './support/redis.ts';
+import { codes, startTestServer, type TestServer } from './support/server.ts';
+
+const skip = !postgresAvailable || !redisAvailable;
+
+describe.skipIf(skip)(
+  `two instances behind a load balancer [postgres + redis${skip ? ': skipped, PostgreSQL or Redis not reachable' : ''}]`,
+  () => {
+    let a: TestServer;
+    let b: TestServer;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      const database = await createTestDatabase();
+      drop = database.drop;
+      a = await startTestServer('postgres', { REDIS_URL: redisUrl }, database.url);
+      b = await startTestServer('postgres', { REDIS_URL: redisUrl, MIGRATE_ON_START: 'false' }, database.url);
+    });
+    afterAll(async () => {
+      await a?.stop();
+      await b?.stop();
+      await drop?.();
+    });
+
+    it('delivers an event from a write on one instance to a subscriber on the other', async () => {
+      const { token } = await a.newUser('roamer');
+      const client = createClient({
+        url: b.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${token}` },
+      });
+      const event = new Promise<any>((resolve, reject) => {
+        client.subscribe(
+          { query: 'subscription { accountsChanged { identifier } }' },
+          { next: resolve, error: reject, complete: () => {} },
+        );
+      });
+      await new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
+      const write = await a.gql(
+        'mutation { connectAccount(input: { provider: CALDAV, identifier: "roamer@dav.example.com" }) { id } }',
+        {},
+        token,
+      );
+      expect(write.errors).toBeUndefined();
+      expect((await event).data.accountsChanged.map((x: { identifier: string }) => x.identifier)).toContain(
+        'roamer@dav.example.com',
+      );
+      await client.dispose();
+    });
+
+    it('revokes a token on every instance at once', async () => {
+      const { token } = await a.newUser('leaver');
+      const me = '{ me { id tokens { id } } }';
+      const before = await b.gql(me, {}, token); // cached as valid on b
+      expect(before.errors).toBeUndefined();
+      const tokenId = before.data.me.tokens[0].id;
+      await a.gql('mutation ($id: ID!) { revokeAccessToken(id: $id) { id } }', { id: tokenId }, token);
+      await expect.poll(async () => codes(await b.gql(me, {}, token)), { timeout: 2000 }).toEqual(['UNAUTHENTICATED']);
+    });
+  },
+);
