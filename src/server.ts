@@ -5,9 +5,10 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -48,9 +49,16 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const database = db;
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
+    // Sockets that authenticated with a token are closed (4403) when it is revoked, on any instance.
+    const socketsByToken = new Map<string, Set<WebSocket>>();
     const evictions = events.pubsub.subscribe('auth:evict');
     void (async () => {
-      for await (const event of evictions) authenticator.evict(event);
+      for await (const event of evictions) {
+        authenticator.evict(event);
+        for (const tokenId of event.tokenIds ?? []) {
+          for (const socket of socketsByToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'access token revoked');
+        }
+      }
     })();
 
     const yoga = createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
@@ -106,10 +114,18 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.authorization;
           if (authorization === undefined) return true;
-          const result = await authenticator.authenticate(
+          const { principal } = await authenticator.authenticate(
             bearerToken(typeof authorization === 'string' ? authorization : null),
           );
-          return result.principal !== null;
+          if (!principal) return false;
+          const socket = ctx.extra.socket;
+          const sockets = socketsByToken.get(principal.tokenId) ?? new Set();
+          socketsByToken.set(principal.tokenId, sockets.add(socket));
+          socket.once('close', () => {
+            sockets.delete(socket);
+            if (!sockets.size) socketsByToken.delete(principal.tokenId);
+          });
+          return true;
         },
         execute: (args: any) => args.execute(args),
         subscribe: (args: any) => args.subscribe(args),

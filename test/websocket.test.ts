@@ -162,6 +162,16 @@ describe('graphql-transport-ws protocol', () => {
     expect(await closeCode(socket)).toBe(4403);
   });
 
+  it('closes a socket with 4403 when its token is revoked', async () => {
+    const { token } = await server.newUser('wsrevoked');
+    const socket = await acknowledged(token);
+    send(socket, { type: 'subscribe', id: 's', payload: { query: 'subscription { accountsChanged { id } }' } });
+    const me = await server.gql('{ me { tokens { id } } }', {}, token);
+    const closed = closeCode(socket);
+    await server.gql('mutation ($id: ID!) { revokeAccessToken(id: $id) { id } }', { id: me.data.me.tokens[0].id }, token);
+    expect(await closed).toBe(4403);
+  });
+
   it('answers ping with pong and completes a finished operation', async () => {
     const socket = await acknowledged();
     const messages: unknown[] = [];
