@@ -166,6 +166,19 @@ describeEachDatabase('auth and accounts', (server) => {
     expect((await server().gql(NODE, { id: leeId })).data.node.username).toBe('lee');
   });
 
+  it('keeps one main user per account when users race to connect it', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => server().newUser(`racer${i}`)));
+    const input = { provider: 'GOOGLE_CALENDAR', identifier: 'contested@example.com', main: true };
+    const results = await Promise.all(users.map((u) => server().gql(CONNECT, { input }, u.token)));
+    for (const result of results) expect(codes(result).filter((c) => c !== 'FORBIDDEN')).toEqual([]);
+    const winners = results.filter((r) => r.data?.connectAccount.isMain);
+    expect(winners).toHaveLength(1);
+    const mains = await Promise.all(
+      users.map(async (u) => (await server().gql(ME, {}, u.token)).data.me.accounts.filter((a: { identifier: string; isMain: boolean }) => a.identifier === 'contested@example.com' && a.isMain)),
+    );
+    expect(mains.flat()).toHaveLength(1);
+  });
+
   it('validates account input', async () => {
     const { token } = await server().newUser('ned');
     const empty = await server().gql(CONNECT, { input: { provider: 'ICS', identifier: '   ' } }, token);

@@ -40,31 +40,27 @@ export async function connectAccount(
   const { provider, name, main } = parsed.data;
   const identifier = normalizeIdentifier(parsed.data.identifier);
 
-  let account = await tx.account.upsert({
-    where: { provider_identifier: { provider, identifier } },
-    create: { provider, identifier, name: name ?? null },
-    update: {},
-  });
+  // ON CONFLICT DO NOTHING (unlike upsert) waits for a concurrent insert instead of failing.
+  await tx.account.createMany({ data: [{ provider, identifier, name: name ?? null }], skipDuplicates: true });
+  let account = await tx.account.findUniqueOrThrow({ where: { provider_identifier: { provider, identifier } } });
   if (account.mainUserId && account.mainUserId !== userId) {
     throw forbidden(`${identifier} is another user's main account`);
   }
-  await tx.userAccount.upsert({
-    where: { userId_accountId: { userId, accountId: account.id } },
-    create: { userId, accountId: account.id },
-    update: {},
-  });
-  const makeMain =
-    main ?? (!account.mainUserId && !(await tx.account.findUnique({ where: { mainUserId: userId } })));
-  if (makeMain && account.mainUserId !== userId) {
+  await tx.userAccount.createMany({ data: [{ userId, accountId: account.id }], skipDuplicates: true });
+  const isMain = account.mainUserId === userId;
+  const makeMain = main ?? (isMain || !(await tx.account.findUnique({ where: { mainUserId: userId } })));
+  const rename = name && name !== account.name;
+  if (makeMain === isMain && !rename) return account;
+  if (makeMain && !isMain) {
     await tx.account.updateMany({ where: { mainUserId: userId }, data: { mainUserId: null } });
   }
-  const mainUserId = makeMain ? userId : main === false && account.mainUserId === userId ? null : account.mainUserId;
-  if (mainUserId !== account.mainUserId || (name && name !== account.name)) {
-    account = await tx.account.update({
-      where: { id: account.id },
-      data: { mainUserId, ...(name ? { name } : {}) },
-    });
-  }
+  // Re-checked under the row lock: a concurrent connect may have made it someone's main account.
+  const { count } = await tx.account.updateMany({
+    where: { id: account.id, OR: [{ mainUserId: null }, { mainUserId: userId }] },
+    data: { mainUserId: makeMain ? userId : null, ...(rename ? { name } : {}) },
+  });
+  if (count === 0) throw forbidden(`${identifier} is another user's main account`);
+  account = await tx.account.findUniqueOrThrow({ where: { id: account.id } });
   return account;
 }
 
