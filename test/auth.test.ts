@@ -179,6 +179,24 @@ describeEachDatabase('auth and accounts', (server) => {
     expect(mains.flat()).toHaveLength(1);
   });
 
+  it('never loses a link when the last user leaves while another joins', async () => {
+    const leaver = await server().newUser('leaver');
+    const joiner = await server().newUser('joiner');
+    const DELETE = 'mutation ($id: ID!) { deleteAccount(id: $id) { id } }';
+    for (let round = 0; round < 10; round++) {
+      const input = { provider: 'CALDAV', identifier: `team-${round}@example.com` };
+      const created = await server().gql(CONNECT, { input }, leaver.token);
+      const [left, joined] = await Promise.all([
+        server().gql(DELETE, { id: created.data.connectAccount.id }, leaver.token),
+        server().gql(CONNECT, { input }, joiner.token),
+      ]);
+      expect(codes(left)).toEqual([]);
+      expect(codes(joined)).toEqual([]);
+      const mine = (await server().gql(ME, {}, joiner.token)).data.me.accounts;
+      expect(mine.map((a: { identifier: string }) => a.identifier)).toContain(input.identifier);
+    }
+  });
+
   it('validates account input', async () => {
     const { token } = await server().newUser('ned');
     const empty = await server().gql(CONNECT, { input: { provider: 'ICS', identifier: '   ' } }, token);

@@ -7,7 +7,7 @@
 // where it is read (free/busy, appointments).
 import { z } from 'zod';
 import type { PrismaClient } from '../db/database.ts';
-import { badInput, forbidden, notFound } from '../errors.ts';
+import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -40,9 +40,10 @@ export async function connectAccount(
   const { provider, name, main } = parsed.data;
   const identifier = normalizeIdentifier(parsed.data.identifier);
 
-  // ON CONFLICT DO NOTHING (unlike upsert) waits for a concurrent insert instead of failing.
-  await tx.account.createMany({ data: [{ provider, identifier, name: name ?? null }], skipDuplicates: true });
-  let account = await tx.account.findUniqueOrThrow({ where: { provider_identifier: { provider, identifier } } });
+  // Locked until the transaction ends, so what is read below stays true.
+  const account = await tx.account.findUniqueOrThrow({
+    where: { id: await lockAccountByIdentifier(tx, provider, identifier, name ?? null) },
+  });
   if (account.mainUserId && account.mainUserId !== userId) {
     throw forbidden(`${identifier} is another user's main account`);
   }
@@ -54,18 +55,44 @@ export async function connectAccount(
   if (makeMain && !isMain) {
     await tx.account.updateMany({ where: { mainUserId: userId }, data: { mainUserId: null } });
   }
-  // Re-checked under the row lock: a concurrent connect may have made it someone's main account.
-  const { count } = await tx.account.updateMany({
-    where: { id: account.id, OR: [{ mainUserId: null }, { mainUserId: userId }] },
+  return tx.account.update({
+    where: { id: account.id },
     data: { mainUserId: makeMain ? userId : null, ...(rename ? { name } : {}) },
   });
-  if (count === 0) throw forbidden(`${identifier} is another user's main account`);
-  account = await tx.account.findUniqueOrThrow({ where: { id: account.id } });
-  return account;
+}
+
+/** Creates the account if it is new, locks its row and returns its id. */
+async function lockAccountByIdentifier(
+  tx: Prisma.TransactionClient,
+  provider: Provider,
+  identifier: string,
+  name: string | null,
+): Promise<string> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // ON CONFLICT DO NOTHING (unlike upsert) waits for a concurrent insert instead of failing.
+    await tx.account.createMany({ data: [{ provider, identifier, name }], skipDuplicates: true });
+    const { id } = await tx.account.findUniqueOrThrow({
+      where: { provider_identifier: { provider, identifier } },
+      select: { id: true },
+    });
+    // Gone once the lock is ours: its last user disconnected meanwhile. Create it anew.
+    if (await lockAccount(tx, id)) return id;
+  }
+  throw conflict(`${identifier} is being changed concurrently: try again`);
+}
+
+/**
+ * Connects and disconnects of one account take turns, so the last user leaving cannot
+ * delete an account that another user is linking at that moment.
+ */
+async function lockAccount(tx: Prisma.TransactionClient, accountId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid FOR UPDATE`;
+  return rows.length === 1;
 }
 
 /** Disconnects the user from the account; an account nobody is connected to any more is removed. */
 export async function disconnectAccount(tx: Prisma.TransactionClient, userId: string, accountId: string) {
+  await lockAccount(tx, accountId);
   const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
   if (!link) throw notFound('account');
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
