@@ -8,9 +8,9 @@ export interface AccountsChanged {
   userId: string;
 }
 
+/** Revoked tokens, to drop from every instance's auth cache. */
 export interface AuthEviction {
-  tokenIds?: string[];
-  userIds?: string[];
+  tokenIds: string[];
 }
 
 export function createEventBus(redisUrl: string | undefined) {

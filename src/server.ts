@@ -55,7 +55,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     void (async () => {
       for await (const event of evictions) {
         authenticator.evict(event);
-        for (const tokenId of event.tokenIds ?? []) {
+        for (const tokenId of event.tokenIds) {
           for (const socket of socketsByToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'access token revoked');
         }
       }

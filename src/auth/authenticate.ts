@@ -2,6 +2,7 @@
 // seconds (tokens are checked on every request) and concurrent lookups of one token share a
 // query; revoking a token evicts it at once here and, through the pub/sub, on every instance.
 import type { PrismaClient } from '../db/database.ts';
+import type { AuthEviction } from '../pubsub.ts';
 import type { Scope, User } from '../generated/prisma/client.ts';
 import { hashAccessToken } from './tokens.ts';
 
@@ -70,13 +71,11 @@ export function createAuthenticator(prisma: PrismaClient, cacheMs: number) {
       if (found.expiresAt !== null && found.expiresAt <= now) return { principal: null, failure: 'expired' };
       return { principal: found.principal };
     },
-    /** Drops cached lookups of these tokens, or of every token of these users. */
-    evict({ tokenIds = [], userIds = [] }: { tokenIds?: string[]; userIds?: string[] }) {
+    /** Drops cached lookups of these tokens. */
+    evict({ tokenIds }: AuthEviction) {
       for (const [token, { found }] of cache) {
         const inFlight = found === undefined; // it may have read the old state
-        const matches =
-          found && (tokenIds.includes(found.principal.tokenId) || userIds.includes(found.principal.user.id));
-        if (inFlight || matches) cache.delete(token);
+        if (inFlight || (found && tokenIds.includes(found.principal.tokenId))) cache.delete(token);
       }
     },
   };
