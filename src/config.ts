@@ -23,6 +23,11 @@ const envSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
   AUTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  SYNC_TOKEN_SECRET: z.string().min(32, 'SYNC_TOKEN_SECRET: at least 32 characters').optional(),
+  SYNC_RETENTION_DAYS: z.coerce.number().positive().default(60),
+  SYNC_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
+  MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -54,6 +59,14 @@ export function loadConfig(
     },
     authCacheMs: e.AUTH_CACHE_MS,
     wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+    sync: {
+      /** Null: a random secret is generated once and kept in the database for all instances. */
+      tokenSecret: e.SYNC_TOKEN_SECRET ?? null,
+      retentionMs: e.SYNC_RETENTION_DAYS * 86_400_000,
+      sessionIdleMs: e.SYNC_SESSION_IDLE_MINUTES * 60_000,
+      queuePageSize: e.SYNC_QUEUE_PAGE_SIZE,
+    },
+    maintenanceIntervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000,
   };
 }
 

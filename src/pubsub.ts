@@ -3,9 +3,17 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import type { SyncKind } from './generated/prisma/client.ts';
 
 export interface AccountsChanged {
   userId: string;
+}
+
+/** A hint that a user's change feed has moved: the client should pull. Never the data. */
+export interface ChangeNotice {
+  userId: string;
+  revision: number;
+  kinds: SyncKind[];
 }
 
 /** Revoked tokens, to drop from every instance's auth cache. */
@@ -18,6 +26,7 @@ export function createEventBus(redisUrl: string | undefined) {
   const pubsub = createPubSub<{
     'accounts:changed': [userId: string, event: AccountsChanged];
     'auth:evict': [event: AuthEviction];
+    changes: [userId: string, notice: ChangeNotice];
   }>(
     clients.length
       ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) }

@@ -18,6 +18,7 @@ import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { createEventBus } from './pubsub.ts';
 import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
+import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
 
 export interface ConveneServer {
   start(): Promise<string>;
@@ -39,6 +40,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     socket.once('close', () => sockets.delete(socket));
   });
   let closeWs: (() => Promise<void>) | undefined;
+  let stopMaintenance: (() => Promise<void>) | undefined;
 
   async function start(): Promise<string> {
     db = await openDatabase(config.database);
@@ -47,6 +49,8 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);
     }
     const database = db;
+    const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
+    stopMaintenance = scheduleMaintenance(() => purgeSyncState(database.prisma, config.sync.retentionMs), config.maintenanceIntervalMs, logger);
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
     // Sockets that authenticated with a token are closed (4403) when it is revoked, on any instance.
@@ -97,6 +101,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           pubsub: events.pubsub,
           authenticator,
           config,
+          syncSecret,
         };
       },
     });
@@ -185,6 +190,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       }, 5000);
       await closed;
       clearTimeout(forced);
+      await stopMaintenance?.();
       await db?.close();
     })();
     return stopping;
@@ -201,6 +207,19 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       return db;
     },
     logger,
+  };
+}
+
+/** Runs `job` every `intervalMs` (never two at once); the returned stop waits for a running one. */
+function scheduleMaintenance(job: () => Promise<unknown>, intervalMs: number, logger: YogaLogger) {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(job).catch((error) => logger.error('maintenance failed', error));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }
 

@@ -21,6 +21,8 @@ export interface Context {
   pubsub: PubSub;
   authenticator: Authenticator;
   config: Config;
+  /** Signs sync tokens (src/sync/tokens.ts). */
+  syncSecret: string;
 }
 
 export const builder = new SchemaBuilder<{

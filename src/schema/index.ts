@@ -1,4 +1,6 @@
 import './account.ts';
+import './sync.ts';
+import './task.ts';
 import './user.ts';
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';

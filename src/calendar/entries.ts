@@ -1,0 +1,44 @@
+// Calendar entries (MeetingBooster): busy slots a client pushes through syncCommit. They are
+// client-to-server only, so they are not in the change feed; free/busy and conflicts read them.
+import { z } from 'zod';
+import type { CalendarEntry } from '../generated/prisma/client.ts';
+import type { Parsed, SyncStore } from '../sync/store.ts';
+
+const calendarEntryInputSchema = z
+  .object({
+    start: z.date(),
+    end: z.date(),
+    title: z.string().max(500, 'title: at most 500 characters').nullable(),
+  })
+  .partial();
+
+export type CalendarEntryInput = z.input<typeof calendarEntryInputSchema>;
+type CalendarEntryData = Pick<CalendarEntry, 'start' | 'end' | 'title'>;
+
+function parseCalendarEntryInput(input: CalendarEntryInput, existing: CalendarEntryData | null): Parsed<CalendarEntryData> {
+  const parsed = calendarEntryInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => i.message).join('; ') };
+  const merged = { title: null, ...existing, ...parsed.data };
+  if (!merged.start || !merged.end) return { ok: false, message: 'start and end: required' };
+  if (merged.end <= merged.start) return { ok: false, message: 'end: must be after start' };
+  return { ok: true, data: { start: merged.start, end: merged.end, title: merged.title ?? null } };
+}
+
+export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, CalendarEntryData> = {
+  feedKind: null,
+  load: (db, userId, ids) => db.calendarEntry.findMany({ where: { userId, id: { in: ids } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) =>
+    db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  parse: parseCalendarEntryInput,
+  async create(tx, _changes, userId, data, clientSyncId, origin) {
+    const [row] = await tx.calendarEntry.createManyAndReturn({
+      data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],
+      skipDuplicates: true,
+    });
+    return row ?? null;
+  },
+  update: (tx, _changes, _userId, row, data) => tx.calendarEntry.update({ where: { id: row.id }, data }),
+  async remove(tx, _changes, _userId, row) {
+    await tx.calendarEntry.delete({ where: { id: row.id } });
+  },
+};

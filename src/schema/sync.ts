@@ -1,0 +1,361 @@
+// Sync: token sync (sync / syncCommit), queue sessions (startSyncSession / syncQueue / ackSync)
+// and the changesAvailable hint. The mechanics live in src/sync; this file maps them to GraphQL.
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { filter, pipe } from 'graphql-yoga';
+import { z } from 'zod';
+import { badInput } from '../errors.ts';
+import { Scope, SyncKind, SynchronizationType } from '../generated/prisma/client.ts';
+import { commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
+import { acknowledge, readQueuePage, startSession, type QueueItem } from '../sync/queue.ts';
+import type { SyncedObject } from '../sync/store.ts';
+import { type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
+import { builder, type Context } from './builder.ts';
+import { CalendarEntryRef, ownedBy, TaskInputRef, TaskRef } from './task.ts';
+
+const SyncKindEnum = builder.enumType(SyncKind, {
+  name: 'SyncKind',
+  description: 'Kinds of object in the change feed.',
+});
+const SyncObjectKindEnum = builder.enumType('SyncObjectKind', {
+  values: ['TASK', 'CALENDAR_ENTRY'] as const satisfies SyncObjectKind[],
+  description: 'Kinds of object a commit can carry: the feed kinds and calendar entries.',
+});
+const SyncStatusEnum = builder.enumType('SyncStatus', {
+  values: ['APPLIED', 'UNCHANGED', 'CREATED', 'DELETED', 'CONFLICT', 'NOT_FOUND', 'INVALID'] as const,
+});
+const SynchronizationTypeEnum = builder.enumType(SynchronizationType, { name: 'SynchronizationType' });
+const SyncEventTypeEnum = builder.enumType('SyncEventType', {
+  values: ['CREATED', 'UPDATED', 'DELETED'] as const,
+  description: 'A hint: CREATED when this device has not acknowledged the object before.',
+});
+
+const typenames: Record<SyncObjectKind, string> = { TASK: 'Task', CALENDAR_ENTRY: 'CalendarEntry' };
+const globalId = (kind: SyncObjectKind, id: string) => encodeGlobalID(typenames[kind], id);
+
+/** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
+function rawId(kind: SyncObjectKind, id: string | null | undefined): string | null {
+  if (!id) return null;
+  try {
+    const decoded = decodeGlobalID(id);
+    return decoded.typename === typenames[kind] ? decoded.id : id;
+  } catch {
+    return id;
+  }
+}
+
+builder.prismaNode('Synchronization', {
+  id: { field: 'id' },
+  description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
+  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  fields: (t) => ({
+    type: t.expose('type', { type: SynchronizationTypeEnum }),
+    name: t.exposeString('name', { nullable: true }),
+    deviceUuid: t.exposeString('deviceUuid', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastSyncAt: t.expose('lastSyncAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const DeletedObjectRef = builder.objectRef<DeletedObject>('DeletedObject').implement({
+  description: 'A tombstone: delete this object locally.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SyncKindEnum }),
+    id: t.id({ resolve: (d) => globalId(d.kind, d.id) }),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+  }),
+});
+
+const SyncBatchRef = builder.objectRef<Awaited<ReturnType<typeof readBatch>>>('SyncBatch').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', {
+      description: 'Commit it with syncCommit after processing the batch; or sync with it to read on.',
+    }),
+    hasMore: t.exposeBoolean('hasMore', { description: 'More changes are waiting: sync again.' }),
+    full: t.exposeBoolean('full', { description: 'Part of a full sync: the client holds only what this sync delivers.' }),
+    tasks: t.field({ type: [TaskRef], resolve: (batch) => batch.objects.TASK }),
+    deleted: t.field({ type: [DeletedObjectRef], resolve: (batch) => batch.deleted }),
+  }),
+});
+
+builder.queryField('sync', (t) =>
+  t.field({
+    type: SyncBatchRef,
+    description:
+      'Without a token: every live object of the kinds. With one: what changed since, in revision order. Read-only: confirm with syncCommit.',
+    authScopes: { scope: Scope.SYNC },
+    args: {
+      token: t.arg.string({ required: false }),
+      kinds: t.arg({ type: [SyncKindEnum], required: false }),
+      limit: t.arg.int({
+        required: false,
+        defaultValue: defaultSyncLimit,
+        validate: z.number().int().min(1, `limit: 1 to ${maxSyncLimit}`).max(maxSyncLimit, `limit: 1 to ${maxSyncLimit}`),
+      }),
+    },
+    resolve: (_root, args, ctx) =>
+      readBatch(ctx.prisma, ctx.syncSecret, ownedBy(ctx), {
+        token: args.token ?? null,
+        kinds: args.kinds ?? null,
+        limit: args.limit ?? defaultSyncLimit,
+      }),
+  }),
+);
+
+const syncInputFields = (description: string) =>
+  ({
+    id: { description: 'The server id, when known.' },
+    clientSyncId: { description: 'The client id: finds the object without its server id, or creates it.' },
+    delete: { description: 'Delete the object.' },
+    changes: { description },
+  }) as const;
+
+const TaskSyncInput = builder.inputType('TaskSyncInput', {
+  description: 'A task of the batch: only a reference (acknowledged unchanged), with changes, or deleted.',
+  fields: (t) => {
+    const d = syncInputFields('Fields to change; for an unknown clientSyncId, the new task.');
+    return {
+      id: t.id({ required: false, ...d.id }),
+      clientSyncId: t.string({ required: false, ...d.clientSyncId }),
+      delete: t.boolean({ required: false, ...d.delete }),
+      changes: t.field({ type: TaskInputRef, required: false, ...d.changes }),
+    };
+  },
+});
+
+const CalendarEntryInput = builder.inputType('CalendarEntryInput', {
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', required: false }),
+    end: t.field({ type: 'DateTime', required: false }),
+    title: t.string({ required: false }),
+  }),
+});
+
+const CalendarEntrySyncInput = builder.inputType('CalendarEntrySyncInput', {
+  description: 'A busy slot the client has: created, changed or deleted. The client is its authority.',
+  fields: (t) => {
+    const d = syncInputFields('Fields to set; for an unknown clientSyncId, the new entry (start and end).');
+    return {
+      id: t.id({ required: false, ...d.id }),
+      clientSyncId: t.string({ required: false, ...d.clientSyncId }),
+      delete: t.boolean({ required: false, ...d.delete }),
+      changes: t.field({ type: CalendarEntryInput, required: false, ...d.changes }),
+    };
+  },
+});
+
+const maxCommitObjects = 1000;
+
+const SyncCommitInput = builder.inputType('SyncCommitInput', {
+  fields: (t) => ({
+    token: t.string({ description: 'The token of the batch being confirmed.' }),
+    tasks: t.field({ type: [TaskSyncInput], required: false }),
+    calendarEntries: t.field({ type: [CalendarEntrySyncInput], required: false }),
+  }),
+});
+
+type ResultWithObject = SyncObjectResult & { object: SyncedObject | null };
+
+const SyncObjectResultRef = builder.objectRef<ResultWithObject>('SyncObjectResult').implement({
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SyncObjectKindEnum }),
+    id: t.id({ nullable: true, resolve: (r) => (r.id ? globalId(r.kind, r.id) : null) }),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+    status: t.expose('status', { type: SyncStatusEnum }),
+    message: t.exposeString('message', { nullable: true }),
+    task: t.field({
+      type: TaskRef,
+      nullable: true,
+      description: "The server's version: after the change, or the current one on CONFLICT.",
+      resolve: (r) => (r.kind === 'TASK' ? (r.object as never) : null),
+    }),
+    calendarEntry: t.field({
+      type: CalendarEntryRef,
+      nullable: true,
+      resolve: (r) => (r.kind === 'CALENDAR_ENTRY' ? (r.object as never) : null),
+    }),
+  }),
+});
+
+const SyncCommitResultRef = builder
+  .objectRef<{ token: string; synchronizationId: string; results: ResultWithObject[] }>('SyncCommitResult')
+  .implement({
+    fields: (t) => ({
+      token: t.exposeString('token', { description: 'Sync with it next.' }),
+      synchronization: t.prismaField({
+        type: 'Synchronization',
+        resolve: (query, r, _args, ctx) =>
+          ctx.prisma.synchronization.findUniqueOrThrow({ ...query, where: { id: r.synchronizationId } }),
+      }),
+      results: t.field({ type: [SyncObjectResultRef], resolve: (r) => r.results }),
+    }),
+  });
+
+/** The current version of each object a result names (after the commit). */
+async function withObjects(ctx: Context, results: SyncObjectResult[]): Promise<ResultWithObject[]> {
+  const objects = new Map<string, SyncedObject>();
+  for (const kind of Object.keys(commitStores) as SyncObjectKind[]) {
+    const ids = results.filter((r) => r.kind === kind && r.id && r.status !== 'DELETED').map((r) => r.id!);
+    if (!ids.length) continue;
+    for (const object of await commitStores[kind].load(ctx.prisma, ownedBy(ctx), ids)) {
+      objects.set(`${kind}/${object.id}`, object);
+    }
+  }
+  return results.map((r) => ({ ...r, object: objects.get(`${r.kind}/${r.id}`) ?? null }));
+}
+
+builder.mutationField('syncCommit', (t) =>
+  t.field({
+    type: SyncCommitResultRef,
+    description:
+      'Confirms a batch: referenced objects are acknowledged and their changes saved (or reported as conflicts); omitted ones come again. The same token twice acts once.',
+    authScopes: { scope: Scope.SYNC },
+    args: { input: t.arg({ type: SyncCommitInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      const groups: Array<{ kind: SyncObjectKind; refs: SyncRef[] }> = [
+        { kind: 'TASK', refs: input.tasks ?? [] },
+        { kind: 'CALENDAR_ENTRY', refs: input.calendarEntries ?? [] },
+      ];
+      const count = groups.reduce((n, g) => n + g.refs.length, 0);
+      if (count > maxCommitObjects) throw badInput(`a commit carries at most ${maxCommitObjects} objects`);
+      for (const group of groups) group.refs = group.refs.map((ref) => ({ ...ref, id: rawId(group.kind, ref.id) }));
+      const outcome = await commitBatch(ctx.prisma, ctx.pubsub, ctx.syncSecret, ownedBy(ctx), input.token, groups);
+      return { ...outcome, results: await withObjects(ctx, outcome.results) };
+    },
+  }),
+);
+
+// ---- Queue sessions ----
+
+const SyncQueueRef = builder
+  .objectRef<{ name: string; pages: number; totalCount: number }>('SyncQueue')
+  .implement({
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      pages: t.exposeInt('pages'),
+      totalCount: t.exposeInt('totalCount'),
+    }),
+  });
+
+const SyncSessionRef = builder
+  .objectRef<NonNullable<Awaited<ReturnType<typeof startSession>>>>('SyncSession')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      queues: t.field({ type: [SyncQueueRef], resolve: (s) => s.queues }),
+    }),
+  });
+
+const SyncQueueItemRef = builder.objectRef<QueueItem>('SyncQueueItem').implement({
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SyncKindEnum }),
+    id: t.id({ resolve: (item) => globalId(item.kind, item.id) }),
+    eventType: t.expose('eventType', { type: SyncEventTypeEnum }),
+    ackKey: t.exposeString('ackKey', { description: 'Send it to ackSync once the item is stored.' }),
+    revision: t.exposeInt('revision'),
+    task: t.field({
+      type: TaskRef,
+      nullable: true,
+      description: 'The task as it is now; null when deleted or another kind.',
+      resolve: (item) => (item.kind === 'TASK' ? (item.object as never) : null),
+    }),
+  }),
+});
+
+const FailedObjectRef = builder.objectRef<{ kind: SyncKind; id: string }>('FailedObject').implement({
+  description: 'An item of the page that could not be fetched (deleted meanwhile): it comes again next session.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SyncKindEnum }),
+    id: t.id({ resolve: (o) => globalId(o.kind, o.id) }),
+  }),
+});
+
+const SyncQueuePageRef = builder
+  .objectRef<NonNullable<Awaited<ReturnType<typeof readQueuePage>>>>('SyncQueuePage')
+  .implement({
+    fields: (t) => ({
+      items: t.field({ type: [SyncQueueItemRef], resolve: (p) => p.items }),
+      count: t.exposeInt('count'),
+      countLeft: t.exposeInt('countLeft'),
+      failedObjects: t.field({ type: [FailedObjectRef], resolve: (p) => p.failedObjects }),
+    }),
+  });
+
+const AckResultRef = builder.objectRef<{ acknowledged: number }>('AckResult').implement({
+  fields: (t) => ({
+    acknowledged: t.exposeInt('acknowledged', { description: "Keys that named one of the user's objects." }),
+  }),
+});
+
+builder.queryField('syncQueue', (t) =>
+  t.field({
+    type: SyncQueuePageRef,
+    nullable: true,
+    description: 'A page (from 1) of a session queue, with each object as it is now; null past the last page.',
+    authScopes: { scope: Scope.SYNC },
+    args: {
+      sessionId: t.arg.id(),
+      queue: t.arg.string({ required: false, defaultValue: 'main' }),
+      page: t.arg.int(),
+    },
+    resolve: (_root, args, ctx) =>
+      readQueuePage(ctx.prisma, ctx.config.sync, ownedBy(ctx), args.sessionId, args.queue ?? 'main', args.page),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  startSyncSession: t.field({
+    type: SyncSessionRef,
+    nullable: true,
+    description: "Starts a queue session for this device; null when it has nothing new. Replaces the device's previous session.",
+    authScopes: { scope: Scope.SYNC },
+    args: { deviceUuid: t.arg.string() },
+    resolve: (_root, { deviceUuid }, ctx) => startSession(ctx.prisma, ctx.config.sync, ownedBy(ctx), deviceUuid),
+  }),
+  ackSync: t.field({
+    type: AckResultRef,
+    description: 'Acknowledges queue items by their ackKeys: they do not come again unless they change.',
+    authScopes: { scope: Scope.SYNC },
+    args: {
+      deviceUuid: t.arg.string(),
+      ackKeys: t.arg.stringList({ validate: z.array(z.string()).max(1000, 'ackKeys: at most 1000 per call') }),
+    },
+    resolve: async (_root, { deviceUuid, ackKeys }, ctx) => ({
+      acknowledged: await acknowledge(ctx.prisma, ownedBy(ctx), deviceUuid, ackKeys),
+    }),
+  }),
+}));
+
+// ---- Change notices ----
+
+const ChangeNoticeRef = builder.objectRef<{ revision: number; kinds: SyncKind[] }>('ChangeNotice').implement({
+  description: 'A hint that changes are waiting: pull them with sync or a queue session.',
+  fields: (t) => ({
+    revision: t.exposeInt('revision', { description: "The user's feed revision after the change." }),
+    kinds: t.expose('kinds', { type: [SyncKindEnum] }),
+  }),
+});
+
+builder.subscriptionField('changesAvailable', (t) =>
+  t.field({
+    type: ChangeNoticeRef,
+    description: "Each time a transaction that changed the signed-in user's objects of these kinds (default: all) commits.",
+    authScopes: { scope: Scope.SYNC },
+    args: { kinds: t.arg({ type: [SyncKindEnum], required: false }) },
+    subscribe: (_root, { kinds }, ctx) => {
+      const wanted = new Set(kinds?.length ? kinds : Object.values(SyncKind));
+      return pipe(
+        ctx.pubsub.subscribe('changes', ownedBy(ctx)),
+        filter((notice) => notice.kinds.some((kind) => wanted.has(kind))),
+      );
+    },
+    resolve: (notice, { kinds }) => ({
+      revision: notice.revision,
+      kinds: kinds?.length ? notice.kinds.filter((kind) => kinds.includes(kind)) : notice.kinds,
+    }),
+  }),
+);
+
+// Reached through `me`, so a user sees only their own.
+builder.prismaObjectField('User', 'synchronizations', (t) =>
+  t.relation('synchronizations', { query: { orderBy: { createdAt: 'asc' } } }),
+);

@@ -1,0 +1,132 @@
+// Tasks (and calendar entries, which like tasks belong to one user and arrive through sync).
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { badInput, notFound } from '../errors.ts';
+import { TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
+import { writeWithChanges } from '../sync/feed.ts';
+import { lockOwned } from '../sync/store.ts';
+import { parseTaskInput, type TaskInput, taskStore } from '../tasks/tasks.ts';
+import { builder, type Context } from './builder.ts';
+import { DeletePayload } from './common.ts';
+
+const TaskStatusEnum = builder.enumType(TaskStatus, { name: 'TaskStatus' });
+const TaskPriorityEnum = builder.enumType(TaskPriority, { name: 'TaskPriority' });
+
+/** Ids of another user's objects resolve to nothing, as if they did not exist. */
+export const ownedBy = (ctx: Context) => ctx.auth.principal?.user.id ?? '00000000-0000-0000-0000-000000000000';
+
+export const TaskRef = builder.prismaNode('Task', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  fields: (t) => ({
+    title: t.exposeString('title'),
+    notes: t.exposeString('notes', { nullable: true }),
+    start: t.expose('start', { type: 'DateTime', nullable: true }),
+    due: t.expose('due', { type: 'DateTime', nullable: true }),
+    status: t.expose('status', { type: TaskStatusEnum }),
+    priority: t.expose('priority', { type: TaskPriorityEnum }),
+    percentComplete: t.exposeInt('percentComplete'),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const TaskInputRef = builder.inputType('TaskInput', {
+  description: 'Fields to set. Absent fields keep their value; null clears an optional one. A new task needs a title.',
+  fields: (t) => ({
+    title: t.string({ required: false }),
+    notes: t.string({ required: false }),
+    start: t.field({ type: 'DateTime', required: false }),
+    due: t.field({ type: 'DateTime', required: false }),
+    status: t.field({ type: TaskStatusEnum, required: false }),
+    priority: t.field({ type: TaskPriorityEnum, required: false }),
+    percentComplete: t.int({ required: false }),
+  }),
+});
+
+export const CalendarEntryRef = builder.prismaNode('CalendarEntry', {
+  id: { field: 'id' },
+  description: 'A busy slot a client pushed through syncCommit. Never synced back; it counts in free/busy and conflicts.',
+  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  fields: (t) => ({
+    title: t.exposeString('title', { nullable: true }),
+    start: t.expose('start', { type: 'DateTime' }),
+    end: t.expose('end', { type: 'DateTime' }),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tasks: t.prismaConnection({
+    type: 'Task',
+    cursor: 'id',
+    description: "The signed-in user's tasks, oldest first.",
+    authScopes: { authenticated: true },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.task.findMany({ ...query, where: { userId: ownedBy(ctx) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+  calendarEntries: t.prismaConnection({
+    type: 'CalendarEntry',
+    cursor: 'id',
+    description: "The signed-in user's calendar entries, by start (for inspection: clients push them through syncCommit).",
+    authScopes: { authenticated: true },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.calendarEntry.findMany({ ...query, where: { userId: ownedBy(ctx) }, orderBy: [{ start: 'asc' }, { id: 'asc' }] }),
+  }),
+}));
+
+function parsedOrThrow(input: TaskInput, existing: Parameters<typeof parseTaskInput>[1]) {
+  const parsed = parseTaskInput(input, existing);
+  if (!parsed.ok) throw badInput(parsed.message);
+  return parsed.data;
+}
+
+const noOrigin = { synchronizationId: null };
+
+builder.mutationFields((t) => ({
+  createTask: t.field({
+    type: TaskRef,
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({ type: TaskInputRef }),
+      clientSyncId: t.arg.string({
+        required: false,
+        description: 'A client-chosen id. Creating again with the same one returns the existing task (a safe retry).',
+      }),
+    },
+    resolve: (_root, { input, clientSyncId }, ctx) => {
+      const userId = ownedBy(ctx);
+      if (clientSyncId && clientSyncId.length > 200) throw badInput('clientSyncId: at most 200 characters');
+      const data = parsedOrThrow(input, null);
+      return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+        const created = await taskStore.create(tx, changes, userId, data, clientSyncId ?? null, noOrigin);
+        return created ?? tx.task.findUniqueOrThrow({ where: { userId_clientSyncId: { userId, clientSyncId: clientSyncId! } } });
+      });
+    },
+  }),
+  updateTask: t.field({
+    type: TaskRef,
+    authScopes: { authenticated: true },
+    args: { id: t.arg.globalID({ for: [TaskRef] }), input: t.arg({ type: TaskInputRef }) },
+    resolve: (_root, { id, input }, ctx) =>
+      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+        const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
+        if (!task) throw notFound('task');
+        return taskStore.update(tx, changes, task.userId, task, parsedOrThrow(input, task), noOrigin);
+      }),
+  }),
+  deleteTask: t.field({
+    type: DeletePayload,
+    authScopes: { authenticated: true },
+    args: { id: t.arg.globalID({ for: [TaskRef] }) },
+    resolve: (_root, { id }, ctx) =>
+      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+        const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
+        if (!task) throw notFound('task');
+        await taskStore.remove(tx, changes, task.userId, task, noOrigin);
+        return { id: encodeGlobalID('Task', task.id) };
+      }),
+  }),
+}));

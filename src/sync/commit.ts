@@ -1,0 +1,274 @@
+// Token sync, write side (MeetingBooster's SyncCommit). The client sends back the objects of a
+// batch it processed, unchanged or changed, plus new objects and deletes:
+// - referenced objects are acknowledged and their changes saved, unless the object changed on
+//   the server after the batch: then it is reported as a CONFLICT with the server's version;
+// - objects of the batch it leaves out come again on the next sync of that synchronization;
+// - unknown clientSyncIds create objects, and a retried token acts once.
+// The first commit of a token without a synchronization creates one (DEVICE).
+import type { PrismaClient } from '../db/database.ts';
+import { appError, ErrorCode } from '../errors.ts';
+import type { SyncKind } from '../generated/prisma/client.ts';
+import type { PubSub } from '../pubsub.ts';
+import { calendarEntryStore } from '../calendar/entries.ts';
+import { type ChangeRecorder, type FeedRow, type Tx, writeWithChanges } from './feed.ts';
+import { feedStores } from './kinds.ts';
+import { isUuid, type SyncedObject, type SyncStore } from './store.ts';
+import { batchFilter, feedRange, keepFullUntil, maxSyncLimit } from './sync.ts';
+import { decodeSyncToken, encodeSyncToken, type SyncPosition, syncTokenHash } from './tokens.ts';
+
+export type SyncObjectKind = SyncKind | 'CALENDAR_ENTRY';
+
+export const commitStores: Record<SyncObjectKind, SyncStore<SyncedObject, unknown, unknown>> = {
+  ...feedStores,
+  CALENDAR_ENTRY: calendarEntryStore,
+};
+
+export type SyncStatus = 'APPLIED' | 'UNCHANGED' | 'CREATED' | 'DELETED' | 'CONFLICT' | 'NOT_FOUND' | 'INVALID';
+
+export interface SyncRef {
+  id?: string | null;
+  clientSyncId?: string | null;
+  delete?: boolean | null;
+  changes?: unknown;
+}
+
+export interface SyncObjectResult {
+  kind: SyncObjectKind;
+  id: string | null;
+  clientSyncId: string | null;
+  status: SyncStatus;
+  message: string | null;
+}
+
+export interface CommitOutcome {
+  token: string;
+  synchronizationId: string;
+  results: SyncObjectResult[];
+}
+
+/** What the server knows of the object a reference names. */
+export type Known = { state: 'live'; changedSince: boolean } | { state: 'deleted' } | { state: 'unknown' };
+
+export type Plan =
+  | { action: 'create' | 'update' | 'delete' }
+  | { action: 'report'; status: SyncStatus; message: string | null };
+
+const report = (status: SyncStatus, message: string | null = null): Plan => ({ action: 'report', status, message });
+
+/** What to do with one reference of a commit. Pure: the rules of the handshake in one place. */
+export function planRef(ref: SyncRef, known: Known): Plan {
+  if (!ref.id && !ref.clientSyncId) return report('INVALID', 'id or clientSyncId: one is required');
+  if (ref.delete && ref.changes) return report('INVALID', 'delete and changes: send one or the other');
+  if (ref.id && !isUuid(ref.id)) return report('INVALID', 'id: not an id of this kind of object');
+  if (ref.clientSyncId && ref.clientSyncId.length > 200) return report('INVALID', 'clientSyncId: at most 200 characters');
+  switch (known.state) {
+    case 'unknown':
+      if (ref.changes && !ref.id) return { action: 'create' };
+      return report('NOT_FOUND', ref.id ? 'no such object' : 'no object with this clientSyncId');
+    case 'deleted':
+      return ref.changes ? report('NOT_FOUND', 'deleted on the server') : report('DELETED');
+    case 'live':
+      if (!ref.changes && !ref.delete) return report('UNCHANGED');
+      if (known.changedSince) return report('CONFLICT', 'changed on the server after this batch');
+      return { action: ref.delete ? 'delete' : 'update' };
+  }
+}
+
+class AlreadyCommitted extends Error {}
+
+export async function commitBatch(
+  prisma: PrismaClient,
+  pubsub: PubSub,
+  secret: string,
+  userId: string,
+  token: string,
+  groups: Array<{ kind: SyncObjectKind; refs: SyncRef[] }>,
+): Promise<CommitOutcome> {
+  const position = decodeSyncToken(secret, token, userId);
+  const tokenHash = syncTokenHash(token);
+  try {
+    return await writeWithChanges(prisma, pubsub, async (tx, changes) => {
+      const synchronizationId = await synchronizationFor(tx, userId, position);
+      // The first of two commits of one token inserts this row; the second waits for it and stops.
+      const claimed = await tx.syncCommit.createMany({
+        data: [{ userId, tokenHash, synchronizationId, result: {} }],
+        skipDuplicates: true,
+      });
+      if (!claimed.count) throw new AlreadyCommitted();
+
+      const results: SyncObjectResult[] = [];
+      const referenced = new Map<SyncKind, Set<string>>();
+      for (const { kind, refs } of groups) {
+        const store = commitStores[kind];
+        const outcome = await commitRefs(tx, changes, userId, synchronizationId, position, kind, store, refs);
+        results.push(...outcome.results);
+        if (store.feedKind) referenced.set(store.feedKind, new Set(outcome.referenced));
+      }
+      await updatePending(tx, userId, synchronizationId, position, referenced);
+
+      const outcome: CommitOutcome = {
+        token: encodeSyncToken(secret, {
+          ...position,
+          synchronizationId,
+          after: position.upto,
+          fullUntil: keepFullUntil(position.upto, position.fullUntil),
+        }),
+        synchronizationId,
+        results,
+      };
+      await tx.syncCommit.update({
+        where: { userId_tokenHash: { userId, tokenHash } },
+        data: { result: outcome as never },
+      });
+      await tx.synchronization.update({ where: { id: synchronizationId }, data: { lastSyncAt: new Date() } });
+      return outcome;
+    });
+  } catch (error) {
+    if (!(error instanceof AlreadyCommitted)) throw error;
+    const earlier = await prisma.syncCommit.findUniqueOrThrow({ where: { userId_tokenHash: { userId, tokenHash } } });
+    return earlier.result as unknown as CommitOutcome;
+  }
+}
+
+async function synchronizationFor(tx: Tx, userId: string, position: SyncPosition): Promise<string> {
+  if (position.synchronizationId) {
+    // Locked: commits of one synchronization run one at a time.
+    const [row] = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM "Synchronization" WHERE id = ${position.synchronizationId}::uuid AND "userId" = ${userId}::uuid
+      FOR UPDATE`;
+    if (!row) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
+    return row.id;
+  }
+  const counter = await tx.syncCounter.findUnique({ where: { userId } });
+  const created = await tx.synchronization.create({
+    data: { userId, type: 'DEVICE', createdRevision: counter?.revision ?? 0 },
+  });
+  return created.id;
+}
+
+async function commitRefs(
+  tx: Tx,
+  changes: ChangeRecorder,
+  userId: string,
+  synchronizationId: string,
+  position: SyncPosition,
+  kind: SyncObjectKind,
+  store: SyncStore<SyncedObject, unknown, unknown>,
+  refs: SyncRef[],
+) {
+  const origin = { synchronizationId };
+  const ids = refs.flatMap((ref) => (ref.id && isUuid(ref.id) ? [ref.id] : []));
+  const clientSyncIds = refs.flatMap((ref) => (!ref.id && ref.clientSyncId ? [ref.clientSyncId] : []));
+  const { feed, objects } = await resolveRefs(tx, store, userId, ids, clientSyncIds);
+  const idOfClientSyncId = new Map<string, string>();
+  for (const row of [...feed.values()].sort((a, b) => Number(b.deleted) - Number(a.deleted))) {
+    if (row.clientSyncId) idOfClientSyncId.set(row.clientSyncId, row.objectId); // live rows win
+  }
+  for (const object of objects.values()) if (object.clientSyncId) idOfClientSyncId.set(object.clientSyncId, object.id);
+
+  const results: SyncObjectResult[] = [];
+  const referenced: string[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const objectId = ref.id
+      ? isUuid(ref.id) ? ref.id : null
+      : ((ref.clientSyncId && idOfClientSyncId.get(ref.clientSyncId)) ?? null);
+    const result = (status: SyncStatus, id: string | null, message: string | null = null): SyncObjectResult => ({
+      kind,
+      id,
+      clientSyncId: ref.clientSyncId ?? null,
+      status,
+      message,
+    });
+    const key = objectId ?? (ref.clientSyncId ? `csid:${ref.clientSyncId}` : null);
+    if (key && seen.has(key)) {
+      results.push(result('INVALID', objectId, 'this object appears twice in the commit'));
+      continue;
+    }
+    if (key) seen.add(key);
+    if (objectId) referenced.push(objectId);
+    const object = objectId ? objects.get(objectId) : undefined;
+    const row = objectId ? feed.get(objectId) : undefined;
+    const known: Known = object
+      ? { state: 'live', changedSince: !!row && row.revision > position.upto && row.originSyncId !== synchronizationId }
+      : row?.deleted
+        ? { state: 'deleted' }
+        : { state: 'unknown' };
+    const plan = planRef(ref, known);
+    if (plan.action === 'report') {
+      results.push(result(plan.status, known.state === 'unknown' ? null : objectId, plan.message));
+    } else if (plan.action === 'delete') {
+      await store.remove(tx, changes, userId, object!, origin);
+      results.push(result('DELETED', objectId));
+    } else {
+      const parsed = store.parse(ref.changes, object ?? null);
+      if (!parsed.ok) {
+        results.push(result('INVALID', object ? objectId : null, parsed.message));
+      } else if (object) {
+        await store.update(tx, changes, userId, object, parsed.data, origin);
+        results.push(result('APPLIED', objectId));
+      } else {
+        const created = await store.create(tx, changes, userId, parsed.data, ref.clientSyncId ?? null, origin);
+        // Null: a concurrent commit created this clientSyncId first; the client has not seen it.
+        results.push(
+          created
+            ? result('CREATED', created.id)
+            : result('CONFLICT', null, 'an object with this clientSyncId was created meanwhile: sync to get it'),
+        );
+      }
+    }
+  }
+  return { results, referenced };
+}
+
+/** The feed rows (locked) and live objects the references name, by id or clientSyncId. */
+async function resolveRefs(
+  tx: Tx,
+  store: SyncStore<SyncedObject, unknown, unknown>,
+  userId: string,
+  ids: string[],
+  clientSyncIds: string[],
+) {
+  let feed = new Map<string, FeedRow>();
+  if (store.feedKind && (ids.length || clientSyncIds.length)) {
+    const rows = await tx.$queryRaw<FeedRow[]>`
+      SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
+      WHERE "userId" = ${userId}::uuid AND kind = ${store.feedKind}::"SyncKind"
+        AND ("objectId" = ANY(${ids}::uuid[]) OR "clientSyncId" = ANY(${clientSyncIds}::text[]))
+      ORDER BY "objectId" FOR UPDATE`;
+    feed = new Map(rows.map((row) => [row.objectId, row]));
+  }
+  const live = [
+    ...(ids.length ? await store.load(tx, userId, ids) : []),
+    ...(clientSyncIds.length ? await store.findByClientSyncIds(tx, userId, clientSyncIds) : []),
+  ];
+  return { feed, objects: new Map(live.map((object) => [object.id, object])) };
+}
+
+/** Objects of the batch the commit did not reference stay pending; referenced ones are done. */
+async function updatePending(
+  tx: Tx,
+  userId: string,
+  synchronizationId: string,
+  position: SyncPosition,
+  referenced: Map<SyncKind, Set<string>>,
+) {
+  for (const [kind, ids] of referenced) {
+    await tx.syncPending.deleteMany({ where: { synchronizationId, kind, objectId: { in: [...ids] } } });
+  }
+  const batch = await feedRange(
+    tx,
+    userId,
+    position.after,
+    position.upto,
+    batchFilter(position, position.fullUntil ?? 0),
+    maxSyncLimit * 2,
+  );
+  const unreferenced = batch.filter((row) => !referenced.get(row.kind)?.has(row.objectId));
+  if (unreferenced.length) {
+    await tx.syncPending.createMany({
+      data: unreferenced.map((row) => ({ synchronizationId, kind: row.kind, objectId: row.objectId })),
+      skipDuplicates: true,
+    });
+  }
+}

@@ -1,0 +1,151 @@
+// Token sync, read side (MeetingBooster's Sync). Without a token: every live object of the
+// kinds, paged. With one: what changed after its position, in revision order, plus objects an
+// earlier batch delivered that the synchronization has not committed yet.
+import type { PrismaClient } from '../db/database.ts';
+import { appError, badInput, ErrorCode } from '../errors.ts';
+import { SyncKind } from '../generated/prisma/client.ts';
+import type { FeedRow, Tx } from './feed.ts';
+import { feedStores, type FeedObject } from './kinds.ts';
+import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
+
+export const allSyncKinds = Object.values(SyncKind);
+export const defaultSyncLimit = 100;
+export const maxSyncLimit = 500;
+
+export interface DeletedObject {
+  kind: SyncKind;
+  id: string;
+  clientSyncId: string | null;
+}
+
+export interface SyncBatch {
+  token: string;
+  hasMore: boolean;
+  /** Part of a full sync: the client holds nothing older than this sync. */
+  full: boolean;
+  objects: { [K in SyncKind]: FeedObject<K>[] };
+  deleted: DeletedObject[];
+}
+
+export interface SyncRequest {
+  token: string | null;
+  kinds: SyncKind[] | null;
+  limit: number;
+}
+
+/** Which feed rows a position's batch consists of; the commit recomputes it with this too. */
+export function batchFilter(position: Pick<SyncPosition, 'synchronizationId' | 'kinds'>, tombstonesAbove: number) {
+  return { kinds: position.kinds, tombstonesAbove, origin: position.synchronizationId };
+}
+
+/** Feed rows in (after, upto], matching the filter, in revision order. */
+export async function feedRange(
+  db: Tx,
+  userId: string,
+  after: number,
+  upto: number,
+  filter: ReturnType<typeof batchFilter>,
+  limit: number,
+): Promise<FeedRow[]> {
+  return db.$queryRaw<FeedRow[]>`
+    SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
+    WHERE "userId" = ${userId}::uuid AND revision > ${after} AND revision <= ${upto}
+      AND kind::text = ANY(${filter.kinds}::text[])
+      AND (NOT deleted OR revision > ${filter.tombstonesAbove})
+      AND (${filter.origin}::uuid IS NULL OR "originSyncId" IS DISTINCT FROM ${filter.origin}::uuid)
+    ORDER BY revision LIMIT ${limit}`;
+}
+
+export async function readBatch(prisma: PrismaClient, secret: string, userId: string, request: SyncRequest): Promise<SyncBatch> {
+  if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > maxSyncLimit) {
+    throw badInput(`limit: 1 to ${maxSyncLimit}`);
+  }
+  const given = request.token ? decodeSyncToken(secret, request.token, userId) : null;
+  if (given && request.kinds?.length && !sameKinds(given.kinds, request.kinds)) {
+    throw badInput('kinds: a sync token is bound to the kinds it was issued for; omit kinds or start a new sync');
+  }
+  const kinds = given?.kinds ?? [...new Set(request.kinds?.length ? request.kinds : allSyncKinds)].sort();
+  const synchronizationId = given?.synchronizationId ?? null;
+  const from = given?.upto ?? 0;
+
+  // One snapshot: the head revision, the feed and the objects agree with each other.
+  return prisma.$transaction(
+    async (tx) => {
+      const [counter] = await tx.$queryRaw<Array<{ head: number; floor: number }>>`
+        SELECT COALESCE(MAX(revision), 0)::int AS head, COALESCE(MAX(floor), 0)::int AS floor
+        FROM "SyncCounter" WHERE "userId" = ${userId}::uuid`;
+      const { head, floor } = counter!;
+      if (given) {
+        if (from > head) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the sync token is ahead of this server');
+        if (isBelowFloor({ after: from, fullUntil: given.fullUntil }, floor)) {
+          throw appError(
+            ErrorCode.SYNC_TOKEN_EXPIRED,
+            'the sync token is older than the retention period: sync again without a token',
+          );
+        }
+      }
+      if (synchronizationId && !(await tx.synchronization.findFirst({ where: { id: synchronizationId, userId } }))) {
+        throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
+      }
+      const fullUntil = given ? given.fullUntil : head;
+      const filter = batchFilter({ synchronizationId, kinds }, given ? (fullUntil ?? 0) : head);
+
+      const pending = synchronizationId ? await pendingRows(tx, synchronizationId, userId, kinds, from, request.limit + 1) : [];
+      const room = Math.max(request.limit - pending.length, 0);
+      const delta = room ? await feedRange(tx, userId, from, head, filter, room + 1) : [];
+      const rows = [...pending.slice(0, request.limit), ...delta.slice(0, room)];
+      const truncated = pending.length > request.limit || delta.length > room || (room === 0 && head > from);
+      const upto = truncated ? Math.max(from, ...delta.slice(0, room).map((row) => row.revision)) : head;
+
+      const token = encodeSyncToken(secret, {
+        userId,
+        synchronizationId,
+        after: from,
+        upto,
+        fullUntil: keepFullUntil(from, fullUntil),
+        kinds,
+      });
+      const full = !given || keepFullUntil(from, fullUntil) !== null;
+      return { token, hasMore: truncated, full, ...(await loadRows(tx, userId, rows)) };
+    },
+    { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 60_000 },
+  );
+}
+
+/** Delivered before, not committed since, and not already in the delta (revision <= from). */
+function pendingRows(tx: Tx, synchronizationId: string, userId: string, kinds: SyncKind[], from: number, limit: number) {
+  return tx.$queryRaw<FeedRow[]>`
+    SELECT c.kind, c."objectId", c.revision, c.deleted, c."clientSyncId", c."originSyncId"
+    FROM "SyncPending" p
+    JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = p.kind AND c."objectId" = p."objectId"
+    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind::text = ANY(${kinds}::text[])
+      AND c.revision <= ${from}
+    ORDER BY c.revision LIMIT ${limit}`;
+}
+
+/** The live objects and the tombstones of these feed rows. */
+export async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
+  const objects = Object.fromEntries(allSyncKinds.map((kind) => [kind, []])) as unknown as SyncBatch['objects'];
+  const deleted: DeletedObject[] = [];
+  for (const kind of allSyncKinds) {
+    const live = rows.filter((row) => row.kind === kind && !row.deleted).map((row) => row.objectId);
+    if (live.length) {
+      const byId = new Map((await feedStores[kind].load(db, userId, live)).map((o) => [o.id, o]));
+      objects[kind] = live.flatMap((id) => byId.get(id) ?? []) as never;
+    }
+  }
+  for (const row of rows) {
+    if (row.deleted) deleted.push({ kind: row.kind, id: row.objectId, clientSyncId: row.clientSyncId });
+  }
+  return { objects, deleted };
+}
+
+/** A full sync's head matters while a batch starts below it (tombstones up to it are skipped). */
+export function keepFullUntil(after: number, fullUntil: number | null): number | null {
+  return fullUntil !== null && after < fullUntil ? fullUntil : null;
+}
+
+function sameKinds(a: SyncKind[], b: SyncKind[]) {
+  const set = new Set(b);
+  return a.length === set.size && a.every((kind) => set.has(kind));
+}
