@@ -7,7 +7,7 @@ import { appError, badInput, ErrorCode, notFound } from '../errors.ts';
 import { SyncKind } from '../generated/prisma/client.ts';
 import type { Tx } from './feed.ts';
 import { feedStores } from './kinds.ts';
-import type { SyncedObject } from './store.ts';
+import { isUuid, type SyncedObject } from './store.ts';
 
 export const maxActiveSessions = 100;
 export const mainQueue = 'main';
@@ -116,6 +116,7 @@ export async function readQueuePage(
 ): Promise<QueuePage | null> {
   if (queue !== mainQueue) throw badInput(`queue: the only queue is "${mainQueue}"`);
   if (!Number.isInteger(page) || page < 1) throw badInput('page: pages are numbered from 1');
+  if (!isUuid(sessionId)) throw notFound('sync session');
   const now = new Date();
   const touched = await prisma.syncSession.updateManyAndReturn({
     where: { id: sessionId, userId, expiresAt: { gt: now } },
