@@ -53,6 +53,35 @@ describe.skipIf(skip)(
       await client.dispose();
     });
 
+    it('tells a changesAvailable subscriber on one instance about a commit on the other', async () => {
+      const { token } = await a.newUser('commuter');
+      const client = createClient({
+        url: b.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${token}` },
+      });
+      const notice = new Promise<any>((resolve, reject) => {
+        client.subscribe(
+          { query: 'subscription { changesAvailable { revision kinds } }' },
+          { next: resolve, error: reject, complete: () => {} },
+        );
+      });
+      await new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
+      const sync = await a.gql<any>('{ sync { token } }', {}, token);
+      const commit = await a.gql(
+        'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { results { status } } }',
+        { input: { token: sync.data.sync.token, tasks: [{ clientSyncId: 'far', changes: { title: 'from a' } }] } },
+        token,
+      );
+      expect(commit.errors).toBeUndefined();
+      expect(await notice).toEqual({ data: { changesAvailable: { revision: 1, kinds: ['TASK'] } } });
+      // And b serves what a wrote, with a token a signed.
+      const next = await b.gql<any>('query ($t: String) { sync(token: $t) { tasks { title } } }', { t: sync.data.sync.token }, token);
+      expect(next.data.sync.tasks).toEqual([{ title: 'from a' }]);
+      await client.dispose();
+    });
+
     it('revokes a token on every instance at once', async () => {
       const { token } = await a.newUser('leaver');
       const me = '{ me { id tokens { id } } }';

@@ -108,7 +108,7 @@ export async function prepare(server: ServerProcess, request: LoadRequest, optio
 }
 
 /** CPU time used by the whole machine so far (all cores), in microseconds. */
-function machineCpu(): number {
+export function machineCpu(): number {
   // /proc/stat counts softirq time (loopback networking), which os.cpus() leaves out.
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);

@@ -1,6 +1,7 @@
 // Starts a benchmark server (bench/servers/*.ts) in its own Node process, so that it has a
 // core to itself while the load generator runs in this one.
 import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromChild, ToChild } from '../servers/child.ts';
 
@@ -9,16 +10,27 @@ export interface ServerProcess {
   headers: Record<string, string>;
   /** CPU time the server process has used so far, in microseconds. */
   cpuTime(): Promise<number>;
+  /** The server process's `process.memoryUsage()`, after full GCs when `gc` (needs `exposeGc`). */
+  memory(gc?: boolean): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Start Node with --expose-gc, so that `memory(true)` can collect garbage first. */
+  exposeGc?: boolean;
 }
 
 const tsx = import.meta.resolve('tsx');
 const startTimeoutMs = 60_000;
 
-export async function startServerProcess(name: string, args: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(name: string, args: string[] = [], options: ServerOptions = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
+  const execArgv = ['--import', tsx];
+  if (options.exposeGc) execArgv.push('--expose-gc');
+  // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops.
+  if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`);
   const child = fork(script, args, {
-    execArgv: ['--import', tsx],
+    execArgv,
     env: { NODE_ENV: 'production', ...process.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -41,7 +53,11 @@ export async function startServerProcess(name: string, args: string[] = []): Pro
   return {
     url: ready.url,
     headers: ready.headers,
-    cpuTime: () => cpuTime(child),
+    cpuTime: async () => {
+      const reply = await ask(child, { type: 'cpu' }, 'cpu');
+      return reply.usage.user + reply.usage.system;
+    },
+    memory: async (gc = false) => (await ask(child, { type: 'memory', gc }, 'memory')).usage,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected) child.send({ type: 'stop' } satisfies ToChild);
@@ -56,14 +72,23 @@ export async function startServerProcess(name: string, args: string[] = []): Pro
   };
 }
 
-function cpuTime(child: ChildProcess): Promise<number> {
+/** Sends a request over IPC and resolves with the first reply of that type. */
+function ask<T extends FromChild['type']>(
+  child: ChildProcess,
+  message: ToChild,
+  replyType: T,
+): Promise<Extract<FromChild, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const onMessage = (message: FromChild) => {
-      if (message.type !== 'cpu') return;
+    const onMessage = (reply: FromChild) => {
+      if (reply.type !== replyType) return;
       child.off('message', onMessage);
-      resolve(message.usage.user + message.usage.system);
+      resolve(reply as Extract<FromChild, { type: T }>);
     };
     child.on('message', onMessage);
-    child.send({ type: 'cpu' } satisfies ToChild, (error) => error && reject(error));
+    child.send(message, (error) => {
+      if (!error) return;
+      child.off('message', onMessage);
+      reject(error);
+    });
   });
 }
