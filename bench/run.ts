@@ -1,13 +1,33 @@
-// `npm run bench`: every benchmark, one table each. Environment:
+// `npm run bench`: every benchmark, one table each. Choose some with arguments or BENCH_ONLY
+// (names separated by commas or spaces; both lists are merged):
+//   npm run bench -- http                  the HTTP throughput benchmark only
+//   npm run bench -- sync                  every sync benchmark (PostgreSQL)
+//   npm run bench -- sync:delta sync:commit
+//   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout.
+// Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
 //   BENCH_WARMUP        warm-up seconds per target (default 5)
 //   BENCH_CONNECTIONS   concurrent connections (default 50)
 //   BENCH_DATABASE_URL  also measure convene on this database (e.g. postgres://postgres@127.0.0.1:5432/convene_bench)
+// Environment (sync; a fresh database convene_bench_<random> is created and dropped per run):
+//   BENCH_POSTGRES_URL  a PostgreSQL URL allowed to create databases (default postgres://postgres@127.0.0.1:5432/postgres)
+//   BENCH_SYNC_TASKS    tasks of the initial-sync user (default 100000)
+//   BENCH_FEED_USERS    users of the big feed (default 1000)
+//   BENCH_FEED_TASKS    tasks per user of the big feed (default 1000)
+//   BENCH_SYNC_REQUESTS timed sync(token) requests per delta measurement (default 2000)
+//   BENCH_SYNC_COMMITS  timed syncCommit calls of the single writer (default 200)
+//   BENCH_WRITERS       concurrent writers, one user each (default 8)
+//   BENCH_WRITE_SECONDS how long the writers run (default 10)
+//   BENCH_SUBSCRIBERS   changesAvailable subscribers (default 5000)
+//   BENCH_NOTICES       measured writes per fan-out target (default 5)
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
+import { defaultAdminUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
+import { runSyncBenchmarks, syncBenchmarks, type SyncBenchmark, type SyncOptions } from './sync.ts';
 
 const TARGET_RATIO = 0.7;
 
@@ -20,20 +40,36 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function main() {
+const integer = (name: string, fallback: number) => Math.round(positive(name, fallback));
+
+const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`)];
+
+/** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
+function selection(): Set<string> {
+  const words = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? '').split(/[\s,]+/)]
+    .map((word) => word.trim().toLowerCase())
+    .filter(Boolean);
+  if (!words.length) return new Set(allNames);
+  const selected = new Set<string>();
+  for (const word of words) {
+    if (word === 'sync') for (const name of syncBenchmarks) selected.add(`sync:${name}`);
+    else if (allNames.includes(word)) selected.add(word);
+    else if (allNames.includes(`sync:${word}`)) selected.add(`sync:${word}`);
+    else throw new Error(`unknown benchmark "${word}": choose among ${['sync', ...allNames].join(', ')}`);
+  }
+  return selected;
+}
+
+async function http() {
   const options: HttpOptions = {
     duration: positive('BENCH_DURATION', 8),
-    rounds: Math.round(positive('BENCH_ROUNDS', 2)),
+    rounds: integer('BENCH_ROUNDS', 2),
     warmup: positive('BENCH_WARMUP', 5),
-    connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
+    connections: integer('BENCH_CONNECTIONS', 50),
   };
   const databases = ['pglite:memory'];
   const extra = process.env.BENCH_DATABASE_URL;
   if (extra && extra !== 'pglite:memory') databases.push(extra);
-
-  console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
-  console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
-  console.log(`servers: one child process each (NODE_ENV=${process.env.NODE_ENV ?? 'production'}); autocannon: this process\n`);
 
   const rows = await httpBench([bareYoga, ...databases.map(convene)], options, (message) => console.log(`  ${message}`));
   const bare = rows[0]!.requestsPerSecond;
@@ -63,6 +99,48 @@ async function main() {
     const verdict = ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
     console.log(`${row.target.name}: ${fixed(100 * ratio, 1)}% of bare yoga (target >= ${100 * TARGET_RATIO}%): ${verdict}`);
   }
+}
+
+async function sync(selected: Set<SyncBenchmark>) {
+  const options: SyncOptions = {
+    postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl,
+    initialTasks: integer('BENCH_SYNC_TASKS', 100_000),
+    feedUsers: integer('BENCH_FEED_USERS', 1000),
+    feedTasks: integer('BENCH_FEED_TASKS', 1000),
+    smallTasks: 1000,
+    requests: integer('BENCH_SYNC_REQUESTS', 2000),
+    commits: integer('BENCH_SYNC_COMMITS', 200),
+    writers: integer('BENCH_WRITERS', 8),
+    writerSeconds: positive('BENCH_WRITE_SECONDS', 10),
+    subscribers: integer('BENCH_SUBSCRIBERS', 5000),
+    notices: integer('BENCH_NOTICES', 5),
+  };
+  console.log(`\nsync benchmarks (${[...selected].join(', ')}) on PostgreSQL (${options.postgresUrl})`);
+  await runSyncBenchmarks(selected, options, (text) => console.log(text), (message) => console.log(`  ${message}`));
+}
+
+async function main() {
+  const selected = selection();
+  console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+  console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
+  console.log(`benchmarks: ${[...selected].join(', ')}`);
+  console.log(`servers: one child process each (NODE_ENV=${process.env.NODE_ENV ?? 'production'}); load generators: this process\n`);
+
+  const failures: string[] = [];
+  const attempt = async (name: string, run: () => Promise<void>) => {
+    const started = performance.now();
+    try {
+      await run();
+    } catch (error) {
+      failures.push(name);
+      console.error(`\n${name} benchmark aborted: ${(error as Error).message}`);
+    }
+    console.log(`(${name}: ${fixed((performance.now() - started) / 1000)} s)`);
+  };
+  if (selected.has('http')) await attempt('http', http);
+  const syncSelected = new Set(syncBenchmarks.filter((name) => selected.has(`sync:${name}`)));
+  if (syncSelected.size) await attempt('sync', () => sync(syncSelected));
+  if (failures.length) process.exitCode = 1;
 }
 
 try {

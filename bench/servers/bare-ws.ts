@@ -2,6 +2,7 @@
 // with one subscription fed by graphql-yoga's in-memory `createPubSub`, nothing else (no auth,
 // no envelop plugins, no database). `POST /publish` publishes one notice, like a write would
 // in convene, and answers with its revision once it is published.
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
@@ -15,7 +16,10 @@ interface Notice {
 }
 
 await serveBenchTarget(async () => {
-  const pubsub = createPubSub<{ changes: [key: string, notice: Notice] }>();
+  // Thousands of listeners on one topic are the point: no MaxListenersExceededWarning.
+  const eventTarget = new EventTarget();
+  setMaxListeners(Infinity, eventTarget);
+  const pubsub = createPubSub<{ changes: [key: string, notice: Notice] }>({ eventTarget });
   // Like convene: one topic per user; every subscriber here is the same user.
   const user = 'bench';
   const schema = createSchema({
