@@ -25,6 +25,7 @@
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
+import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
 import { runSyncBenchmarks, syncBenchmarks, type SyncBenchmark, type SyncOptions } from './sync.ts';
@@ -119,10 +120,23 @@ async function sync(selected: Set<SyncBenchmark>) {
   await runSyncBenchmarks(selected, options, (text) => console.log(text), (message) => console.log(`  ${message}`));
 }
 
+/** The machine's CPU use over two seconds (this process is idle meanwhile), in % of one core. */
+async function backgroundCpu(): Promise<number> {
+  const before = machineCpu();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return (100 * (machineCpu() - before)) / ((performance.now() - started) * 1000);
+}
+
 async function main() {
   const selected = selection();
   console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
   console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
+  const background = await backgroundCpu();
+  console.log(
+    `CPU used by other processes over 2 s before starting: ${fixed(background)}% of one core` +
+      (background > 20 ? ' (the machine is busy: expect disturbed figures, and see the "other CPU" columns)' : ''),
+  );
   console.log(`benchmarks: ${[...selected].join(', ')}`);
   console.log(`servers: one child process each (NODE_ENV=${process.env.NODE_ENV ?? 'production'}); load generators: this process\n`);
 

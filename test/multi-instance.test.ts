@@ -26,21 +26,24 @@ describe.skipIf(skip)(
       await drop?.();
     });
 
-    it('delivers an event from a write on one instance to a subscriber on the other', async () => {
-      const { token } = await a.newUser('roamer');
+    /** The first event of a subscription on `server`, once the subscription is registered. */
+    async function firstEvent(server: TestServer, token: string, query: string) {
       const client = createClient({
-        url: b.wsUrl,
+        url: server.wsUrl,
         webSocketImpl: WebSocket,
         retryAttempts: 0,
         connectionParams: { authorization: `Bearer ${token}` },
       });
       const event = new Promise<any>((resolve, reject) => {
-        client.subscribe(
-          { query: 'subscription { accountsChanged { identifier } }' },
-          { next: resolve, error: reject, complete: () => {} },
-        );
+        client.subscribe({ query }, { next: resolve, error: reject, complete: () => {} });
       });
       await new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
+      return { event, client };
+    }
+
+    it('delivers an event from a write on one instance to a subscriber on the other', async () => {
+      const { token } = await a.newUser('roamer');
+      const { event, client } = await firstEvent(b, token, 'subscription { accountsChanged { identifier } }');
       const write = await a.gql(
         'mutation { connectAccount(input: { provider: CALDAV, identifier: "roamer@dav.example.com" }) { id } }',
         {},
@@ -55,19 +58,7 @@ describe.skipIf(skip)(
 
     it('tells a changesAvailable subscriber on one instance about a commit on the other', async () => {
       const { token } = await a.newUser('commuter');
-      const client = createClient({
-        url: b.wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
-      const notice = new Promise<any>((resolve, reject) => {
-        client.subscribe(
-          { query: 'subscription { changesAvailable { revision kinds } }' },
-          { next: resolve, error: reject, complete: () => {} },
-        );
-      });
-      await new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
+      const { event: notice, client } = await firstEvent(b, token, 'subscription { changesAvailable { revision kinds } }');
       const sync = await a.gql<any>('{ sync { token } }', {}, token);
       const commit = await a.gql(
         'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { results { status } } }',

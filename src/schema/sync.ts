@@ -9,6 +9,7 @@ import { commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, 
 import { acknowledge, readQueuePage, startSession, type QueueItem } from '../sync/queue.ts';
 import type { SyncedObject } from '../sync/store.ts';
 import { type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
+import type { InputObjectRef } from '@pothos/core';
 import { builder, type Context } from './builder.ts';
 import { CalendarEntryRef, ownedBy, TaskInputRef, TaskRef } from './task.ts';
 
@@ -101,26 +102,33 @@ builder.queryField('sync', (t) =>
   }),
 );
 
-const syncInputFields = (description: string) =>
-  ({
-    id: { description: 'The server id, when known.' },
-    clientSyncId: { description: 'The client id: finds the object without its server id, or creates it.' },
-    delete: { description: 'Delete the object.' },
-    changes: { description },
-  }) as const;
+/** `{ id | clientSyncId, delete?, changes? }`: one object of a commit. */
+function syncInputType<Changes extends InputObjectRef<typeof builder.$inferSchemaTypes, unknown>>(
+  name: string,
+  description: string,
+  changes: Changes,
+  changesDescription: string,
+) {
+  return builder.inputType(name, {
+    description,
+    fields: (t) => ({
+      id: t.id({ required: false, description: 'The server id, when known.' }),
+      clientSyncId: t.string({
+        required: false,
+        description: 'The client id: finds the object without its server id, or creates it.',
+      }),
+      delete: t.boolean({ required: false, description: 'Delete the object.' }),
+      changes: t.field({ type: changes, required: false, description: changesDescription }),
+    }),
+  });
+}
 
-const TaskSyncInput = builder.inputType('TaskSyncInput', {
-  description: 'A task of the batch: only a reference (acknowledged unchanged), with changes, or deleted.',
-  fields: (t) => {
-    const d = syncInputFields('Fields to change; for an unknown clientSyncId, the new task.');
-    return {
-      id: t.id({ required: false, ...d.id }),
-      clientSyncId: t.string({ required: false, ...d.clientSyncId }),
-      delete: t.boolean({ required: false, ...d.delete }),
-      changes: t.field({ type: TaskInputRef, required: false, ...d.changes }),
-    };
-  },
-});
+const TaskSyncInput = syncInputType(
+  'TaskSyncInput',
+  'A task of the batch: only a reference (acknowledged unchanged), with changes, or deleted.',
+  TaskInputRef,
+  'Fields to change; for an unknown clientSyncId, the new task.',
+);
 
 const CalendarEntryInput = builder.inputType('CalendarEntryInput', {
   fields: (t) => ({
@@ -130,18 +138,12 @@ const CalendarEntryInput = builder.inputType('CalendarEntryInput', {
   }),
 });
 
-const CalendarEntrySyncInput = builder.inputType('CalendarEntrySyncInput', {
-  description: 'A busy slot the client has: created, changed or deleted. The client is its authority.',
-  fields: (t) => {
-    const d = syncInputFields('Fields to set; for an unknown clientSyncId, the new entry (start and end).');
-    return {
-      id: t.id({ required: false, ...d.id }),
-      clientSyncId: t.string({ required: false, ...d.clientSyncId }),
-      delete: t.boolean({ required: false, ...d.delete }),
-      changes: t.field({ type: CalendarEntryInput, required: false, ...d.changes }),
-    };
-  },
-});
+const CalendarEntrySyncInput = syncInputType(
+  'CalendarEntrySyncInput',
+  'A busy slot the client has: created, changed or deleted. The client is its authority.',
+  CalendarEntryInput,
+  'Fields to set; for an unknown clientSyncId, the new entry (start and end).',
+);
 
 const maxCommitObjects = 1000;
 
