@@ -185,6 +185,30 @@ describe('idle sessions', () => {
 });
 
 describeEachDatabase('changesAvailable', (server) => {
+  it('syncs and commits over WebSocket like over HTTP', async () => {
+    const user = await server().newUser('socketeer');
+    const ws = createClient({
+      url: server().wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${user.token}` },
+    });
+    const once = (query: string, variables: Record<string, unknown> = {}) =>
+      new Promise<any>((resolve, reject) => {
+        ws.subscribe({ query, variables }, { next: resolve, error: reject, complete: () => {} });
+      });
+    const batch = await once('{ sync { token full tasks { id } } }');
+    expect(batch.data.sync).toMatchObject({ full: true, tasks: [] });
+    const commit = await once(
+      'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { status } } }',
+      { input: { token: batch.data.sync.token, tasks: [{ clientSyncId: 'ws-1', changes: { title: 'over ws' } }] } },
+    );
+    expect(commit.data.syncCommit.results).toEqual([{ status: 'CREATED' }]);
+    const bad = await once('{ sync(token: "forged.token") { token } }');
+    expect(bad.errors[0].extensions.code).toBe('SYNC_TOKEN_INVALID');
+    await ws.dispose();
+  });
+
   it('tells each subscriber of the affected user, for the kinds asked, after the commit', async () => {
     const alice = await server().newUser('notified');
     const bob = await server().newUser('bystander');

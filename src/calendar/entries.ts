@@ -41,4 +41,5 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
   async remove(tx, _changes, _userId, row) {
     await tx.calendarEntry.delete({ where: { id: row.id } });
   },
+  // deleteFallback: the meetings issue adds "delete the meeting with this clientSyncId" here.
 };

@@ -195,7 +195,12 @@ async function commitRefs(
         ? { state: 'deleted' }
         : { state: 'unknown' };
     const plan = planRef(ref, known);
-    if (plan.action === 'report') {
+    if (
+      plan.action === 'report' && plan.status === 'NOT_FOUND' && ref.delete && !ref.id && ref.clientSyncId &&
+      (await store.deleteFallback?.(tx, changes, userId, ref.clientSyncId, origin))
+    ) {
+      results.push(result('DELETED', null, 'deleted the object of another kind with this clientSyncId'));
+    } else if (plan.action === 'report') {
       results.push(result(plan.status, known.state === 'unknown' ? null : objectId, plan.message));
     } else if (plan.action === 'delete') {
       await store.remove(tx, changes, userId, object!, origin);

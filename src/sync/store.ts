@@ -28,6 +28,11 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
   create(tx: Tx, changes: ChangeRecorder, userId: string, data: Data, clientSyncId: string | null, origin: Origin): Promise<Row | null>;
   update(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, data: Data, origin: Origin): Promise<Row>;
   remove(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, origin: Origin): Promise<void>;
+  /**
+   * A delete by clientSyncId alone that found nothing may mean another kind of object: for
+   * calendar entries, a meeting with that clientSyncId (MeetingBooster). True if it deleted one.
+   */
+  deleteFallback?(tx: Tx, changes: ChangeRecorder, userId: string, clientSyncId: string, origin: Origin): Promise<boolean>;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
