@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
+import { removeAppointment } from '../calendar/appointments.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
+import type { ChangeRecorder } from '../sync/feed.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -71,12 +73,12 @@ async function lockAccountByIdentifier(
   for (let attempt = 0; attempt < 3; attempt++) {
     // ON CONFLICT DO NOTHING (unlike upsert) waits for a concurrent insert instead of failing.
     await tx.account.createMany({ data: [{ provider, identifier, name }], skipDuplicates: true });
-    const { id } = await tx.account.findUniqueOrThrow({
+    const found = await tx.account.findUnique({
       where: { provider_identifier: { provider, identifier } },
       select: { id: true },
     });
-    // Gone once the lock is ours: its last user disconnected meanwhile. Create it anew.
-    if (await lockAccount(tx, id)) return id;
+    // Gone (before or once the lock is ours): its last user disconnected meanwhile. Create it anew.
+    if (found && (await lockAccount(tx, found.id))) return found.id;
   }
   throw conflict(`${identifier} is being changed concurrently: try again`);
 }
@@ -90,11 +92,17 @@ async function lockAccount(tx: Prisma.TransactionClient, accountId: string): Pro
   return rows.length === 1;
 }
 
-/** Disconnects the user from the account; an account nobody is connected to any more is removed. */
-export async function disconnectAccount(tx: Prisma.TransactionClient, userId: string, accountId: string) {
+/**
+ * Disconnects the user from the account, deleting their appointments on it (so their devices
+ * are told); an account nobody is connected to any more is removed.
+ */
+export async function disconnectAccount(tx: Prisma.TransactionClient, changes: ChangeRecorder, userId: string, accountId: string) {
   await lockAccount(tx, accountId);
   const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
   if (!link) throw notFound('account');
+  for (const appointment of await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } })) {
+    await removeAppointment(tx, changes, appointment, { synchronizationId: null });
+  }
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {

@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Provider } from '../generated/prisma/client.ts';
+import { writeWithChanges } from '../sync/feed.ts';
 import { builder } from './builder.ts';
 import { DeletePayload } from './common.ts';
 
@@ -75,7 +76,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ for: [AccountRef] }) },
     resolve: async (_root, { id }, ctx) => {
       const userId = ctx.auth.principal!.user.id;
-      await ctx.prisma.$transaction((tx) => disconnectAccount(tx, userId, id.id));
+      await writeWithChanges(ctx.prisma, ctx.pubsub, (tx, changes) => disconnectAccount(tx, changes, userId, id.id));
       ctx.pubsub.publish('accounts:changed', userId, { userId });
       return { id: encodeGlobalID('Account', id.id) };
     },

@@ -33,6 +33,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     ID: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
+    Date: { Input: string; Output: string };
   };
   AuthScopes: {
     authenticated: boolean;
@@ -108,4 +109,22 @@ builder.scalarType('DateTime', {
   serialize: (value) => value.toISOString(),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
+});
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseDate(value: unknown): string {
+  if (typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    const [y, m, d] = value.split('-').map(Number);
+    const check = new Date(Date.UTC(y!, m! - 1, d!));
+    if (check.getUTCMonth() === m! - 1 && check.getUTCDate() === d) return value;
+  }
+  throw new GraphQLError('Date must be a calendar date, YYYY-MM-DD', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+builder.scalarType('Date', {
+  description: 'A calendar date without a time or zone, YYYY-MM-DD.',
+  serialize: (value) => value,
+  parseValue: parseDate,
+  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
 });

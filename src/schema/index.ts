@@ -1,4 +1,6 @@
 import './account.ts';
+import './calendar.ts';
+import './scheduling.ts';
 import './sync.ts';
 import './task.ts';
 import './user.ts';

@@ -11,6 +11,8 @@ import type { SyncedObject } from '../sync/store.ts';
 import { type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
 import type { InputObjectRef } from '@pothos/core';
 import { builder, type Context } from './builder.ts';
+import type { AppointmentInput } from '../calendar/appointments.ts';
+import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
 import { CalendarEntryRef, ownedBy, TaskInputRef, TaskRef } from './task.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
@@ -18,7 +20,7 @@ const SyncKindEnum = builder.enumType(SyncKind, {
   description: 'Kinds of object in the change feed.',
 });
 const SyncObjectKindEnum = builder.enumType('SyncObjectKind', {
-  values: ['TASK', 'CALENDAR_ENTRY'] as const satisfies SyncObjectKind[],
+  values: ['TASK', 'APPOINTMENT', 'CALENDAR_ENTRY'] as const satisfies SyncObjectKind[],
   description: 'Kinds of object a commit can carry: the feed kinds and calendar entries.',
 });
 const SyncStatusEnum = builder.enumType('SyncStatus', {
@@ -30,7 +32,7 @@ const SyncEventTypeEnum = builder.enumType('SyncEventType', {
   description: 'A hint: CREATED when this device has not acknowledged the object before.',
 });
 
-const typenames: Record<SyncObjectKind, string> = { TASK: 'Task', CALENDAR_ENTRY: 'CalendarEntry' };
+const typenames: Record<SyncObjectKind, string> = { TASK: 'Task', APPOINTMENT: 'Appointment', CALENDAR_ENTRY: 'CalendarEntry' };
 const globalId = (kind: SyncObjectKind, id: string) => encodeGlobalID(typenames[kind], id);
 
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
@@ -74,6 +76,11 @@ const SyncBatchRef = builder.objectRef<Awaited<ReturnType<typeof readBatch>>>('S
     hasMore: t.exposeBoolean('hasMore', { description: 'More changes are waiting: sync again.' }),
     full: t.exposeBoolean('full', { description: 'Part of a full sync: the client holds only what this sync delivers.' }),
     tasks: t.field({ type: [TaskRef], resolve: (batch) => batch.objects.TASK }),
+    appointments: t.field({
+      type: [AppointmentRef],
+      description: 'Series, single appointments and change exceptions (each its own object).',
+      resolve: (batch) => batch.objects.APPOINTMENT,
+    }),
     deleted: t.field({ type: [DeletedObjectRef], resolve: (batch) => batch.deleted }),
   }),
 });
@@ -130,6 +137,13 @@ const TaskSyncInput = syncInputType(
   'Fields to change; for an unknown clientSyncId, the new task.',
 );
 
+const AppointmentSyncInput = syncInputType(
+  'AppointmentSyncInput',
+  'An appointment of the batch: only a reference (acknowledged unchanged), with changes, or deleted. Overlaps are not checked: the client is the authority for what its calendar holds.',
+  AppointmentInputRef,
+  'Fields to change; for an unknown clientSyncId, the new appointment.',
+);
+
 const CalendarEntryInput = builder.inputType('CalendarEntryInput', {
   fields: (t) => ({
     start: t.field({ type: 'DateTime', required: false }),
@@ -151,6 +165,7 @@ const SyncCommitInput = builder.inputType('SyncCommitInput', {
   fields: (t) => ({
     token: t.string({ description: 'The token of the batch being confirmed.' }),
     tasks: t.field({ type: [TaskSyncInput], required: false }),
+    appointments: t.field({ type: [AppointmentSyncInput], required: false }),
     calendarEntries: t.field({ type: [CalendarEntrySyncInput], required: false }),
   }),
 });
@@ -169,6 +184,11 @@ const SyncObjectResultRef = builder.objectRef<ResultWithObject>('SyncObjectResul
       nullable: true,
       description: "The server's version: after the change, or the current one on CONFLICT.",
       resolve: (r) => (r.kind === 'TASK' ? (r.object as never) : null),
+    }),
+    appointment: t.field({
+      type: AppointmentRef,
+      nullable: true,
+      resolve: (r) => (r.kind === 'APPOINTMENT' ? (r.object as never) : null),
     }),
     calendarEntry: t.field({
       type: CalendarEntryRef,
@@ -215,6 +235,13 @@ builder.mutationField('syncCommit', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const groups: Array<{ kind: SyncObjectKind; refs: SyncRef[] }> = [
         { kind: 'TASK', refs: input.tasks ?? [] },
+        {
+          kind: 'APPOINTMENT',
+          refs: (input.appointments ?? []).map((ref) => ({
+            ...ref,
+            changes: ref.changes ? withRawAccountId(ref.changes as AppointmentInput) : ref.changes,
+          })),
+        },
         { kind: 'CALENDAR_ENTRY', refs: input.calendarEntries ?? [] },
       ];
       const count = groups.reduce((n, g) => n + g.refs.length, 0);
@@ -259,6 +286,12 @@ const SyncQueueItemRef = builder.objectRef<QueueItem>('SyncQueueItem').implement
       nullable: true,
       description: 'The task as it is now; null when deleted or another kind.',
       resolve: (item) => (item.kind === 'TASK' ? (item.object as never) : null),
+    }),
+    appointment: t.field({
+      type: AppointmentRef,
+      nullable: true,
+      description: 'The appointment as it is now; null when deleted or another kind.',
+      resolve: (item) => (item.kind === 'APPOINTMENT' ? (item.object as never) : null),
     }),
   }),
 });

@@ -207,8 +207,9 @@ async function commitRefs(
       results.push(result('DELETED', objectId));
     } else {
       const parsed = store.parse(ref.changes, object ?? null);
-      if (!parsed.ok) {
-        results.push(result('INVALID', object ? objectId : null, parsed.message));
+      const refused = parsed.ok ? await store.check?.(tx, userId, parsed.data) : parsed.message;
+      if (!parsed.ok || refused) {
+        results.push(result('INVALID', object ? objectId : null, refused ?? null));
       } else if (object) {
         await store.update(tx, changes, userId, object, parsed.data, origin);
         results.push(result('APPLIED', objectId));

@@ -24,6 +24,8 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
   findByClientSyncIds(db: Tx, userId: string, clientSyncIds: string[]): Promise<Row[]>;
   /** Validates input against the object it changes (null: a new object). */
   parse(input: Input, existing: Row | null): Parsed<Data>;
+  /** Checks that need the database (e.g. the account is the user's): a message when refused. */
+  check?(db: Tx, userId: string, data: Data): Promise<string | null>;
   /** Null when an object with this clientSyncId appeared meanwhile (a racing commit). */
   create(tx: Tx, changes: ChangeRecorder, userId: string, data: Data, clientSyncId: string | null, origin: Origin): Promise<Row | null>;
   update(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, data: Data, origin: Origin): Promise<Row>;

@@ -1,0 +1,371 @@
+// Appointments (Open-Xchange): single events and series on an account, owned by the user who
+// made them, with change exceptions (their own appointment pointing at the series) and delete
+// exceptions (dates removed from the series). Times are instants; a series expands in its own
+// time zone (src/calendar/recurrence.ts).
+import { Temporal } from 'temporal-polyfill';
+import { z } from 'zod';
+import type { Appointment } from '../generated/prisma/client.ts';
+import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts';
+import type { ChangeRecorder, Tx } from '../sync/feed.ts';
+import { isUuid, type Origin, type Parsed, type SyncStore } from '../sync/store.ts';
+import {
+  expand,
+  occurrenceOn,
+  parseRecurrence,
+  type Occurrence,
+  type Recurrence,
+  type RecurrenceInput,
+  type Series,
+  seriesEnd,
+  startsOnOccurrence,
+} from './recurrence.ts';
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    Temporal.Now.zonedDateTimeISO(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const appointmentInputSchema = z
+  .object({
+    accountId: z.string(),
+    title: z.string().trim().min(1, 'title: must not be empty').max(500, 'title: at most 500 characters').nullable(),
+    location: z.string().max(500, 'location: at most 500 characters').nullable(),
+    notes: z.string().max(20_000, 'notes: at most 20000 characters').nullable(),
+    start: z.date().nullable(),
+    end: z.date().nullable(),
+    startDate: z.string().regex(isoDate, 'startDate: YYYY-MM-DD').nullable(),
+    endDate: z.string().regex(isoDate, 'endDate: YYYY-MM-DD').nullable(),
+    fullTime: z.boolean().nullable(),
+    timezone: z.string().refine(isTimeZone, 'timezone: not an IANA time zone (e.g. Europe/Berlin)').nullable(),
+    shownAs: z.enum(ShownAs).nullable(),
+    recurrence: z
+      .object({
+        type: z.enum(RecurrenceType),
+        interval: z.number().nullish(),
+        days: z.array(z.enum(Weekday)).nullish(),
+        dayInMonth: z.number().nullish(),
+        month: z.number().nullish(),
+        until: z.string().regex(isoDate, 'recurrence.until: YYYY-MM-DD').nullish(),
+        occurrences: z.number().nullish(),
+      })
+      .nullable(),
+  })
+  .partial();
+
+/** As a client sends it. Absent fields keep their value; null clears an optional one. */
+export type AppointmentInput = z.input<typeof appointmentInputSchema>;
+
+/** What is stored of an appointment's own fields (not its place in a series). */
+export type AppointmentData = Pick<
+  Appointment,
+  | 'accountId'
+  | 'title'
+  | 'location'
+  | 'notes'
+  | 'start'
+  | 'end'
+  | 'timezone'
+  | 'fullTime'
+  | 'shownAs'
+  | 'recurrenceType'
+  | 'interval'
+  | 'days'
+  | 'dayInMonth'
+  | 'month'
+  | 'until'
+  | 'occurrences'
+  | 'seriesEnd'
+>;
+
+const message = (error: z.ZodError) => error.issues.map((i) => i.message).join('; ');
+
+/** The local date of an instant in a zone. */
+export function localDate(instant: Date, zone: string): string {
+  return Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(zone).toPlainDate().toString();
+}
+
+/** The instant a local date begins in a zone (midnight, or the first moment after a midnight gap). */
+export function startOfDay(date: string, zone: string): Date {
+  return new Date(Temporal.PlainDate.from(date).toZonedDateTime({ timeZone: zone }).epochMilliseconds);
+}
+
+/** The recurrence engine's view of an appointment. */
+export function seriesOf(a: Pick<Appointment, 'start' | 'end' | 'timezone' | 'fullTime'>): Series {
+  const start = Temporal.Instant.fromEpochMilliseconds(a.start.getTime()).toZonedDateTimeISO(a.timezone);
+  if (a.fullTime) {
+    const days = start.toPlainDate().until(localDate(a.end, a.timezone), { largestUnit: 'days' }).days;
+    return { timezone: a.timezone, fullTime: true, start: start.toPlainDate().toString(), days };
+  }
+  return {
+    timezone: a.timezone,
+    fullTime: false,
+    start: start.toPlainDateTime().toString({ smallestUnit: 'second' }),
+    durationMs: a.end.getTime() - a.start.getTime(),
+  };
+}
+
+export function ruleOf(a: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'>): Recurrence {
+  return {
+    type: a.recurrenceType,
+    interval: a.interval ?? 1,
+    days: a.recurrenceType === 'NONE' || !a.days.length ? null : a.days,
+    dayInMonth: a.dayInMonth,
+    month: a.month,
+    until: a.until,
+    occurrences: a.occurrences,
+  };
+}
+
+/**
+ * The appointment after applying `input` to `existing` (or to a new one), checked as a whole:
+ * times, zone, and the recurrence's presence rules; a series must start on an occurrence.
+ */
+export function parseAppointmentInput(input: AppointmentInput, existing: AppointmentData | null): Parsed<AppointmentData> {
+  const parsed = appointmentInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, message: message(parsed.error) };
+  const changes = parsed.data;
+  if (existing && changes.accountId !== undefined && changes.accountId !== existing.accountId) {
+    return { ok: false, message: 'accountId: an appointment cannot move to another account' };
+  }
+  if (!existing && (changes.title === undefined || changes.accountId === undefined)) {
+    return { ok: false, message: 'title and accountId: required for a new appointment' };
+  }
+  for (const field of ['title', 'timezone', 'shownAs', 'fullTime'] as const) {
+    if (changes[field] === null) return { ok: false, message: `${field}: cannot be null` };
+  }
+  const timezone = changes.timezone ?? existing?.timezone;
+  if (!timezone) return { ok: false, message: 'timezone: required for a new appointment (IANA, e.g. Europe/Berlin)' };
+  const fullTime = changes.fullTime ?? existing?.fullTime ?? false;
+
+  // Times: instants for timed appointments, local dates for full-time ones.
+  let start: Date | undefined;
+  let end: Date | undefined;
+  if (fullTime) {
+    if (changes.start != null || changes.end != null) {
+      return { ok: false, message: 'start and end: a full-time appointment takes startDate and endDate' };
+    }
+    const startDate = changes.startDate ?? (existing ? localDate(existing.start, timezone) : undefined);
+    const endDate = changes.endDate ?? (existing ? localDate(existing.end, timezone) : undefined);
+    if (!startDate || !endDate) return { ok: false, message: 'startDate and endDate: required for a full-time appointment' };
+    if (!validDate(startDate) || !validDate(endDate)) return { ok: false, message: 'startDate, endDate: not valid dates' };
+    if (endDate <= startDate) return { ok: false, message: 'endDate: exclusive, so after startDate' };
+    start = startOfDay(startDate, timezone);
+    end = startOfDay(endDate, timezone);
+  } else {
+    if (changes.startDate != null || changes.endDate != null) {
+      return { ok: false, message: 'startDate and endDate: only for full-time appointments (fullTime: true)' };
+    }
+    start = changes.start ?? existing?.start;
+    end = changes.end ?? existing?.end;
+    if (!start || !end) return { ok: false, message: 'start and end: required' };
+    if (end <= start) return { ok: false, message: 'end: exclusive, so after start' };
+  }
+  if (end.getTime() - start.getTime() > 366 * 86_400_000) return { ok: false, message: 'end: at most a year after start' };
+
+  const recurrenceInput: RecurrenceInput | null | undefined =
+    changes.recurrence === undefined ? undefined : changes.recurrence;
+  const rule = parseRecurrence(
+    recurrenceInput === undefined
+      ? existing
+        ? ruleInputOf(existing)
+        : { type: 'NONE' }
+      : (recurrenceInput ?? { type: 'NONE' }),
+  );
+  if (!rule.ok) return { ok: false, message: rule.message };
+  const series = seriesOf({ start, end, timezone, fullTime });
+  if (rule.data.type !== 'NONE' && !startsOnOccurrence(series, rule.data)) {
+    return { ok: false, message: 'start: a series must start on one of its occurrences' };
+  }
+  if (rule.data.until && rule.data.until < localDate(start, timezone)) {
+    return { ok: false, message: 'recurrence.until: before the series starts' };
+  }
+  return {
+    ok: true,
+    data: {
+      accountId: changes.accountId ?? existing!.accountId,
+      title: changes.title ?? existing!.title,
+      location: changes.location === undefined ? (existing?.location ?? null) : changes.location,
+      notes: changes.notes === undefined ? (existing?.notes ?? null) : changes.notes,
+      start,
+      end,
+      timezone,
+      fullTime,
+      shownAs: changes.shownAs ?? existing?.shownAs ?? ShownAs.RESERVED,
+      recurrenceType: rule.data.type,
+      interval: rule.data.type === 'NONE' ? null : rule.data.interval,
+      days: rule.data.type === 'NONE' ? [] : (rule.data.days ?? []),
+      dayInMonth: rule.data.dayInMonth,
+      month: rule.data.month,
+      until: rule.data.until,
+      occurrences: rule.data.occurrences,
+      seriesEnd: rule.data.type === 'NONE' ? end : seriesEnd(series, rule.data),
+    },
+  };
+}
+
+function validDate(date: string): boolean {
+  try {
+    return Temporal.PlainDate.from(date, { overflow: 'reject' }).toString() === date;
+  } catch {
+    return false;
+  }
+}
+
+function ruleInputOf(a: AppointmentData): RecurrenceInput {
+  if (a.recurrenceType === 'NONE') return { type: 'NONE' };
+  return {
+    type: a.recurrenceType,
+    interval: a.interval,
+    days: a.days.length ? a.days : null,
+    dayInMonth: a.dayInMonth,
+    month: a.month,
+    until: a.until,
+    occurrences: a.occurrences,
+  };
+}
+
+/** One occurrence as clients see it. */
+export interface AppointmentOccurrence {
+  appointment: Appointment;
+  start: Date;
+  end: Date;
+  /** The series id: on a series' occurrences and on change exceptions. */
+  recurrenceId: string | null;
+  recurrencePosition: number | null;
+  recurrenceDatePosition: string | null;
+}
+
+/**
+ * The occurrences of these appointments that overlap [from, to), by start. A series skips its
+ * delete exceptions and the dates in `replaced` (its change exceptions, which are appointments
+ * of their own).
+ */
+export function occurrencesIn(
+  appointments: Appointment[],
+  replaced: Map<string, Set<string>>,
+  from: Date,
+  to: Date,
+): AppointmentOccurrence[] {
+  const result: AppointmentOccurrence[] = [];
+  for (const a of appointments) {
+    if (a.recurrenceType === 'NONE') {
+      if (a.start < to && a.end > from) {
+        result.push({
+          appointment: a,
+          start: a.start,
+          end: a.end,
+          recurrenceId: a.seriesId,
+          recurrencePosition: a.recurrencePosition,
+          recurrenceDatePosition: a.recurrenceDatePosition,
+        });
+      }
+      continue;
+    }
+    const skip = new Set([...a.deleteExceptions, ...(replaced.get(a.id) ?? [])]);
+    for (const o of expand(seriesOf(a), ruleOf(a), from, to)) {
+      if (skip.has(o.date)) continue;
+      result.push({ appointment: a, start: o.start, end: o.end, recurrenceId: a.id, recurrencePosition: o.position, recurrenceDatePosition: o.date });
+    }
+  }
+  return result.sort((x, y) => x.start.getTime() - y.start.getTime() || x.appointment.id.localeCompare(y.appointment.id));
+}
+
+/** The series' occurrence on a local date (for exceptions), or null when it has none there. */
+export function seriesOccurrenceOn(series: Appointment, date: string): Occurrence | null {
+  if (series.recurrenceType === 'NONE' || series.deleteExceptions.includes(date)) return null;
+  return occurrenceOn(seriesOf(series), ruleOf(series), date);
+}
+
+function recordAppointment(changes: ChangeRecorder, a: Appointment, deleted: boolean, origin: Origin) {
+  changes.record({
+    userId: a.userId,
+    kind: 'APPOINTMENT',
+    objectId: a.id,
+    deleted,
+    clientSyncId: a.clientSyncId,
+    originSyncId: origin.synchronizationId,
+  });
+}
+
+/** Deletes an appointment, and a series' change exceptions with it, leaving tombstones. */
+export async function removeAppointment(tx: Tx, changes: ChangeRecorder, a: Appointment, origin: Origin) {
+  const exceptions = await tx.appointment.findMany({ where: { seriesId: a.id } });
+  for (const e of [...exceptions, a]) recordAppointment(changes, e, true, origin);
+  await tx.appointment.deleteMany({ where: { id: { in: [...exceptions.map((e) => e.id), a.id] } } });
+}
+
+/** Removes one occurrence of a series (a delete exception), replacing any change exception of it. */
+export async function deleteOccurrence(tx: Tx, changes: ChangeRecorder, series: Appointment, date: string, origin: Origin) {
+  const exception = await tx.appointment.findUnique({
+    where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: date } },
+  });
+  if (exception) await removeAppointment(tx, changes, exception, origin);
+  const updated = await tx.appointment.update({
+    where: { id: series.id },
+    data: { deleteExceptions: [...new Set([...series.deleteExceptions, date])].sort() },
+  });
+  recordAppointment(changes, updated, false, origin);
+}
+
+/**
+ * The change exception for the occurrence of `series` on `date` with `data` applied: created
+ * on the first change of that occurrence, updated after.
+ */
+export async function changeOccurrence(
+  tx: Tx,
+  changes: ChangeRecorder,
+  series: Appointment,
+  occurrence: Occurrence,
+  data: AppointmentData,
+  origin: Origin,
+): Promise<Appointment> {
+  const single = { ...data, recurrenceType: RecurrenceType.NONE, interval: null, days: [], dayInMonth: null, month: null, until: null, occurrences: null, seriesEnd: data.end };
+  const exception = await tx.appointment.upsert({
+    where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: occurrence.date } },
+    create: {
+      ...single,
+      userId: series.userId,
+      seriesId: series.id,
+      recurrencePosition: occurrence.position,
+      recurrenceDatePosition: occurrence.date,
+      synchronizationId: origin.synchronizationId,
+    },
+    update: single,
+  });
+  recordAppointment(changes, exception, false, origin);
+  return exception;
+}
+
+export const appointmentStore: SyncStore<Appointment, AppointmentInput, AppointmentData> = {
+  feedKind: 'APPOINTMENT',
+  load: (db, userId, ids) => db.appointment.findMany({ where: { userId, id: { in: ids } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) =>
+    db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  parse: parseAppointmentInput,
+  async check(db, userId, data) {
+    const link = isUuid(data.accountId)
+      ? await db.userAccount.findUnique({ where: { userId_accountId: { userId, accountId: data.accountId } } })
+      : null;
+    return link ? null : 'accountId: not one of your accounts';
+  },
+  async create(tx, changes, userId, data, clientSyncId, origin) {
+    const [row] = await tx.appointment.createManyAndReturn({
+      data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],
+      skipDuplicates: true,
+    });
+    if (row) recordAppointment(changes, row, false, origin);
+    return row ?? null;
+  },
+  async update(tx, changes, _userId, row, data, origin) {
+    const updated = await tx.appointment.update({ where: { id: row.id }, data });
+    recordAppointment(changes, updated, false, origin);
+    return updated;
+  },
+  remove: (tx, changes, _userId, row, origin) => removeAppointment(tx, changes, row, origin),
+};

@@ -1,0 +1,370 @@
+// Calendar: appointments (with recurrence and exceptions), conflicts and free/busy.
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import {
+  type AppointmentInput,
+  appointmentStore,
+  changeOccurrence,
+  deleteOccurrence,
+  localDate,
+  occurrencesIn,
+  parseAppointmentInput,
+  removeAppointment,
+  seriesOccurrenceOn,
+} from '../calendar/appointments.ts';
+import { appointmentsIn, type BusyItem, busyItems, busyScope } from '../calendar/busy.ts';
+import { appointmentConflicts } from '../calendar/conflicts.ts';
+import { mergeBusy } from '../calendar/intervals.ts';
+import { badInput, forbidden, notFound } from '../errors.ts';
+import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
+import { writeWithChanges } from '../sync/feed.ts';
+import { isUuid, lockOwned } from '../sync/store.ts';
+import { builder, type Context } from './builder.ts';
+import { DeletePayload } from './common.ts';
+import { ownedBy } from './task.ts';
+
+const ShownAsEnum = builder.enumType(ShownAs, {
+  name: 'ShownAs',
+  description: 'How an appointment counts in availability: FREE never blocks; TEMPORARY is tentative.',
+});
+const RecurrenceTypeEnum = builder.enumType(RecurrenceType, { name: 'RecurrenceType' });
+const WeekdayEnum = builder.enumType(Weekday, { name: 'Weekday' });
+
+const dayMs = 86_400_000;
+const maxWindowDays = { appointments: 366, freeBusy: 92 };
+
+/** The raw id of a global id of this type, or null. */
+function rawId(globalId: string, typename: string): string | null {
+  try {
+    const decoded = decodeGlobalID(globalId);
+    return decoded.typename === typename && isUuid(decoded.id) ? decoded.id : null;
+  } catch {
+    return null;
+  }
+}
+
+function checkWindow(from: Date, to: Date, maxDays: number) {
+  if (to <= from) throw badInput('to: must be after from');
+  if (to.getTime() - from.getTime() > maxDays * dayMs) throw badInput(`from..to: at most ${maxDays} days`);
+}
+
+const RecurrenceRef = builder.objectRef<Appointment>('Recurrence').implement({
+  description: 'The rule of a series (Open-Xchange). month: 1 = January.',
+  fields: (t) => ({
+    type: t.expose('recurrenceType', { type: RecurrenceTypeEnum }),
+    interval: t.exposeInt('interval', { nullable: true }),
+    days: t.field({ type: [WeekdayEnum], nullable: true, resolve: (a) => (a.days.length ? a.days : null) }),
+    dayInMonth: t.exposeInt('dayInMonth', { nullable: true }),
+    month: t.exposeInt('month', { nullable: true }),
+    until: t.expose('until', { type: 'Date', nullable: true }),
+    occurrences: t.exposeInt('occurrences', { nullable: true }),
+  }),
+});
+
+export const AppointmentRef = builder.prismaNode('Appointment', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  fields: (t) => ({
+    account: t.relation('account'),
+    title: t.exposeString('title'),
+    location: t.exposeString('location', { nullable: true }),
+    notes: t.exposeString('notes', { nullable: true }),
+    start: t.expose('start', { type: 'DateTime', description: 'Of the first occurrence; full-time: local midnight.' }),
+    end: t.expose('end', { type: 'DateTime', description: 'Exclusive.' }),
+    startDate: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'Full-time appointments: the first day.',
+      resolve: (a) => (a.fullTime ? localDate(a.start, a.timezone) : null),
+    }),
+    endDate: t.field({
+      type: 'Date',
+      nullable: true,
+      description: 'Full-time appointments: the day after the last (exclusive).',
+      resolve: (a) => (a.fullTime ? localDate(a.end, a.timezone) : null),
+    }),
+    timezone: t.exposeString('timezone'),
+    fullTime: t.exposeBoolean('fullTime'),
+    shownAs: t.expose('shownAs', { type: ShownAsEnum }),
+    recurrence: t.field({ type: RecurrenceRef, nullable: true, resolve: (a) => (a.recurrenceType === 'NONE' ? null : a) }),
+    recurrenceId: t.id({
+      nullable: true,
+      description: 'The series: its own id on a series, the series on a change exception.',
+      resolve: (a) => {
+        const series = a.seriesId ?? (a.recurrenceType === 'NONE' ? null : a.id);
+        return series ? encodeGlobalID('Appointment', series) : null;
+      },
+    }),
+    recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Change exceptions: the 1-based occurrence replaced.' }),
+    recurrenceDatePosition: t.expose('recurrenceDatePosition', { type: 'Date', nullable: true }),
+    deleteExceptions: t.expose('deleteExceptions', { type: ['Date'] }),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const OccurrenceRef = builder
+  .objectRef<ReturnType<typeof occurrencesIn>[number]>('AppointmentOccurrence')
+  .implement({
+    description: 'One occurrence: a single appointment, an occurrence of a series, or a change exception.',
+    fields: (t) => ({
+      appointment: t.field({ type: AppointmentRef, resolve: (o) => o.appointment }),
+      start: t.expose('start', { type: 'DateTime' }),
+      end: t.expose('end', { type: 'DateTime' }),
+      recurrenceId: t.id({ nullable: true, resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null) }),
+      recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: '1-based.' }),
+      recurrenceDatePosition: t.expose('recurrenceDatePosition', { type: 'Date', nullable: true }),
+    }),
+  });
+
+const RecurrenceInput = builder.inputType('RecurrenceInput', {
+  description:
+    'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (with days: the nth such weekday, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
+  fields: (t) => ({
+    type: t.field({ type: RecurrenceTypeEnum }),
+    interval: t.int({ required: false }),
+    days: t.field({ type: [WeekdayEnum], required: false }),
+    dayInMonth: t.int({ required: false }),
+    month: t.int({ required: false }),
+    until: t.field({ type: 'Date', required: false }),
+    occurrences: t.int({ required: false }),
+  }),
+});
+
+export const AppointmentInputRef = builder.inputType('AppointmentInput', {
+  description:
+    'Absent fields keep their value. Timed: start and end; full-time (fullTime: true): startDate and endDate (exclusive), in timezone.',
+  fields: (t) => ({
+    accountId: t.id({ required: false, description: "One of the user's accounts; required for a new appointment." }),
+    title: t.string({ required: false }),
+    location: t.string({ required: false }),
+    notes: t.string({ required: false }),
+    start: t.field({ type: 'DateTime', required: false }),
+    end: t.field({ type: 'DateTime', required: false }),
+    startDate: t.field({ type: 'Date', required: false }),
+    endDate: t.field({ type: 'Date', required: false }),
+    fullTime: t.boolean({ required: false }),
+    timezone: t.string({ required: false, description: 'IANA, e.g. Europe/Berlin; recurrences expand in it.' }),
+    shownAs: t.field({ type: ShownAsEnum, required: false }),
+    recurrence: t.field({ type: RecurrenceInput, required: false, description: 'null: a single appointment.' }),
+  }),
+});
+
+/** Input with the account's global id replaced by its raw id (an unknown one is refused later). */
+export function withRawAccountId(input: AppointmentInput): AppointmentInput {
+  if (input.accountId == null) return input;
+  return { ...input, accountId: rawId(input.accountId, 'Account') ?? 'unknown' };
+}
+
+const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('ConflictItem').implement({
+  description: "A busy item an appointment would overlap. Another user's item (on a shared account) shows only its time.",
+  fields: (t) => ({
+    kind: t.exposeString('kind', { description: 'APPOINTMENT or CALENDAR_ENTRY.' }),
+    id: t.id({
+      nullable: true,
+      resolve: (i) => (i.mine ? encodeGlobalID(i.kind === 'APPOINTMENT' ? 'Appointment' : 'CalendarEntry', i.id) : null),
+    }),
+    title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
+    start: t.expose('start', { type: 'DateTime' }),
+    end: t.expose('end', { type: 'DateTime' }),
+    tentative: t.exposeBoolean('tentative'),
+  }),
+});
+
+const ConflictsRef = builder.objectRef<{ conflicts: Array<BusyItem & { mine: boolean }> }>('Conflicts').implement({
+  description: 'Nothing was saved: these busy items overlap. Save anyway with ignoreConflicts: true.',
+  fields: (t) => ({ conflicts: t.field({ type: [ConflictItemRef], resolve: (c) => c.conflicts }) }),
+});
+
+const AppointmentResultRef = builder.unionType('AppointmentResult', {
+  types: [AppointmentRef, ConflictsRef],
+  resolveType: (value) => ('conflicts' in value ? ConflictsRef : AppointmentRef),
+});
+
+async function requireOwnAccount(ctx: Context, accountId: string) {
+  const link = isUuid(accountId)
+    ? await ctx.prisma.userAccount.findUnique({ where: { userId_accountId: { userId: ownedBy(ctx), accountId } } })
+    : null;
+  if (!link) throw forbidden('not one of your accounts');
+}
+
+/** Saves unless it conflicts (and conflicts are not ignored). */
+async function saveAppointment(
+  ctx: Context,
+  ignoreConflicts: boolean,
+  save: (
+    tx: Parameters<Parameters<typeof writeWithChanges>[2]>[0],
+    changes: Parameters<Parameters<typeof writeWithChanges>[2]>[1],
+  ) => Promise<{ data: Parameters<typeof appointmentConflicts>[1]; excludeIds: string[]; write: () => Promise<Appointment> }>,
+) {
+  return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+    const { data, excludeIds, write } = await save(tx, changes);
+    // One booking at a time per account, so two racing bookings of a room see each other.
+    await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ${data.accountId}::uuid FOR NO KEY UPDATE`;
+    if (!ignoreConflicts) {
+      const conflicts = await appointmentConflicts(tx, data, excludeIds);
+      if (conflicts.length) return { conflicts: conflicts.map((c) => ({ ...c, mine: c.ownerId === ownedBy(ctx) })) };
+    }
+    return write();
+  });
+}
+
+function parsedOrThrow(input: AppointmentInput, existing: Appointment | null) {
+  const parsed = parseAppointmentInput(input, existing);
+  if (!parsed.ok) throw badInput(parsed.message);
+  return parsed.data;
+}
+
+const noOrigin = { synchronizationId: null };
+
+const BusyInterval = builder
+  .objectRef<{ start: number; end: number; tentative: boolean }>('BusyInterval')
+  .implement({
+    fields: (t) => ({
+      start: t.field({ type: 'DateTime', resolve: (i) => new Date(i.start) }),
+      end: t.field({ type: 'DateTime', resolve: (i) => new Date(i.end) }),
+      tentative: t.exposeBoolean('tentative', { description: 'Only tentatively busy (TEMPORARY).' }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  appointments: t.field({
+    type: [OccurrenceRef],
+    description: "The signed-in user's appointments on these accounts (default: all of theirs) in [from, to) (at most 366 days), series expanded.",
+    authScopes: { scope: Scope.CALENDAR },
+    args: {
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+      accountIds: t.arg.idList({ required: false }),
+    },
+    resolve: async (_root, { from, to, accountIds }, ctx) => {
+      checkWindow(from, to, maxWindowDays.appointments);
+      const own = (await ctx.prisma.userAccount.findMany({ where: { userId: ownedBy(ctx) } })).map((l) => l.accountId);
+      const wanted = accountIds ? accountIds.map((id) => rawId(id, 'Account')) : own;
+      if (wanted.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
+      const { appointments, replaced } = await appointmentsIn(ctx.prisma, { accountIds: wanted as string[], userId: ownedBy(ctx) }, from, to);
+      return occurrencesIn(appointments, replaced, from, to);
+    },
+  }),
+  freeBusy: t.field({
+    type: [BusyInterval],
+    description:
+      "Busy time in [from, to) (at most 3 months), sorted and merged. A personal account: all its user's personal accounts and calendar entries; a shared account: its own appointments only.",
+    authScopes: { scope: Scope.CALENDAR },
+    args: { accountId: t.arg.id(), from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }) },
+    resolve: async (_root, args, ctx) => {
+      checkWindow(args.from, args.to, maxWindowDays.freeBusy);
+      const accountId = rawId(args.accountId, 'Account');
+      const scope = accountId ? await busyScope(ctx.prisma, accountId) : null;
+      if (!accountId || !scope) throw notFound('account');
+      await requireRelationship(ctx, accountId);
+      const items = await busyItems(ctx.prisma, scope, args.from, args.to);
+      return mergeBusy(
+        items.map((i) => ({
+          start: Math.max(i.start.getTime(), args.from.getTime()),
+          end: Math.min(i.end.getTime(), args.to.getTime()),
+          tentative: i.tentative,
+        })),
+      );
+    },
+  }),
+}));
+
+/**
+ * Busy time is shown for accounts the caller has a relationship with: their own and shared
+ * accounts they are connected to. (Co-invitees of their meetings join when meetings exist.)
+ */
+async function requireRelationship(ctx: Context, accountId: string) {
+  const link = await ctx.prisma.userAccount.findUnique({ where: { userId_accountId: { userId: ownedBy(ctx), accountId } } });
+  if (!link) throw forbidden("you have no relationship with this account's calendar");
+}
+
+builder.mutationFields((t) => ({
+  createAppointment: t.field({
+    type: AppointmentResultRef,
+    description: 'Saves a new appointment, or returns the busy items it overlaps and saves nothing (unless ignoreConflicts).',
+    authScopes: { scope: Scope.CALENDAR },
+    args: {
+      input: t.arg({ type: AppointmentInputRef }),
+      ignoreConflicts: t.arg.boolean({ required: false, defaultValue: false }),
+      clientSyncId: t.arg.string({ required: false }),
+    },
+    resolve: (_root, { input, ignoreConflicts, clientSyncId }, ctx) => {
+      const data = parsedOrThrow(withRawAccountId(input as AppointmentInput), null);
+      return requireOwnAccount(ctx, data.accountId).then(() =>
+        saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => ({
+          data,
+          excludeIds: [],
+          write: async () => {
+            const created = await appointmentStore.create(tx, changes, ownedBy(ctx), data, clientSyncId ?? null, noOrigin);
+            if (!created) throw badInput('clientSyncId: you already have an appointment with it');
+            return created;
+          },
+        })),
+      );
+    },
+  }),
+  updateAppointment: t.field({
+    type: AppointmentResultRef,
+    description:
+      'Changes an appointment. With occurrence (a date of a series), changes only that occurrence: a change exception pointing at the series.',
+    authScopes: { scope: Scope.CALENDAR },
+    args: {
+      id: t.arg.globalID({ for: [AppointmentRef] }),
+      input: t.arg({ type: AppointmentInputRef }),
+      occurrence: t.arg({ type: 'Date', required: false }),
+      ignoreConflicts: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: (_root, { id, input, occurrence, ignoreConflicts }, ctx) =>
+      saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => {
+        const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
+        if (!existing) throw notFound('appointment');
+        const raw = withRawAccountId(input as AppointmentInput);
+        if (!occurrence) {
+          const data = parsedOrThrow(raw, existing);
+          return {
+            data,
+            excludeIds: [existing.id, existing.seriesId ?? existing.id],
+            write: () => appointmentStore.update(tx, changes, existing.userId, existing, data, noOrigin),
+          };
+        }
+        const found = seriesOccurrenceOn(existing, occurrence);
+        if (!found) throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
+        if (raw.recurrence) throw badInput('recurrence: one occurrence cannot recur');
+        const base = { ...existing, start: found.start, end: found.end, recurrenceType: RecurrenceType.NONE, interval: null, days: [], dayInMonth: null, month: null, until: null, occurrences: null };
+        const data = parsedOrThrow(raw, base);
+        return {
+          data,
+          excludeIds: [existing.id],
+          write: () => changeOccurrence(tx, changes, existing, found, data, noOrigin),
+        };
+      }),
+  }),
+  deleteAppointment: t.field({
+    type: DeletePayload,
+    description:
+      'Deletes an appointment (a series with its exceptions). With occurrence, deletes only that occurrence of a series (a delete exception).',
+    authScopes: { scope: Scope.CALENDAR },
+    args: { id: t.arg.globalID({ for: [AppointmentRef] }), occurrence: t.arg({ type: 'Date', required: false }) },
+    resolve: (_root, { id, occurrence }, ctx) =>
+      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+        const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
+        if (!existing) throw notFound('appointment');
+        if (!occurrence) {
+          if (existing.seriesId) {
+            // A change exception: its occurrence stays deleted from the series.
+            const series = await lockOwned(tx, appointmentStore, ownedBy(ctx), existing.seriesId);
+            if (series) await deleteOccurrence(tx, changes, series, existing.recurrenceDatePosition!, noOrigin);
+          } else {
+            await removeAppointment(tx, changes, existing, noOrigin);
+          }
+          return { id: encodeGlobalID('Appointment', existing.id) };
+        }
+        if (!seriesOccurrenceOn(existing, occurrence)) {
+          throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
+        }
+        await deleteOccurrence(tx, changes, existing, occurrence, noOrigin);
+        return { id: encodeGlobalID('Appointment', existing.id) };
+      }),
+  }),
+}));
