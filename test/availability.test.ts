@@ -1,0 +1,174 @@
+// freeBusy and slots through the API on randomized calendars, against a minute-by-minute
+// brute force computed here from what was created.
+import { expect, it } from 'vitest';
+import { describeEachDatabase } from './support/server.ts';
+import { dataOf, syncClient } from './support/sync.ts';
+
+const minute = 60_000;
+const day0 = Date.parse('2026-05-04T00:00:00Z'); // a Monday
+const DAYS = 7;
+
+function random(seed: number) {
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+}
+
+type Busy = { start: number; end: number; tentative: boolean };
+
+/** Per minute of the week: 0 free, 1 tentative, 2 busy. */
+function minutes(busy: Busy[]): Uint8Array {
+  const state = new Uint8Array(DAYS * 1440);
+  for (const b of busy) {
+    for (let m = Math.max(0, (b.start - day0) / minute); m < Math.min(state.length, (b.end - day0) / minute); m++) {
+      state[m] = Math.max(state[m]!, b.tentative ? 1 : 2);
+    }
+  }
+  return state;
+}
+
+/** The same minutes as merged intervals, the way freeBusy must answer. */
+function intervals(state: Uint8Array): Busy[] {
+  const result: Busy[] = [];
+  for (let m = 0; m < state.length; m++) {
+    if (!state[m]) continue;
+    const last = result.at(-1);
+    const tentative = state[m] === 1;
+    if (last && last.end === day0 + m * minute && last.tentative === tentative) last.end += minute;
+    else result.push({ start: day0 + m * minute, end: day0 + (m + 1) * minute, tentative });
+  }
+  return result;
+}
+
+const seed = Number(process.env.AVAILABILITY_SEED ?? Date.now() % 100_000);
+
+describeEachDatabase(`availability on random calendars (seed ${seed})`, (server) => {
+  let n = 0;
+  async function person(rand: () => number) {
+    const u = await server().newUser(`avail${++n}`);
+    const gql = (query: string, variables: Record<string, unknown> = {}) => server().gql<any>(query, variables, u.token);
+    const account = dataOf(await gql('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
+    const second = dataOf(
+      await gql(`mutation { connectAccount(input: { provider: ICS, identifier: "https://cal.example/${n}.ics" }) { id } }`),
+    ).connectAccount.id as string;
+    const expected: Busy[] = [];
+    const at = (dayIndex: number, minuteOfDay: number) => day0 + dayIndex * 1440 * minute + minuteOfDay * minute;
+    for (let i = 0; i < 12; i++) {
+      const d = Math.floor(rand() * DAYS);
+      const s = Math.floor(rand() * 96) * 15;
+      const length = (1 + Math.floor(rand() * 8)) * 15;
+      const shownAs = (['RESERVED', 'TEMPORARY', 'ABSENT', 'FREE'] as const)[Math.floor(rand() * 4)]!;
+      const start = at(d, s);
+      const end = start + length * minute;
+      const daily = rand() < 0.25;
+      const count = 1 + Math.floor(rand() * 4);
+      const input = {
+        accountId: rand() < 0.5 ? account : second,
+        title: `a${i}`,
+        timezone: 'UTC',
+        shownAs,
+        start: new Date(start).toISOString(),
+        end: new Date(end).toISOString(),
+        ...(daily ? { recurrence: { type: 'DAILY', interval: 1, occurrences: count } } : {}),
+      };
+      const made = await gql(
+        'mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }',
+        { input },
+      );
+      expect(made.errors).toBeUndefined();
+      if (shownAs === 'FREE') continue;
+      for (let k = 0; k < (daily ? count : 1); k++) {
+        expected.push({ start: start + k * 1440 * minute, end: end + k * 1440 * minute, tentative: shownAs === 'TEMPORARY' });
+      }
+    }
+    // Calendar entries from a device count as busy.
+    const sync = syncClient(server(), u.token);
+    const entries = Array.from({ length: 3 }, () => {
+      const start = at(Math.floor(rand() * DAYS), Math.floor(rand() * 96) * 15);
+      return { start, end: start + 45 * minute };
+    });
+    await sync.commit({
+      token: (await sync.sync()).token,
+      calendarEntries: entries.map((e, i) => ({
+        clientSyncId: `e${i}`,
+        changes: { start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString() },
+      })),
+    });
+    for (const e of entries) expected.push({ ...e, tentative: false });
+    return { gql, account, expected };
+  }
+
+  it('freeBusy equals the brute force', async () => {
+    const rand = random(seed);
+    for (let round = 0; round < 3; round++) {
+      const p = await person(rand);
+      const result = dataOf(
+        await p.gql('query ($a: ID!, $f: DateTime!, $t: DateTime!) { freeBusy(accountId: $a, from: $f, to: $t) { start end tentative } }', {
+          a: p.account,
+          f: new Date(day0).toISOString(),
+          t: new Date(day0 + DAYS * 1440 * minute).toISOString(),
+        }),
+      ).freeBusy.map((b: any) => ({ start: Date.parse(b.start), end: Date.parse(b.end), tentative: b.tentative }));
+      expect(result).toEqual(intervals(minutes(p.expected)));
+    }
+  });
+
+  it('slots equal the brute force', async () => {
+    const rand = random(seed + 1);
+    const organizer = await person(rand);
+    const invitees = [await person(rand), await person(rand), await person(rand)];
+    const frames = Array.from({ length: 5 }, (_, d) => ({ start: day0 + d * 1440 * minute + 8 * 60 * minute, end: day0 + d * 1440 * minute + 17 * 60 * minute }));
+    const duration = 45;
+    const step = 15;
+    const org = minutes(organizer.expected);
+    const inv = invitees.map((i) => minutes(i.expected));
+    const expected: Array<{ start: number; unavailable: number[]; tentative: number[]; rank: number }> = [];
+    for (const f of frames) {
+      for (let s = f.start; s + duration * minute <= f.end; s += step * minute) {
+        const range = (state: Uint8Array) => Array.from(state.subarray((s - day0) / minute, (s - day0) / minute + duration));
+        const o = range(org);
+        if (o.includes(2)) continue; // the organizer must be free
+        const states = inv.map((state) => Math.max(...range(state)));
+        const definite = states.filter((x) => x === 2).length;
+        const tentative = states.filter((x) => x === 1).length;
+        const rank = 2 * (invitees.length + 1) - 2 * definite - tentative - (o.includes(1) ? 1 : 0);
+        expected.push({
+          start: s,
+          unavailable: states.flatMap((x, i) => (x ? [i] : [])),
+          tentative: states.flatMap((x, i) => (x === 1 ? [i] : [])),
+          rank,
+        });
+      }
+    }
+    expected.sort((a, b) => b.rank - a.rank || a.start - b.start);
+
+    const slots: any[] = [];
+    for (let page = 1; ; page++) {
+      const result = dataOf(
+        await organizer.gql('query ($input: SlotsInput!) { slots(input: $input) { hasMore slots { start unavailable tentative rank } } }', {
+          input: {
+            organizerAccountId: organizer.account,
+            inviteeAccountIds: invitees.map((i) => i.account),
+            duration,
+            step,
+            frames: frames.map((f) => ({ start: new Date(f.start).toISOString(), end: new Date(f.end).toISOString() })),
+            page,
+            pageSize: 50,
+          },
+        }),
+      ).slots;
+      slots.push(...result.slots);
+      if (!result.hasMore) break;
+    }
+    const ids = invitees.map((i) => i.account);
+    expect(
+      slots.map((s) => ({
+        start: Date.parse(s.start),
+        unavailable: s.unavailable.map((a: string) => ids.indexOf(a)),
+        tentative: s.tentative.map((a: string) => ids.indexOf(a)),
+        rank: s.rank,
+      })),
+    ).toEqual(expected);
+  });
+});
