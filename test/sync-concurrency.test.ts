@@ -5,19 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from './support/postgres.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
 import { dataOf, syncClient, type SyncClient, type Task } from './support/sync.ts';
+import { seededRandom } from './support/random.ts';
 
 const WRITERS = 6;
 const OPERATIONS_PER_WRITER = 400;
 
-// A seeded generator, so a failure can be replayed (the seed is in the test title).
-function random(seed: number) {
-  return () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-}
 const seed = Number(process.env.SYNC_RACE_SEED ?? Date.now() % 100_000);
-const rand = random(seed);
+const rand = seededRandom(seed);
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(rand() * items.length)];
 
 const comparable = (tasks: Iterable<Task>) =>

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type BusyInterval, type Interval, clip, mergeBusy, mergeIntervals, overlaps } from '../../src/calendar/intervals.ts';
+import { seededRandom } from '../support/random.ts';
 
 const iv = (start: number, end: number): Interval => ({ start, end });
 const def = (start: number, end: number): BusyInterval => ({ start, end, tentative: false });
 const ten = (start: number, end: number): BusyInterval => ({ start, end, tentative: true });
-
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AXIS = 2000; // minutes
 
@@ -76,7 +65,7 @@ describe('mergeIntervals', () => {
   });
 
   it.each(Array.from({ length: 150 }, (_, k) => 1000 + k))('matches a minute-by-minute brute force (seed %i)', (seed) => {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const input = randomIntervals(random, 0);
     const result = mergeIntervals(input);
     expectCanonical(result, () => false);
@@ -119,7 +108,7 @@ describe('mergeBusy', () => {
   it.each(Array.from({ length: 200 }, (_, k) => 5000 + k))(
     'matches a minute-by-minute brute force with definite over tentative (seed %i)',
     (seed) => {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const input = randomIntervals(random, random());
       const result = mergeBusy(input);
       // Sorted, non-overlapping, non-empty; only stretches of different kinds may touch.
@@ -152,7 +141,7 @@ describe('clip', () => {
   });
 
   it.each(Array.from({ length: 50 }, (_, k) => 9000 + k))('matches a minute-by-minute brute force (seed %i)', (seed) => {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const input = randomIntervals(random, 0.5);
     const from = Math.floor(random() * AXIS);
     const to = from + Math.floor(random() * (AXIS - from));
@@ -179,7 +168,7 @@ describe('overlaps', () => {
   });
 
   it('agrees with a minute-by-minute brute force', () => {
-    const random = prng(42);
+    const random = seededRandom(42);
     for (let k = 0; k < 2000; k++) {
       const a = iv(Math.floor(random() * 50), Math.floor(random() * 50));
       const b = iv(Math.floor(random() * 50), Math.floor(random() * 50));

@@ -18,6 +18,7 @@ import {
   type RecurrenceInput,
   type Series,
 } from '../../src/calendar/recurrence.ts';
+import { seededRandom } from '../support/random.ts';
 
 const B = 'Europe/Berlin';
 const NY = 'America/New_York';
@@ -539,7 +540,7 @@ describe('skip-ahead: positions by arithmetic', () => {
 
   // Random rules: a window far into the series gives the same occurrences, positions included,
   // as expanding everything from the start.
-  const random = mulberry32(42);
+  const random = seededRandom(42);
   const zones = [B, NY, SYD, 'UTC', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Sao_Paulo'];
   const weekdays = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
   const cases = Array.from({ length: 60 }, (_, i) => {
@@ -654,7 +655,7 @@ describe('zone resolution around every transition 1990-2030 (against Temporal, s
       }
     }
     expect(wallTimes.length).toBeGreaterThan(100);
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     for (let i = wallTimes.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [wallTimes[i], wallTimes[j]] = [wallTimes[j]!, wallTimes[i]!];
@@ -696,14 +697,3 @@ describe('vectors from python-dateutil (scripts/recurrence-vectors.py)', () => {
   });
 });
 
-/** A small seeded PRNG, so the random cases are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

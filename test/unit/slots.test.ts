@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BusyInterval, Interval } from '../../src/calendar/intervals.ts';
 import { MAX_CANDIDATES, type Slot, type SlotRequest, rankSlot, suggestSlots } from '../../src/scheduling/slots.ts';
+import { seededRandom } from '../support/random.ts';
 
 const MIN = 60_000;
 const BASE = Date.UTC(2025, 0, 6); // a Monday, 00:00 UTC
@@ -198,18 +199,6 @@ describe('suggestSlots', () => {
 // Randomized calendars against a brute force that knows nothing of merging or sweeping: it
 // marks each calendar's state minute by minute and checks every minute of every candidate.
 
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const AXIS = 2000; // minutes; busy time may stick out on both sides
 const int = (random: () => number, from: number, to: number) => from + Math.floor(random() * (to - from + 1));
 
@@ -292,7 +281,7 @@ function bruteForce(c: MinuteCase): Expected[] {
 
 describe('suggestSlots against a minute-by-minute brute force', () => {
   it.each(Array.from({ length: 300 }, (_, k) => 20250 + k))('random calendars (seed %i)', (seed) => {
-    const c = randomCase(prng(seed));
+    const c = randomCase(seededRandom(seed));
     const toBusy = (busy: Array<[number, number, boolean]>): BusyInterval[] =>
       busy.map(([start, end, tentative]) => ({ start: t(start), end: t(end), tentative }));
     const slots = suggestSlots({
