@@ -1,6 +1,7 @@
 // Calendar: appointments (with recurrence and exceptions), conflicts and free/busy.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import {
+  type AppointmentData,
   type AppointmentInput,
   appointmentStore,
   changeOccurrence,
@@ -16,7 +17,7 @@ import { appointmentConflicts } from '../calendar/conflicts.ts';
 import { mergeBusy } from '../calendar/intervals.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
-import { writeWithChanges } from '../sync/feed.ts';
+import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
 import { isUuid, lockOwned } from '../sync/store.ts';
 import { builder, type Context } from './builder.ts';
 import { DeletePayload } from './common.ts';
@@ -181,24 +182,19 @@ const AppointmentResultRef = builder.unionType('AppointmentResult', {
   resolveType: (value) => ('conflicts' in value ? ConflictsRef : AppointmentRef),
 });
 
-async function requireOwnAccount(ctx: Context, accountId: string) {
-  const link = isUuid(accountId)
-    ? await ctx.prisma.userAccount.findUnique({ where: { userId_accountId: { userId: ownedBy(ctx), accountId } } })
-    : null;
-  if (!link) throw forbidden('not one of your accounts');
-}
-
 /** Saves unless it conflicts (and conflicts are not ignored). */
 async function saveAppointment(
   ctx: Context,
   ignoreConflicts: boolean,
   save: (
-    tx: Parameters<Parameters<typeof writeWithChanges>[2]>[0],
-    changes: Parameters<Parameters<typeof writeWithChanges>[2]>[1],
-  ) => Promise<{ data: Parameters<typeof appointmentConflicts>[1]; excludeIds: string[]; write: () => Promise<Appointment> }>,
+    tx: Tx,
+    changes: ChangeRecorder,
+  ) => Promise<{ data: AppointmentData; excludeIds: string[]; write: () => Promise<Appointment> }>,
 ) {
   return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
     const { data, excludeIds, write } = await save(tx, changes);
+    const refused = await appointmentStore.check?.(tx, ownedBy(ctx), data);
+    if (refused) throw forbidden(refused);
     // One booking at a time per account, so two racing bookings of a room see each other.
     await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ${data.accountId}::uuid FOR NO KEY UPDATE`;
     if (!ignoreConflicts) {
@@ -291,17 +287,15 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { input, ignoreConflicts, clientSyncId }, ctx) => {
       const data = parsedOrThrow(withRawAccountId(input as AppointmentInput), null);
-      return requireOwnAccount(ctx, data.accountId).then(() =>
-        saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => ({
-          data,
-          excludeIds: [],
-          write: async () => {
-            const created = await appointmentStore.create(tx, changes, ownedBy(ctx), data, clientSyncId ?? null, noOrigin);
-            if (!created) throw badInput('clientSyncId: you already have an appointment with it');
-            return created;
-          },
-        })),
-      );
+      return saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => ({
+        data,
+        excludeIds: [],
+        write: async () => {
+          const created = await appointmentStore.create(tx, changes, ownedBy(ctx), data, clientSyncId ?? null, noOrigin);
+          if (!created) throw badInput('clientSyncId: you already have an appointment with it');
+          return created;
+        },
+      }));
     },
   }),
   updateAppointment: t.field({
