@@ -2,6 +2,7 @@
 // REDIS_URL is set, so that every instance behind a load balancer hears every event.
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
+import { setMaxListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import type { SyncKind } from './generated/prisma/client.ts';
 
@@ -21,6 +22,13 @@ export interface AuthEviction {
   tokenIds: string[];
 }
 
+/** Thousands of subscribers of one user are normal: no listener-count warning. */
+function unboundedEventTarget() {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target;
+}
+
 export function createEventBus(redisUrl: string | undefined) {
   const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
   const pubsub = createPubSub<{
@@ -28,9 +36,7 @@ export function createEventBus(redisUrl: string | undefined) {
     'auth:evict': [event: AuthEviction];
     changes: [userId: string, notice: ChangeNotice];
   }>(
-    clients.length
-      ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) }
-      : {},
+    { eventTarget: clients.length ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) : unboundedEventTarget() },
   );
   return {
     pubsub,

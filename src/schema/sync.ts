@@ -377,11 +377,10 @@ builder.subscriptionField('changesAvailable', (t) =>
     authScopes: { scope: Scope.SYNC },
     args: { kinds: t.arg({ type: [SyncKindEnum], required: false }) },
     subscribe: (_root, { kinds }, ctx) => {
-      const wanted = new Set(kinds?.length ? kinds : Object.values(SyncKind));
-      return pipe(
-        ctx.pubsub.subscribe('changes', ownedBy(ctx)),
-        filter((notice) => notice.kinds.some((kind) => wanted.has(kind))),
-      );
+      const notices = ctx.pubsub.subscribe('changes', ownedBy(ctx));
+      const wanted = new Set(kinds);
+      if (!kinds?.length || Object.values(SyncKind).every((kind) => wanted.has(kind))) return notices;
+      return pipe(notices, filter((notice) => notice.kinds.some((kind) => wanted.has(kind))));
     },
     resolve: (notice, { kinds }) => ({
       revision: notice.revision,

@@ -45,7 +45,9 @@ export class ChangeRecorder {
   async flush(tx: Tx): Promise<ChangeNotice[]> {
     const byUser = new Map<string, Change[]>();
     for (const change of this.changes.values()) {
-      byUser.set(change.userId, [...(byUser.get(change.userId) ?? []), change]);
+      const changes = byUser.get(change.userId);
+      if (changes) changes.push(change);
+      else byUser.set(change.userId, [change]);
     }
     const notices: ChangeNotice[] = [];
     for (const userId of [...byUser.keys()].sort()) {
@@ -109,6 +111,9 @@ export async function writeWithChanges<T>(
     },
     { maxWait: 10_000, timeout: 60_000 },
   );
-  for (const notice of notices) pubsub.publish('changes', notice.userId, notice);
+  // After the response is on its way: with thousands of subscribers the fan-out takes a while.
+  setImmediate(() => {
+    for (const notice of notices) pubsub.publish('changes', notice.userId, notice);
+  });
   return result;
 }

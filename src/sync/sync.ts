@@ -50,7 +50,7 @@ export async function feedRange(
   return db.$queryRaw<FeedRow[]>`
     SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
     WHERE "userId" = ${userId}::uuid AND revision > ${after} AND revision <= ${upto}
-      AND kind::text = ANY(${filter.kinds}::text[])
+      AND kind = ANY(${filter.kinds}::text[]::"SyncKind"[])
       AND (NOT deleted OR revision > ${filter.tombstonesAbove})
       AND (${filter.origin}::uuid IS NULL OR "originSyncId" IS DISTINCT FROM ${filter.origin}::uuid)
     ORDER BY revision LIMIT ${limit}`;
@@ -118,7 +118,7 @@ function pendingRows(tx: Tx, synchronizationId: string, userId: string, kinds: S
     SELECT c.kind, c."objectId", c.revision, c.deleted, c."clientSyncId", c."originSyncId"
     FROM "SyncPending" p
     JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = p.kind AND c."objectId" = p."objectId"
-    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind::text = ANY(${kinds}::text[])
+    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind = ANY(${kinds}::text[]::"SyncKind"[])
       AND c.revision <= ${from}
     ORDER BY c.revision LIMIT ${limit}`;
 }
