@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -22,12 +22,18 @@
 //   BENCH_WRITE_SECONDS how long the writers run (default 10)
 //   BENCH_SUBSCRIBERS   changesAvailable subscribers (default 5000)
 //   BENCH_NOTICES       measured writes per fan-out target (default 5)
+// Environment (calendar, on a fresh database like sync):
+//   BENCH_CALENDAR_REQUESTS  timed freeBusy and slots requests each (default 300)
+// Environment (recurrence): BENCH_RECURRENCE_MS, BENCH_RECURRENCE_ROUNDS (see bench/recurrence.ts)
+// Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
 import { machineCpu } from './lib/load.ts';
-import { defaultAdminUrl } from './lib/postgres.ts';
+import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
+import { runCalendarBenchmarks } from './calendar.ts';
+import { recurrenceBench } from './recurrence.ts';
 import { runSyncBenchmarks, syncBenchmarks, type SyncBenchmark, type SyncOptions } from './sync.ts';
 
 const TARGET_RATIO = 0.7;
@@ -43,7 +49,7 @@ function positive(name: string, fallback: number): number {
 
 const integer = (name: string, fallback: number) => Math.round(positive(name, fallback));
 
-const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`)];
+const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence'];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
 function selection(): Set<string> {
@@ -116,7 +122,7 @@ async function sync(selected: Set<SyncBenchmark>) {
     subscribers: integer('BENCH_SUBSCRIBERS', 5000),
     notices: integer('BENCH_NOTICES', 5),
   };
-  console.log(`\nsync benchmarks (${[...selected].join(', ')}) on PostgreSQL (${options.postgresUrl})`);
+  console.log(`\nsync benchmarks (${[...selected].join(', ')}) on PostgreSQL (${redactUrl(options.postgresUrl)})`);
   await runSyncBenchmarks(selected, options, (text) => console.log(text), (message) => console.log(`  ${message}`));
 }
 
@@ -154,6 +160,19 @@ async function main() {
   if (selected.has('http')) await attempt('http', http);
   const syncSelected = new Set(syncBenchmarks.filter((name) => selected.has(`sync:${name}`)));
   if (syncSelected.size) await attempt('sync', () => sync(syncSelected));
+  if (selected.has('calendar')) {
+    await attempt('calendar', async () => {
+      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+      console.log(`\ncalendar benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
+      await runCalendarBenchmarks({ postgresUrl, requests: integer('BENCH_CALENDAR_REQUESTS', 300) }, (line) => console.log(line));
+    });
+  }
+  if (selected.has('recurrence')) {
+    await attempt('recurrence', async () => {
+      console.log('\nrecurrence expansion (in this process)');
+      await recurrenceBench((line) => console.log(line));
+    });
+  }
   if (failures.length) process.exitCode = 1;
 }
 

@@ -230,9 +230,17 @@ function ruleInputOf(a: AppointmentData): RecurrenceInput {
   };
 }
 
+/** What expanding an appointment reads: busy-time queries load only this. */
+export const occurrenceFields = {
+  id: true, userId: true, accountId: true, title: true, start: true, end: true, timezone: true, fullTime: true,
+  shownAs: true, recurrenceType: true, interval: true, days: true, dayInMonth: true, month: true, until: true,
+  occurrences: true, deleteExceptions: true, seriesId: true, recurrencePosition: true, recurrenceDatePosition: true,
+} as const;
+export type OccurrenceSource = Pick<Appointment, keyof typeof occurrenceFields>;
+
 /** One occurrence as clients see it. */
-export interface AppointmentOccurrence {
-  appointment: Appointment;
+export interface AppointmentOccurrence<A extends OccurrenceSource = Appointment> {
+  appointment: A;
   start: Date;
   end: Date;
   /** The series id: on a series' occurrences and on change exceptions. */
@@ -246,13 +254,13 @@ export interface AppointmentOccurrence {
  * delete exceptions and the dates in `replaced` (its change exceptions, which are appointments
  * of their own).
  */
-export function occurrencesIn(
-  appointments: Appointment[],
+export function occurrencesIn<A extends OccurrenceSource>(
+  appointments: A[],
   replaced: Map<string, Set<string>>,
   from: Date,
   to: Date,
-): AppointmentOccurrence[] {
-  const result: AppointmentOccurrence[] = [];
+): AppointmentOccurrence<A>[] {
+  const result: AppointmentOccurrence<A>[] = [];
   for (const a of appointments) {
     if (a.recurrenceType === 'NONE') {
       if (a.start < to && a.end > from) {
@@ -277,7 +285,7 @@ export function occurrencesIn(
 }
 
 /** The series' occurrence on a local date (for exceptions), or null when it has none there. */
-export function seriesOccurrenceOn(series: Appointment, date: string): Occurrence | null {
+export function seriesOccurrenceOn(series: OccurrenceSource, date: string): Occurrence | null {
   if (series.recurrenceType === 'NONE' || series.deleteExceptions.includes(date)) return null;
   return occurrenceOn(seriesOf(series), ruleOf(series), date);
 }

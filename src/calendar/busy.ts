@@ -4,9 +4,9 @@
 // time of all that user's personal accounts and the calendar entries their devices pushed; a
 // shared account (a room, connected by several users) shows its own appointments only, so no
 // personal calendar leaks through it.
-import type { Appointment } from '../generated/prisma/client.ts';
+import type { Appointment, Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from '../sync/feed.ts';
-import { occurrencesIn } from './appointments.ts';
+import { occurrenceFields, occurrencesIn, type OccurrenceSource } from './appointments.ts';
 
 export interface BusyItem {
   kind: 'APPOINTMENT' | 'CALENDAR_ENTRY';
@@ -62,15 +62,22 @@ export async function busyScope(db: Tx, accountId: string): Promise<BusyScope | 
  * The appointments on these accounts that may have occurrences in [from, to), and for each
  * series the dates its change exceptions replace (wherever the exceptions moved to).
  */
-export async function appointmentsIn(db: Tx, where: { accountIds: string[]; userId?: string }, from: Date, to: Date) {
-  const appointments = await db.appointment.findMany({
+export async function appointmentsIn<S extends Prisma.AppointmentSelect | undefined = undefined>(
+  db: Tx,
+  where: { accountIds: string[]; userId?: string },
+  from: Date,
+  to: Date,
+  select?: S,
+) {
+  const appointments = (await db.appointment.findMany({
     where: {
       accountId: { in: where.accountIds },
       ...(where.userId ? { userId: where.userId } : {}),
       start: { lt: to },
       OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }],
     },
-  });
+    ...(select ? { select } : {}),
+  })) as S extends undefined ? Appointment[] : OccurrenceSource[];
   const seriesIds = appointments.filter((a) => a.recurrenceType !== 'NONE').map((a) => a.id);
   const exceptions = seriesIds.length
     ? await db.appointment.findMany({
@@ -98,7 +105,7 @@ export async function busyItemsOf(
 ): Promise<BusyItem[][]> {
   const accountIds = [...new Set(scopes.flatMap((s) => s.accountIds))];
   const userIds = [...new Set(scopes.flatMap((s) => (s.userId ? [s.userId] : [])))];
-  const { appointments, replaced } = await appointmentsIn(db, { accountIds }, from, to);
+  const { appointments, replaced } = await appointmentsIn(db, { accountIds }, from, to, occurrenceFields);
   const busy = appointments.filter((a) => a.shownAs !== 'FREE' && !exclude.has(a.id) && !exclude.has(a.seriesId ?? ''));
   const occurrences = occurrencesIn(busy, replaced, from, to);
   const entries = userIds.length
@@ -117,6 +124,6 @@ export async function busyItemsOf(
   });
 }
 
-function appointmentItem(a: Appointment, start: Date, end: Date): BusyItem {
+function appointmentItem(a: OccurrenceSource, start: Date, end: Date): BusyItem {
   return { kind: 'APPOINTMENT', id: a.id, ownerId: a.userId, title: a.title, start, end, tentative: a.shownAs === 'TEMPORARY' };
 }

@@ -2,6 +2,7 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type AppointmentData,
+  type AppointmentOccurrence,
   type AppointmentInput,
   appointmentStore,
   changeOccurrence,
@@ -105,7 +106,7 @@ export const AppointmentRef = builder.prismaNode('Appointment', {
 });
 
 const OccurrenceRef = builder
-  .objectRef<ReturnType<typeof occurrencesIn>[number]>('AppointmentOccurrence')
+  .objectRef<AppointmentOccurrence>('AppointmentOccurrence')
   .implement({
     description: 'One occurrence: a single appointment, an occurrence of a series, or a change exception.',
     fields: (t) => ({

@@ -1,0 +1,154 @@
+// Calendar benchmarks, on PostgreSQL (see bench/README.md):
+//   freebusy  freeBusy over 3 months for a user with 5 accounts, 2,000 appointments of which
+//             200 recurring (series expanded on every request)
+//   slots     slots for 20 invitees over 4 weeks of working-hour frames at 15-minute steps
+// One fresh database per run, one convene server in a child process; the data is created
+// through the API (createAppointment), the clients run in this process.
+import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
+import { createBenchDatabase, seedUsers } from './lib/postgres.ts';
+import { startServerProcess } from './lib/server.ts';
+import { median, percentile, timeOperations, warmUp } from './lib/stats.ts';
+import { formatTable } from './lib/table.ts';
+import { seededRandom } from '../test/support/random.ts';
+
+export interface CalendarOptions {
+  postgresUrl: string;
+  /** Timed requests per measurement. */
+  requests: number;
+}
+
+const TARGETS = { freeBusyP50: 10, slotsP50: 50 };
+const dayMs = 86_400_000;
+const windowStart = Date.parse('2027-01-04T00:00:00Z'); // a Monday
+const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }`;
+const FREEBUSY = `query ($a: ID!, $f: DateTime!, $t: DateTime!) { freeBusy(accountId: $a, from: $f, to: $t) { start end tentative } }`;
+const SLOTS = `query ($input: SlotsInput!) { slots(input: $input) { totalCount slots { start end unavailable tentative rank } } }`;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+
+/** `count` appointments over [from, from + spanDays), `recurring` of them weekly/daily/monthly series. */
+async function createAppointments(
+  client: GraphQLClient,
+  accounts: string[],
+  count: number,
+  recurring: number,
+  spanDays: number,
+  seed: number,
+) {
+  const rand = seededRandom(seed);
+  const inputs = Array.from({ length: count }, (_, i) => {
+    const day = Math.floor(rand() * spanDays);
+    const start = windowStart + day * dayMs + (7 + Math.floor(rand() * 40) / 4) * 3_600_000;
+    const end = start + (1 + Math.floor(rand() * 8)) * 15 * 60_000;
+    const kind = i % 3;
+    return {
+      accountId: accounts[i % accounts.length],
+      title: `appointment ${i}`,
+      timezone: 'Europe/Berlin',
+      shownAs: rand() < 0.15 ? 'TEMPORARY' : rand() < 0.05 ? 'FREE' : 'RESERVED',
+      start: iso(start),
+      end: iso(end),
+      ...(i < recurring
+        ? {
+            recurrence:
+              kind === 0
+                ? { type: 'DAILY', interval: 1 + Math.floor(rand() * 3) }
+                : kind === 1
+                  ? { type: 'WEEKLY', interval: 1, days: [weekdayOf(start)] }
+                  : { type: 'MONTHLY', interval: 1, dayInMonth: new Date(start).getUTCDate() },
+          }
+        : {}),
+    };
+  });
+  await timeOperations(inputs.length, 8, async (i) => {
+    await client.request(CREATE, { input: inputs[i] });
+  });
+}
+
+function weekdayOf(ms: number) {
+  // Start times are between 07:00 and 17:00 UTC, the same local day in Berlin.
+  return ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'][new Date(ms).getUTCDay()]!;
+}
+
+export async function runCalendarBenchmarks(options: CalendarOptions, log: (line: string) => void) {
+  const db = await createBenchDatabase(options.postgresUrl);
+  const server = await startServerProcess('convene', [db.url]);
+  const clients: GraphQLClient[] = [];
+  try {
+    const users = await seedUsers(db.client, 'cal', 21, 0);
+    const [owner, ...invitees] = users.map((u) => {
+      const client = graphqlClient(server.url, { authorization: `Bearer ${u.token}` });
+      clients.push(client);
+      return { ...u, client };
+    });
+    const mainAccount = async (client: GraphQLClient) => (await client.request('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
+
+    // freeBusy: 5 accounts, 2,000 appointments over a year (200 recurring).
+    const accounts = [await mainAccount(owner!.client)];
+    for (let i = 1; i < 5; i++) {
+      const connected = await owner!.client.request(
+        `mutation { connectAccount(input: { provider: EXCHANGE, identifier: "owner-${i}@bench.example" }) { id } }`,
+      );
+      accounts.push(connected.connectAccount.id);
+    }
+    log('creating 2,000 appointments (200 recurring) on 5 accounts ...');
+    await createAppointments(owner!.client, accounts, 2000, 200, 365, 1);
+    const fb = { a: accounts[0], f: iso(windowStart + 30 * dayMs), t: iso(windowStart + 122 * dayMs) };
+    const intervals = (await owner!.client.request(FREEBUSY, fb)).freeBusy.length as number;
+    await warmUp(3, 50, async () => void (await owner!.client.request(FREEBUSY, fb)));
+    const freeBusy = await timeOperations(options.requests, 1, async () => void (await owner!.client.request(FREEBUSY, fb)));
+
+    // slots: 20 invitees with 120 appointments each (10 recurring) around 4 weeks of frames.
+    log('creating 2,400 appointments for 20 invitees ...');
+    const inviteeAccounts: string[] = [];
+    for (const [i, invitee] of invitees.entries()) {
+      const account = await mainAccount(invitee.client);
+      inviteeAccounts.push(account);
+      await createAppointments(invitee.client, [account], 120, 10, 28, 100 + i);
+    }
+    const frames = Array.from({ length: 28 }, (_, d) => d)
+      .filter((d) => d % 7 < 5)
+      .map((d) => ({ start: iso(windowStart + d * dayMs + 8 * 3_600_000), end: iso(windowStart + d * dayMs + 17 * 3_600_000) }));
+    const slotsInput = { organizerAccountId: accounts[0], inviteeAccountIds: inviteeAccounts, duration: 60, step: 15, frames, pageSize: 20 };
+    const candidates = (await owner!.client.request(SLOTS, { input: slotsInput })).slots.totalCount as number;
+    await warmUp(3, 30, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
+    const slots = await timeOperations(options.requests, 1, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
+
+    log('');
+    log(
+      formatTable([
+        ['query', 'data', 'answer', 'p50 ms', 'p99 ms', 'requests/s', 'target p50'],
+        [
+          'freeBusy, 3 months',
+          '5 accounts, 2,000 appointments (200 recurring)',
+          `${intervals} busy intervals`,
+          fixed(median(freeBusy.samples)),
+          fixed(percentile(freeBusy.samples, 99)),
+          fixed(freeBusy.rate, 0),
+          `${TARGETS.freeBusyP50} ms`,
+        ],
+        [
+          'slots, 20 invitees, 4 weeks',
+          '21 calendars, 2,400 appointments; 20 × 9 h frames, 15 min steps, 60 min',
+          `${candidates} slots ranked`,
+          fixed(median(slots.samples)),
+          fixed(percentile(slots.samples, 99)),
+          fixed(slots.rate, 0),
+          `${TARGETS.slotsP50} ms`,
+        ],
+      ]),
+    );
+    log(`(${options.requests} sequential requests each over HTTP after warm-up; one client, one server process)`);
+    for (const [name, samples, target] of [
+      ['freeBusy', freeBusy.samples, TARGETS.freeBusyP50],
+      ['slots', slots.samples, TARGETS.slotsP50],
+    ] as const) {
+      log(`${name}: p50 ${fixed(median(samples))} ms (target <= ${target} ms): ${median(samples) <= target ? 'PASS' : 'BELOW TARGET'}`);
+    }
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+    await db.drop();
+  }
+}
