@@ -8,10 +8,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
-import { machineCpu } from './lib/load.ts';
+import { machineCpu, processesCpu } from './lib/load.ts';
 import { checkFeed, createBenchDatabase, seedUsers, type BenchDatabase, type SeededUser } from './lib/postgres.ts';
 import { startServerProcess, type ServerProcess } from './lib/server.ts';
-import { median, percentile, timeOperations, type Timed } from './lib/stats.ts';
+import { median, percentile, timeOperations, type Timed, warmUp } from './lib/stats.ts';
 import { connectSubscribers, openFileLimit } from './lib/subscribers.ts';
 import { formatTable } from './lib/table.ts';
 
@@ -43,6 +43,8 @@ const pageSize = 500;
 const deltaChanges = 10;
 const commitSize = 100;
 const deltaConcurrency = 8;
+/** The first delta measurement is the server's first steady load: V8 and Prisma need a few seconds. */
+const deltaWarmupSeconds = 5;
 const TARGETS = { objectsPerSecond: 20_000, deltaP50: 5, deltaP99: 20 };
 
 const taskFields = 'id clientSyncId title notes start due status priority percentComplete createdAt updatedAt';
@@ -75,33 +77,41 @@ interface Cpu {
   /** % of one core. */
   server: number;
   client: number;
-  /** Everything else on the machine: mostly PostgreSQL here. */
+  /** Every PostgreSQL process (the server's backends, parallel workers, background writers). */
+  postgres: number;
+  /** Everything else on the machine (other processes, interrupts): should stay near 0. */
   other: number;
-  /** Server CPU time in microseconds. */
+  /** Server and client CPU time in microseconds. */
   serverMicros: number;
+  clientMicros: number;
 }
 
 async function cpuMeter(server: ServerProcess): Promise<() => Promise<Cpu>> {
   const serverBefore = await server.cpuTime();
   const ownBefore = process.cpuUsage();
   const machineBefore = machineCpu();
+  const postgresBefore = processesCpu('postgres');
   const started = performance.now();
   return async () => {
     const wall = (performance.now() - started) * 1000;
     const own = process.cpuUsage(ownBefore);
     const machine = machineCpu() - machineBefore;
+    const postgres = processesCpu('postgres') - postgresBefore;
     const serverMicros = (await server.cpuTime()) - serverBefore;
     const ownMicros = own.user + own.system;
     return {
       server: (100 * serverMicros) / wall,
       client: (100 * ownMicros) / wall,
-      other: Math.max(0, (100 * (machine - serverMicros - ownMicros)) / wall),
+      postgres: (100 * postgres) / wall,
+      other: Math.max(0, (100 * (machine - serverMicros - ownMicros - postgres)) / wall),
       serverMicros,
+      clientMicros: ownMicros,
     };
   };
 }
 
-const cpuCells = (cpu: Cpu) => [`${fixed(cpu.server)}%`, `${fixed(cpu.client)}%`, `${fixed(cpu.other)}%`];
+const cpuHeader = ['server CPU', 'client CPU', 'PG CPU', 'other CPU'];
+const cpuCells = (cpu: Cpu) => [cpu.server, cpu.client, cpu.postgres, cpu.other].map((n) => `${fixed(n)}%`);
 
 // ---- The database, the server and the seeded users ----
 
@@ -275,7 +285,7 @@ function initialTable(rows: InitialRow[]): string {
   return [
     `1. Initial sync: ${count(convene.objects)} tasks of one user, all Task fields, pages of ${pageSize}\n`,
     formatTable([
-      ['path', 'objects', 'pages', 'seconds', 'objects/s', 'ms/page', 'server CPU', 'client CPU', 'other CPU', 'vs raw'],
+      ['path', 'objects', 'pages', 'seconds', 'objects/s', 'ms/page', ...cpuHeader, 'vs raw'],
       ...rows.map((row) => [
         row.path,
         count(row.objects),
@@ -287,8 +297,8 @@ function initialTable(rows: InitialRow[]): string {
         `${fixed((100 * rate(row)) / rate(raw), 1)}%`,
       ]),
     ]),
-    '(CPU: % of one core; server = the convene process, client = this process, other = the rest of the machine,',
-    ' i.e. PostgreSQL. The raw path runs in this process, so its pg parsing counts as client CPU.)',
+    '(CPU: % of one core; server = the convene process, client = this process, PG = every PostgreSQL process,',
+    ' other = the rest of the machine. The raw path runs in this process: its pg parsing is client CPU.)',
     `convene: ${count(Math.round(rate(convene)))} objects/s (target >= ${count(TARGETS.objectsPerSecond)}): ${verdict}`,
   ].join('\n');
 }
@@ -333,7 +343,7 @@ async function deltaRow(fx: Fixture, label: string, user: SeededUser): Promise<D
       throw new Error(`sync(token) changed its answer: ${batch.tasks.length} tasks`);
     }
   };
-  await timeOperations(Math.max(200, Math.round(requests / 10)), 1, once); // warm-up
+  await warmUp(deltaWarmupSeconds, 200, once);
   const meter = await cpuMeter(fx.server);
   const sequential = await timeOperations(requests, 1, once);
   const cpu = await meter();
@@ -346,7 +356,7 @@ function deltaTable(rows: DeltaRow[]): string {
     `2. Delta sync: sync(token) returning the same ${deltaChanges} changed tasks, ${count(rows[0]?.sequential.samples.length ?? 0)} requests ` +
       `sequential, then as many at concurrency ${deltaConcurrency}\n`,
     formatTable([
-      ['feed', 'feed rows', "user's rows", 'p50 ms', 'p99 ms', 'req/s', 'server CPU/req', `c${deltaConcurrency} p50`, `c${deltaConcurrency} p99`, `c${deltaConcurrency} req/s`],
+      ['feed', 'feed rows', "user's rows", 'p50 ms', 'p99 ms', 'req/s', 'server CPU/req', 'other CPU', `c${deltaConcurrency} p50`, `c${deltaConcurrency} p99`, `c${deltaConcurrency} req/s`],
       ...rows.map((row) => [
         row.label,
         count(row.feedRows),
@@ -355,6 +365,7 @@ function deltaTable(rows: DeltaRow[]): string {
         ms(percentile(row.sequential.samples, 99)),
         fixed(row.sequential.rate),
         `${fixed(row.cpu.serverMicros / row.sequential.samples.length)} µs`,
+        `${fixed(row.cpu.other)}%`,
         ms(median(row.concurrent.samples)),
         ms(percentile(row.concurrent.samples, 99)),
         fixed(row.concurrent.rate),
@@ -467,17 +478,17 @@ function commitTable(result: Awaited<ReturnType<typeof commitBench>>, writers: n
       ms(median(stats.syncs)),
       fixed(stats.commits.rate, 1),
       count(Math.round(stats.commits.rate * commitSize)),
-      ...(stats.cpu ? cpuCells(stats.cpu) : ['', '', '']),
+      ...(stats.cpu ? cpuCells(stats.cpu) : cpuHeader.map(() => '')),
     ];
   };
   return [
     `3. syncCommit of ${commitSize} changed tasks ({ id, changes: { title } }), each after a sync for its batch token\n`,
     formatTable([
-      ['writers', 'commits', 'commit p50 ms', 'commit p99 ms', 'sync p50 ms', 'commits/s', 'objects/s', 'server CPU', 'client CPU', 'other CPU'],
+      ['writers', 'commits', 'commit p50 ms', 'commit p99 ms', 'sync p50 ms', 'commits/s', 'objects/s', ...cpuHeader],
       row('1 (timed commits only)', result.single),
       row(`${writers} on ${writers} users, ${fixed(result.concurrent.seconds, 0)} s`, result.concurrent),
     ]),
-    '(1 writer: commits/s counts the whole sync + commit loop. other CPU = mostly PostgreSQL.)',
+    '(commits/s counts the whole sync + commit loop. CPU: % of one core, as in table 1.)',
   ].join('\n');
 }
 
@@ -494,6 +505,8 @@ interface FanoutRow {
   rssPerConnection: number;
   heapPerConnection: number;
   serverCpuPerNotice: number;
+  clientCpuPerNotice: number;
+  otherCpu: number;
 }
 
 interface FanoutTarget {
@@ -549,6 +562,8 @@ async function fanoutTarget(fx: Fixture, target: FanoutTarget): Promise<FanoutRo
       rssPerConnection: (after.rss - before.rss) / n,
       heapPerConnection: (after.heapUsed - before.heapUsed) / n,
       serverCpuPerNotice: 0,
+      clientCpuPerNotice: 0,
+      otherCpu: 0,
     };
     const meter = await cpuMeter(target.server);
     for (let i = 0; i < fx.options.notices; i++) {
@@ -559,7 +574,10 @@ async function fanoutTarget(fx: Fixture, target: FanoutTarget): Promise<FanoutRo
       row.lastAfterResponse.push(t.last - t.end);
       row.lastAfterStart.push(t.last - t.start);
     }
-    row.serverCpuPerNotice = (await meter()).serverMicros / (fx.options.notices * n);
+    const cpu = await meter();
+    row.serverCpuPerNotice = cpu.serverMicros / (fx.options.notices * n);
+    row.clientCpuPerNotice = cpu.clientMicros / (fx.options.notices * n);
+    row.otherCpu = cpu.other;
     return row;
   } finally {
     await pool.close();
@@ -592,20 +610,29 @@ async function fanoutBench(fx: Fixture): Promise<FanoutRow[]> {
     bareClient.close();
     await bare.stop();
   }
-  const client = fx.client(user);
-  rows.push(
-    await fanoutTarget(fx, {
-      name: 'convene changesAvailable (PostgreSQL)',
-      server: fx.server,
-      connectionParams: { authorization: `Bearer ${user.token}` },
-      write: async (i) => void (await client.request(CREATE, { input: { title: `fan-out ${i}` } })),
-      revision: (data) => {
-        const notice = (data as { changesAvailable: { revision: number; kinds: string[] } }).changesAvailable;
-        if (!notice.kinds.includes('TASK')) throw new Error(`a notice without TASK: ${JSON.stringify(notice)}`);
-        return notice.revision;
-      },
-    }),
-  );
+  // A fresh convene process on the same database, so that its memory figures start from the
+  // same point as the bare server's (the main one has grown through the other benchmarks).
+  fx.progress('starting a fresh convene process for the fan-out');
+  const server = await startServerProcess('convene', [fx.db.url], { exposeGc: true });
+  const client = graphqlClient(server.url, { authorization: `Bearer ${user.token}` });
+  try {
+    rows.push(
+      await fanoutTarget(fx, {
+        name: 'convene changesAvailable (PostgreSQL)',
+        server,
+        connectionParams: { authorization: `Bearer ${user.token}` },
+        write: async (i) => void (await client.request(CREATE, { input: { title: `fan-out ${i}` } })),
+        revision: (data) => {
+          const notice = (data as { changesAvailable: { revision: number; kinds: string[] } }).changesAvailable;
+          if (!notice.kinds.includes('TASK')) throw new Error(`a notice without TASK: ${JSON.stringify(notice)}`);
+          return notice.revision;
+        },
+      }),
+    );
+  } finally {
+    client.close();
+    await server.stop();
+  }
   return rows;
 }
 
@@ -613,7 +640,7 @@ function fanoutTable(rows: FanoutRow[], notices: number): string {
   return [
     `4. changesAvailable fan-out: one user's subscribers (all on one token), one write, medians of ${notices} writes\n`,
     formatTable([
-      ['target', 'subscribers', 'connect s', 'write ms', 'first after resp.', 'last after resp.', 'last after start', 'server CPU/notice', 'RSS/conn', 'heap/conn'],
+      ['target', 'subscribers', 'connect s', 'write ms', 'first after resp.', 'last after resp.', 'last after start', 'server CPU/notice', 'client CPU/notice', 'other CPU', 'RSS/conn', 'heap/conn'],
       ...rows.map((row) => [
         row.target,
         count(row.subscribers),
@@ -623,6 +650,8 @@ function fanoutTable(rows: FanoutRow[], notices: number): string {
         `${ms(median(row.lastAfterResponse))} ms`,
         `${ms(median(row.lastAfterStart))} ms`,
         `${fixed(row.serverCpuPerNotice, 1)} µs`,
+        `${fixed(row.clientCpuPerNotice, 1)} µs`,
+        `${fixed(row.otherCpu)}%`,
         `${fixed(row.rssPerConnection / 1024, 1)} KB`,
         `${fixed(row.heapPerConnection / 1024, 1)} KB`,
       ]),
@@ -668,17 +697,17 @@ export async function runSyncBenchmarks(
     let small: SeededUser | undefined;
     await attempt('delta', async () => {
       small = await fx.smallUser();
-      delta.push(await deltaRow(fx, `small: 1 user × ${count(options.smallTasks)}`, small));
+      delta.push(await deltaRow(fx, `small feed: user S (${count(options.smallTasks)} tasks)`, small));
     });
     await attempt('initial', async () => print(`\n${initialTable(await initialSync(fx))}\n`));
     await attempt('delta', async () => {
       if (!small) return;
       const feed = await fx.feedUsers();
-      const big = `${count(options.feedUsers)} users × ${count(options.feedTasks)}`;
-      delta.push(await deltaRow(fx, `big (${big}): the same small user`, small));
-      delta.push(await deltaRow(fx, `big: a user of the ${big}`, feed[Math.floor(feed.length / 2)]!));
+      delta.push(await deltaRow(fx, 'big feed: user S again', small));
+      const big = `${count(options.feedUsers)} × ${count(options.feedTasks)}`;
+      delta.push(await deltaRow(fx, `big feed: a user of the ${big}`, feed[Math.floor(feed.length / 2)]!));
       if (fx.initial && fx.initialHead) {
-        delta.push(await deltaRow(fx, `big: the ${count(options.initialTasks)}-task user`, fx.initial));
+        delta.push(await deltaRow(fx, `big feed: the ${count(options.initialTasks)}-task user`, fx.initial));
       }
     });
     if (delta.length) print(`\n${deltaTable(delta)}\n`);

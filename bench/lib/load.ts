@@ -1,7 +1,7 @@
 // HTTP load with autocannon. `prepare` checks one answer, then warms the server up with every
 // response required to equal that answer; `run` measures one slice, recording the CPU used by the
 // server, by this process (autocannon) and by everything else; `summarize` merges slices.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon, { type Options, type RawResult } from 'autocannon';
 import type { ServerProcess } from './server.ts';
@@ -119,6 +119,35 @@ export function machineCpu(): number {
     for (const { times } of cpus()) ms += times.user + times.nice + times.sys + times.irq;
     return ms * 1000;
   }
+}
+
+/**
+ * CPU time used so far by every process with this command name (e.g. all of PostgreSQL's), in
+ * microseconds, counting children that have exited (a parallel worker's time moves to the
+ * postmaster when it ends). 0 where there is no /proc.
+ */
+export function processesCpu(command: string): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== command) continue;
+      // After "pid (comm) ": state ppid ... utime stime cutime cstime are fields 14-17 of stat(5).
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
 
 function assertClean(phase: string, result: RawResult) {

@@ -7,6 +7,17 @@ import pg from 'pg';
 
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The URL with its password masked, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
 export interface BenchDatabase {
   name: string;
   url: string;
@@ -31,7 +42,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
   try {
     await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}"`));
   } catch (error) {
-    throw new Error(`PostgreSQL at ${adminUrl}: ${(error as Error).message} (set BENCH_POSTGRES_URL)`);
+    throw new Error(`PostgreSQL at ${redactUrl(adminUrl)}: ${(error as Error).message} (set BENCH_POSTGRES_URL)`);
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

@@ -41,3 +41,9 @@ export async function timeOperations(count: number, concurrency: number, operati
   const seconds = (performance.now() - started) / 1000;
   return { samples, seconds, rate: count / seconds };
 }
+
+/** Runs `operation` sequentially for at least `seconds` and at least `count` times (not timed). */
+export async function warmUp(seconds: number, count: number, operation: () => Promise<void>): Promise<void> {
+  const until = performance.now() + seconds * 1000;
+  for (let i = 0; i < count || performance.now() < until; i++) await operation();
+}
