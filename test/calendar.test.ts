@@ -221,6 +221,15 @@ describeEachDatabase('calendar', (server) => {
     dataOf(await u.gql('mutation ($id: ID!) { deleteAccount(id: $id) { id } }', { id: work }));
     const gone = dataOf(await u.gql('query ($t: String) { sync(token: $t) { deleted { kind id } } }', { t: before.token })).sync;
     expect(gone.deleted).toEqual([{ kind: 'APPOINTMENT', id: onWork.id }]);
+    // Queue sessions carry appointments too.
+    const session = dataOf(await u.gql('mutation { startSyncSession(deviceUuid: "cal-phone") { id queues { totalCount } } }')).startSyncSession;
+    const page = dataOf(
+      await u.gql('query ($s: ID!) { syncQueue(sessionId: $s, page: 1) { items { kind eventType appointment { title } } } }', { s: session.id }),
+    ).syncQueue;
+    expect(page.items.map((i: any) => [i.kind, i.eventType, i.appointment?.title]).sort()).toEqual([
+      ['APPOINTMENT', 'CREATED', 'from device'],
+      ['APPOINTMENT', 'CREATED', 'renamed'],
+    ]);
   });
 
   it('suggests slots ranked by who is free', async () => {
