@@ -28,6 +28,12 @@ export function appError(code: ErrorCode, message: string, extensions: Record<st
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
+/** A validated value, or why it is not valid (for per-item answers that must not throw). */
+export type Parsed<T> = { ok: true; data: T } | { ok: false; message: string };
+
+/** Validation issues (zod, standard schema) as one message. */
+export const issuesMessage = (issues: ReadonlyArray<{ message: string }>) => issues.map((i) => i.message).join('; ');
+
 export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const badInput = (message: string, extensions?: Record<string, unknown>) =>
   appError(ErrorCode.BAD_USER_INPUT, message, extensions);

@@ -11,6 +11,7 @@ import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { removeAppointment } from '../calendar/appointments.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
+import { isUuid } from '../sync/store.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -108,6 +109,12 @@ export async function disconnectAccount(tx: Prisma.TransactionClient, changes: C
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {
     await tx.account.delete({ where: { id: accountId } });
   }
+}
+
+/** Whether the user is connected to the account (any id that is not a UUID: no). */
+export async function isConnected(db: Db, userId: string, accountId: string): Promise<boolean> {
+  if (!isUuid(accountId)) return false;
+  return !!(await db.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } }));
 }
 
 /** `select` picks what to load (the GraphQL selection). */

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Appointment } from '../generated/prisma/client.ts';
 import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import type { ChangeRecorder, Tx } from '../sync/feed.ts';
-import { isUuid, type Origin, type Parsed, type SyncStore } from '../sync/store.ts';
+import { isConnected } from '../accounts/accounts.ts';
+import { issuesMessage, type Parsed } from '../errors.ts';
+import type { Origin, SyncStore } from '../sync/store.ts';
 import {
   expand,
   occurrenceOn,
@@ -83,7 +85,6 @@ export type AppointmentData = Pick<
   | 'seriesEnd'
 >;
 
-const message = (error: z.ZodError) => error.issues.map((i) => i.message).join('; ');
 
 /** The local date of an instant in a zone. */
 export function localDate(instant: Date, zone: string): string {
@@ -128,7 +129,7 @@ export function ruleOf(a: Pick<Appointment, 'recurrenceType' | 'interval' | 'day
  */
 export function parseAppointmentInput(input: AppointmentInput, existing: AppointmentData | null): Parsed<AppointmentData> {
   const parsed = appointmentInputSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, message: message(parsed.error) };
+  if (!parsed.success) return { ok: false, message: issuesMessage(parsed.error.issues) };
   const changes = parsed.data;
   if (existing && changes.accountId !== undefined && changes.accountId !== existing.accountId) {
     return { ok: false, message: 'accountId: an appointment cannot move to another account' };
@@ -217,17 +218,9 @@ function validDate(date: string): boolean {
   }
 }
 
+/** A stored rule as input again (NONE carries no fields), to re-check it against new times. */
 function ruleInputOf(a: AppointmentData): RecurrenceInput {
-  if (a.recurrenceType === 'NONE') return { type: 'NONE' };
-  return {
-    type: a.recurrenceType,
-    interval: a.interval,
-    days: a.days.length ? a.days : null,
-    dayInMonth: a.dayInMonth,
-    month: a.month,
-    until: a.until,
-    occurrences: a.occurrences,
-  };
+  return a.recurrenceType === 'NONE' ? { type: 'NONE' } : ruleOf(a);
 }
 
 /** What expanding an appointment reads: busy-time queries load only this. */
@@ -321,6 +314,22 @@ export async function deleteOccurrence(tx: Tx, changes: ChangeRecorder, series: 
   recordAppointment(changes, updated, false, origin);
 }
 
+const noRecurrence: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'> = {
+  recurrenceType: RecurrenceType.NONE,
+  interval: null,
+  days: [],
+  dayInMonth: null,
+  month: null,
+  until: null,
+  occurrences: null,
+};
+
+/** One occurrence of a series with `input` applied: the data of its change exception. */
+export function parseOccurrenceChange(series: Appointment, occurrence: Occurrence, input: AppointmentInput): Parsed<AppointmentData> {
+  if (input.recurrence) return { ok: false, message: 'recurrence: one occurrence cannot recur' };
+  return parseAppointmentInput(input, { ...series, start: occurrence.start, end: occurrence.end, ...noRecurrence });
+}
+
 /**
  * The change exception for the occurrence of `series` on `date` with `data` applied: created
  * on the first change of that occurrence, updated after.
@@ -330,21 +339,21 @@ export async function changeOccurrence(
   changes: ChangeRecorder,
   series: Appointment,
   occurrence: Occurrence,
+  /** From parseOccurrenceChange. */
   data: AppointmentData,
   origin: Origin,
 ): Promise<Appointment> {
-  const single = { ...data, recurrenceType: RecurrenceType.NONE, interval: null, days: [], dayInMonth: null, month: null, until: null, occurrences: null, seriesEnd: data.end };
   const exception = await tx.appointment.upsert({
     where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: occurrence.date } },
     create: {
-      ...single,
+      ...data,
       userId: series.userId,
       seriesId: series.id,
       recurrencePosition: occurrence.position,
       recurrenceDatePosition: occurrence.date,
       synchronizationId: origin.synchronizationId,
     },
-    update: single,
+    update: data,
   });
   recordAppointment(changes, exception, false, origin);
   return exception;
@@ -356,12 +365,8 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
   findByClientSyncIds: (db, userId, clientSyncIds) =>
     db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseAppointmentInput,
-  async check(db, userId, data) {
-    const link = isUuid(data.accountId)
-      ? await db.userAccount.findUnique({ where: { userId_accountId: { userId, accountId: data.accountId } } })
-      : null;
-    return link ? null : 'accountId: not one of your accounts';
-  },
+  check: async (db, userId, data) =>
+    (await isConnected(db, userId, data.accountId)) ? null : 'accountId: not one of your accounts',
   async create(tx, changes, userId, data, clientSyncId, origin) {
     const [row] = await tx.appointment.createManyAndReturn({
       data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],

@@ -7,6 +7,7 @@
 import type { Appointment, Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from '../sync/feed.ts';
 import { occurrenceFields, occurrencesIn, type OccurrenceSource } from './appointments.ts';
+import type { BusyInterval } from './intervals.ts';
 
 export interface BusyItem {
   kind: 'APPOINTMENT' | 'CALENDAR_ENTRY';
@@ -122,6 +123,11 @@ export async function busyItemsOf(
     }
     return items.sort((a, b) => a.start.getTime() - b.start.getTime());
   });
+}
+
+/** Busy items as the interval functions take them (epoch ms). */
+export function busyIntervals(items: BusyItem[]): BusyInterval[] {
+  return items.map((i) => ({ start: i.start.getTime(), end: i.end.getTime(), tentative: i.tentative }));
 }
 
 function appointmentItem(a: OccurrenceSource, start: Date, end: Date): BusyItem {

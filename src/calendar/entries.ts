@@ -1,8 +1,9 @@
 // Calendar entries (MeetingBooster): busy slots a client pushes through syncCommit. They are
 // client-to-server only, so they are not in the change feed; free/busy and conflicts read them.
 import { z } from 'zod';
+import { issuesMessage, type Parsed } from '../errors.ts';
 import type { CalendarEntry } from '../generated/prisma/client.ts';
-import type { Parsed, SyncStore } from '../sync/store.ts';
+import type { SyncStore } from '../sync/store.ts';
 
 const calendarEntryInputSchema = z
   .object({
@@ -17,7 +18,7 @@ type CalendarEntryData = Pick<CalendarEntry, 'start' | 'end' | 'title'>;
 
 function parseCalendarEntryInput(input: CalendarEntryInput, existing: CalendarEntryData | null): Parsed<CalendarEntryData> {
   const parsed = calendarEntryInputSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => i.message).join('; ') };
+  if (!parsed.success) return { ok: false, message: issuesMessage(parsed.error.issues) };
   const merged = { title: null, ...existing, ...parsed.data };
   if (!merged.start || !merged.end) return { ok: false, message: 'start and end: required' };
   if (merged.end <= merged.start) return { ok: false, message: 'end: must be after start' };

@@ -19,6 +19,7 @@
 // wall time becomes an instant in the series' zone from the zone's offset history as Temporal
 // reports it (cached per zone, so that most occurrences need no Temporal call; see ZoneResolver).
 import { Temporal } from 'temporal-polyfill';
+import type { Parsed } from '../errors.ts';
 
 export type RecurrenceType = 'NONE' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 export type Weekday = 'SUNDAY' | 'MONDAY' | 'TUESDAY' | 'WEDNESDAY' | 'THURSDAY' | 'FRIDAY' | 'SATURDAY';
@@ -51,7 +52,6 @@ export interface Recurrence {
   occurrences: number | null;
 }
 
-export type Parsed<T> = { ok: true; data: T } | { ok: false; message: string };
 
 /** The series' timing: the first occurrence in local time, in its IANA zone. */
 export interface Series {

@@ -9,7 +9,7 @@ import { GraphQLError, Kind } from 'graphql';
 import type { AuthResult, Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
-import { appError, ErrorCode } from '../errors.ts';
+import { appError, ErrorCode, issuesMessage } from '../errors.ts';
 import type { Scope } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
@@ -56,7 +56,7 @@ export const builder = new SchemaBuilder<{
   },
   validation: {
     validationError: (result) =>
-      appError(ErrorCode.BAD_USER_INPUT, result.issues.map((i) => i.message).join('; '), {
+      appError(ErrorCode.BAD_USER_INPUT, issuesMessage(result.issues), {
         issues: result.issues.map((i) => ({
           path: i.path?.map((p) => (typeof p === 'object' ? p.key : p)),
           message: i.message,

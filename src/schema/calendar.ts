@@ -1,5 +1,5 @@
 // Calendar: appointments (with recurrence and exceptions), conflicts and free/busy.
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type AppointmentData,
   type AppointmentOccurrence,
@@ -10,18 +10,20 @@ import {
   localDate,
   occurrencesIn,
   parseAppointmentInput,
+  parseOccurrenceChange,
   removeAppointment,
   seriesOccurrenceOn,
 } from '../calendar/appointments.ts';
-import { appointmentsIn, type BusyItem, busyItems, busyScope } from '../calendar/busy.ts';
+import { isConnected } from '../accounts/accounts.ts';
+import { appointmentsIn, type BusyItem, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
 import { appointmentConflicts } from '../calendar/conflicts.ts';
-import { mergeBusy } from '../calendar/intervals.ts';
+import { clip, mergeBusy } from '../calendar/intervals.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
-import { isUuid, lockOwned } from '../sync/store.ts';
+import { lockOwned } from '../sync/store.ts';
 import { builder, type Context } from './builder.ts';
-import { DeletePayload } from './common.ts';
+import { decodeId, DeletePayload } from './common.ts';
 import { ownedBy } from './task.ts';
 
 const ShownAsEnum = builder.enumType(ShownAs, {
@@ -33,16 +35,6 @@ const WeekdayEnum = builder.enumType(Weekday, { name: 'Weekday' });
 
 const dayMs = 86_400_000;
 const maxWindowDays = { appointments: 366, freeBusy: 92 };
-
-/** The raw id of a global id of this type, or null. */
-function rawId(globalId: string, typename: string): string | null {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    return decoded.typename === typename && isUuid(decoded.id) ? decoded.id : null;
-  } catch {
-    return null;
-  }
-}
 
 function checkWindow(from: Date, to: Date, maxDays: number) {
   if (to <= from) throw badInput('to: must be after from');
@@ -155,7 +147,7 @@ export const AppointmentInputRef = builder.inputType('AppointmentInput', {
 /** Input with the account's global id replaced by its raw id (an unknown one is refused later). */
 export function withRawAccountId(input: AppointmentInput): AppointmentInput {
   if (input.accountId == null) return input;
-  return { ...input, accountId: rawId(input.accountId, 'Account') ?? 'unknown' };
+  return { ...input, accountId: decodeId(input.accountId, 'Account') ?? 'unknown' };
 }
 
 const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('ConflictItem').implement({
@@ -237,7 +229,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { from, to, accountIds }, ctx) => {
       checkWindow(from, to, maxWindowDays.appointments);
       const own = (await ctx.prisma.userAccount.findMany({ where: { userId: ownedBy(ctx) } })).map((l) => l.accountId);
-      const wanted = accountIds ? accountIds.map((id) => rawId(id, 'Account')) : own;
+      const wanted = accountIds ? accountIds.map((id) => decodeId(id, 'Account')) : own;
       if (wanted.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
       const { appointments, replaced } = await appointmentsIn(ctx.prisma, { accountIds: wanted as string[], userId: ownedBy(ctx) }, from, to);
       return occurrencesIn(appointments, replaced, from, to);
@@ -251,18 +243,12 @@ builder.queryFields((t) => ({
     args: { accountId: t.arg.id(), from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }) },
     resolve: async (_root, args, ctx) => {
       checkWindow(args.from, args.to, maxWindowDays.freeBusy);
-      const accountId = rawId(args.accountId, 'Account');
+      const accountId = decodeId(args.accountId, 'Account');
       const scope = accountId ? await busyScope(ctx.prisma, accountId) : null;
       if (!accountId || !scope) throw notFound('account');
       await requireRelationship(ctx, accountId);
       const items = await busyItems(ctx.prisma, scope, args.from, args.to);
-      return mergeBusy(
-        items.map((i) => ({
-          start: Math.max(i.start.getTime(), args.from.getTime()),
-          end: Math.min(i.end.getTime(), args.to.getTime()),
-          tentative: i.tentative,
-        })),
-      );
+      return mergeBusy(clip(busyIntervals(items), args.from.getTime(), args.to.getTime()));
     },
   }),
 }));
@@ -272,8 +258,9 @@ builder.queryFields((t) => ({
  * accounts they are connected to. (Co-invitees of their meetings join when meetings exist.)
  */
 async function requireRelationship(ctx: Context, accountId: string) {
-  const link = await ctx.prisma.userAccount.findUnique({ where: { userId_accountId: { userId: ownedBy(ctx), accountId } } });
-  if (!link) throw forbidden("you have no relationship with this account's calendar");
+  if (!(await isConnected(ctx.prisma, ownedBy(ctx), accountId))) {
+    throw forbidden("you have no relationship with this account's calendar");
+  }
 }
 
 builder.mutationFields((t) => ({
@@ -325,9 +312,9 @@ builder.mutationFields((t) => ({
         }
         const found = seriesOccurrenceOn(existing, occurrence);
         if (!found) throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
-        if (raw.recurrence) throw badInput('recurrence: one occurrence cannot recur');
-        const base = { ...existing, start: found.start, end: found.end, recurrenceType: RecurrenceType.NONE, interval: null, days: [], dayInMonth: null, month: null, until: null, occurrences: null };
-        const data = parsedOrThrow(raw, base);
+        const parsed = parseOccurrenceChange(existing, found, raw);
+        if (!parsed.ok) throw badInput(parsed.message);
+        const data = parsed.data;
         return {
           data,
           excludeIds: [existing.id],

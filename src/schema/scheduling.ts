@@ -1,11 +1,13 @@
 // Scheduling: slot suggestions for a meeting (Meekan's /rest/slots).
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { busyItemsOf, busyScopes } from '../calendar/busy.ts';
+import { isConnected } from '../accounts/accounts.ts';
+import { busyIntervals, busyItemsOf, busyScopes } from '../calendar/busy.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { type Slot, suggestSlots } from '../scheduling/slots.ts';
 import { builder } from './builder.ts';
+import { decodeId } from './common.ts';
 import { ownedBy } from './task.ts';
 
 const minuteMs = 60_000;
@@ -65,13 +67,9 @@ const SlotPageRef = builder
   });
 
 function accountId(globalId: string): string {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    if (decoded.typename === 'Account') return decoded.id;
-  } catch {
-    // reported below
-  }
-  throw notFound(`account ${globalId}`);
+  const id = decodeId(globalId, 'Account');
+  if (!id) throw notFound(`account ${globalId}`);
+  return id;
 }
 
 builder.queryField('slots', (t) =>
@@ -90,24 +88,21 @@ builder.queryField('slots', (t) =>
 
       const organizer = accountId(input.organizerAccountId);
       const invitees = [...new Set(input.inviteeAccountIds.map(accountId))];
-      const own = await ctx.prisma.userAccount.findFirst({ where: { userId: ownedBy(ctx), accountId: organizer } });
-      if (!own) throw forbidden('organizerAccountId: not one of your accounts');
+      if (!(await isConnected(ctx.prisma, ownedBy(ctx), organizer))) throw forbidden('organizerAccountId: not one of your accounts');
       const scopes = await busyScopes(ctx.prisma, [organizer, ...invitees]);
       const missing = invitees.find((id) => !scopes.has(id));
       if (missing) throw notFound(`account ${encodeGlobalID('Account', missing)}`);
 
       const accounts = [organizer, ...invitees];
       const busy = await busyItemsOf(ctx.prisma, accounts.map((id) => scopes.get(id)!), new Date(from), new Date(to));
-      const toIntervals = (items: (typeof busy)[number]) =>
-        items.map((i) => ({ start: i.start.getTime(), end: i.end.getTime(), tentative: i.tentative }));
       let ranked: Slot[];
       try {
         ranked = suggestSlots({
           durationMs: input.duration * minuteMs,
           stepMs: (input.step ?? 15) * minuteMs,
           frames,
-          organizerBusy: toIntervals(busy[0]!),
-          invitees: invitees.map((id, i) => ({ accountId: id, busy: toIntervals(busy[i + 1]!) })),
+          organizerBusy: busyIntervals(busy[0]!),
+          invitees: invitees.map((id, i) => ({ accountId: id, busy: busyIntervals(busy[i + 1]!) })),
         });
       } catch (error) {
         if (error instanceof RangeError) throw badInput(error.message);

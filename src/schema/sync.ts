@@ -1,6 +1,6 @@
 // Sync: token sync (sync / syncCommit), queue sessions (startSyncSession / syncQueue / ackSync)
 // and the changesAvailable hint. The mechanics live in src/sync; this file maps them to GraphQL.
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
@@ -13,6 +13,7 @@ import type { InputObjectRef } from '@pothos/core';
 import { builder, type Context } from './builder.ts';
 import type { AppointmentInput } from '../calendar/appointments.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
+import { decodeId } from './common.ts';
 import { CalendarEntryRef, ownedBy, TaskInputRef, TaskRef } from './task.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
@@ -36,15 +37,7 @@ const typenames: Record<SyncObjectKind, string> = { TASK: 'Task', APPOINTMENT: '
 const globalId = (kind: SyncObjectKind, id: string) => encodeGlobalID(typenames[kind], id);
 
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
-function rawId(kind: SyncObjectKind, id: string | null | undefined): string | null {
-  if (!id) return null;
-  try {
-    const decoded = decodeGlobalID(id);
-    return decoded.typename === typenames[kind] ? decoded.id : id;
-  } catch {
-    return id;
-  }
-}
+const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, typenames[kind]) ?? id) : null);
 
 builder.prismaNode('Synchronization', {
   id: { field: 'id' },
@@ -94,11 +87,7 @@ builder.queryField('sync', (t) =>
     args: {
       token: t.arg.string({ required: false }),
       kinds: t.arg({ type: [SyncKindEnum], required: false }),
-      limit: t.arg.int({
-        required: false,
-        defaultValue: defaultSyncLimit,
-        validate: z.number().int().min(1, `limit: 1 to ${maxSyncLimit}`).max(maxSyncLimit, `limit: 1 to ${maxSyncLimit}`),
-      }),
+      limit: t.arg.int({ required: false, defaultValue: defaultSyncLimit, description: `1 to ${maxSyncLimit}.` }),
     },
     resolve: (_root, args, ctx) =>
       readBatch(ctx.prisma, ctx.syncSecret, ownedBy(ctx), {

@@ -1,5 +1,6 @@
 // What syncCommit needs from each kind of object it can receive. Kinds in the change feed
 // (tasks, later appointments and meetings) record their changes; calendar entries do not.
+import type { Parsed } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, lockFeedRows, type Tx } from './feed.ts';
 
@@ -8,7 +9,6 @@ export interface SyncedObject {
   clientSyncId: string | null;
 }
 
-export type Parsed<D> = { ok: true; data: D } | { ok: false; message: string };
 
 /** Who made a change: the synchronization whose commit carries it (null for plain mutations). */
 export interface Origin {

@@ -97,15 +97,16 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
       const truncated = pending.length > request.limit || delta.length > room || (room === 0 && head > from);
       const upto = truncated ? Math.max(from, ...delta.slice(0, room).map((row) => row.revision)) : head;
 
+      const stillFull = keepFullUntil(from, fullUntil);
       const token = encodeSyncToken(secret, {
         userId,
         synchronizationId,
         after: from,
         upto,
-        fullUntil: keepFullUntil(from, fullUntil),
+        fullUntil: stillFull,
         kinds,
       });
-      const full = !given || keepFullUntil(from, fullUntil) !== null;
+      const full = !given || stillFull !== null;
       return { token, hasMore: truncated, full, ...(await loadRows(tx, userId, rows)) };
     },
     { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 60_000 },

@@ -1,8 +1,9 @@
 // Tasks: a user's to-dos, synced to their devices through the change feed.
 import { z } from 'zod';
+import { issuesMessage, type Parsed } from '../errors.ts';
 import { type Task, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
-import type { Origin, Parsed, SyncStore } from '../sync/store.ts';
+import type { Origin, SyncStore } from '../sync/store.ts';
 
 export const taskInputSchema = z
   .object({
@@ -32,7 +33,7 @@ const newTask: Omit<TaskData, 'title'> = {
 /** The task after applying `input` to `existing` (or to a new task), checked as a whole. */
 export function parseTaskInput(input: TaskInput, existing: TaskData | null): Parsed<TaskData> {
   const parsed = taskInputSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => i.message).join('; ') };
+  if (!parsed.success) return { ok: false, message: issuesMessage(parsed.error.issues) };
   const changes = parsed.data;
   if (!existing && changes.title === undefined) return { ok: false, message: 'title: required for a new task' };
   const data = { ...newTask, ...existing, ...changes } as TaskData;
