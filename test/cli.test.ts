@@ -68,7 +68,8 @@ describe('convene serve', { timeout: 90_000 }, () => {
     const second = await serve();
     expect(second.output()).not.toMatch(/cvn_/);
     second.child.kill('SIGINT');
-    expect((await once(second.child, 'exit'))[0]).toBe(0);
+    const [code, signal] = await once(second.child, 'exit');
+    expect(code, `exit by ${signal}; output:\n${second.output()}`).toBe(0);
   });
 });
 
