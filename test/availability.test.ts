@@ -68,14 +68,35 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
         ...(daily ? { recurrence: { type: 'DAILY', interval: 1, occurrences: count } } : {}),
       };
       const made = await gql(
-        'mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }',
+        'mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { ... on Appointment { id } } }',
         { input },
       );
       expect(made.errors).toBeUndefined();
-      if (shownAs === 'FREE') continue;
-      for (let k = 0; k < (daily ? count : 1); k++) {
-        expected.push({ start: start + k * 1440 * minute, end: end + k * 1440 * minute, tentative: shownAs === 'TEMPORARY' });
+      const occurrences = Array.from({ length: daily ? count : 1 }, (_, k) => ({
+        start: start + k * 1440 * minute,
+        end: end + k * 1440 * minute,
+        shownAs: shownAs as string,
+      }));
+      // Exceptions on series: delete one occurrence, or move it and change how it shows.
+      if (daily && count > 1) {
+        const k = 1 + Math.floor(rand() * (count - 1));
+        const occurrence = new Date(occurrences[k]!.start).toISOString().slice(0, 10);
+        const id = made.data.createAppointment.id;
+        if (rand() < 0.5) {
+          dataOf(await gql('mutation ($id: ID!, $o: Date!) { deleteAppointment(id: $id, occurrence: $o) { id } }', { id, o: occurrence }));
+          occurrences.splice(k, 1);
+        } else {
+          const moved = { start: occurrences[k]!.start + 30 * minute, end: occurrences[k]!.end + 60 * minute, shownAs: (['RESERVED', 'TEMPORARY', 'FREE'] as const)[Math.floor(rand() * 3)]! };
+          dataOf(
+            await gql(
+              'mutation ($id: ID!, $o: Date!, $input: AppointmentInput!) { updateAppointment(id: $id, occurrence: $o, input: $input, ignoreConflicts: true) { __typename } }',
+              { id, o: occurrence, input: { start: new Date(moved.start).toISOString(), end: new Date(moved.end).toISOString(), shownAs: moved.shownAs } },
+            ),
+          );
+          occurrences[k] = moved;
+        }
       }
+      for (const o of occurrences) if (o.shownAs !== 'FREE') expected.push({ start: o.start, end: o.end, tentative: o.shownAs === 'TEMPORARY' });
     }
     // Calendar entries from a device count as busy.
     const sync = syncClient(server(), u.token);

@@ -223,13 +223,13 @@ function ruleInputOf(a: AppointmentData): RecurrenceInput {
   return a.recurrenceType === 'NONE' ? { type: 'NONE' } : ruleOf(a);
 }
 
-/** What expanding an appointment reads: busy-time queries load only this. */
-export const occurrenceFields = {
-  id: true, userId: true, accountId: true, title: true, start: true, end: true, timezone: true, fullTime: true,
-  shownAs: true, recurrenceType: true, interval: true, days: true, dayInMonth: true, month: true, until: true,
-  occurrences: true, deleteExceptions: true, seriesId: true, recurrencePosition: true, recurrenceDatePosition: true,
-} as const;
-export type OccurrenceSource = Pick<Appointment, keyof typeof occurrenceFields>;
+/** What expanding an appointment reads (busy-time queries load only this). */
+export type OccurrenceSource = Pick<
+  Appointment,
+  | 'id' | 'userId' | 'accountId' | 'title' | 'start' | 'end' | 'timezone' | 'fullTime' | 'shownAs' | 'recurrenceType'
+  | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences' | 'deleteExceptions' | 'seriesId'
+  | 'recurrencePosition' | 'recurrenceDatePosition'
+>;
 
 /** One occurrence as clients see it. */
 export interface AppointmentOccurrence<A extends OccurrenceSource = Appointment> {
@@ -275,6 +275,23 @@ export function occurrencesIn<A extends OccurrenceSource>(
     }
   }
   return result.sort((x, y) => x.start.getTime() - y.start.getTime() || x.appointment.id.localeCompare(y.appointment.id));
+}
+
+/**
+ * The user's appointments on these accounts that may have occurrences in [from, to), and for
+ * each series the dates its change exceptions replace (wherever the exceptions moved to).
+ */
+export async function appointmentsIn(db: Tx, userId: string, accountIds: string[], from: Date, to: Date) {
+  const appointments = await db.appointment.findMany({
+    where: { userId, accountId: { in: accountIds }, start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] },
+  });
+  const seriesIds = appointments.filter((a) => a.recurrenceType !== 'NONE').map((a) => a.id);
+  const exceptions = seriesIds.length
+    ? await db.appointment.findMany({ where: { seriesId: { in: seriesIds } }, select: { seriesId: true, recurrenceDatePosition: true } })
+    : [];
+  const replaced = new Map<string, Set<string>>();
+  for (const e of exceptions) replaced.set(e.seriesId!, (replaced.get(e.seriesId!) ?? new Set()).add(e.recurrenceDatePosition!));
+  return { appointments, replaced };
 }
 
 /** The series' occurrence on a local date (for exceptions), or null when it has none there. */

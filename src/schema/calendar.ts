@@ -4,6 +4,7 @@ import {
   type AppointmentData,
   type AppointmentOccurrence,
   type AppointmentInput,
+  appointmentsIn,
   appointmentStore,
   changeOccurrence,
   deleteOccurrence,
@@ -14,8 +15,7 @@ import {
   removeAppointment,
   seriesOccurrenceOn,
 } from '../calendar/appointments.ts';
-import { isConnected } from '../accounts/accounts.ts';
-import { appointmentsIn, type BusyItem, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
+import { type BusyItem, type BusyScope, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
 import { appointmentConflicts } from '../calendar/conflicts.ts';
 import { clip, mergeBusy } from '../calendar/intervals.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
@@ -231,7 +231,7 @@ builder.queryFields((t) => ({
       const own = (await ctx.prisma.userAccount.findMany({ where: { userId: ownedBy(ctx) } })).map((l) => l.accountId);
       const wanted = accountIds ? accountIds.map((id) => decodeId(id, 'Account')) : own;
       if (wanted.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
-      const { appointments, replaced } = await appointmentsIn(ctx.prisma, { accountIds: wanted as string[], userId: ownedBy(ctx) }, from, to);
+      const { appointments, replaced } = await appointmentsIn(ctx.prisma, ownedBy(ctx), wanted as string[], from, to);
       return occurrencesIn(appointments, replaced, from, to);
     },
   }),
@@ -246,7 +246,7 @@ builder.queryFields((t) => ({
       const accountId = decodeId(args.accountId, 'Account');
       const scope = accountId ? await busyScope(ctx.prisma, accountId) : null;
       if (!accountId || !scope) throw notFound('account');
-      await requireRelationship(ctx, accountId);
+      requireRelationship(ctx, scope);
       const items = await busyItems(ctx.prisma, scope, args.from, args.to);
       return mergeBusy(clip(busyIntervals(items), args.from.getTime(), args.to.getTime()));
     },
@@ -257,8 +257,8 @@ builder.queryFields((t) => ({
  * Busy time is shown for accounts the caller has a relationship with: their own and shared
  * accounts they are connected to. (Co-invitees of their meetings join when meetings exist.)
  */
-async function requireRelationship(ctx: Context, accountId: string) {
-  if (!(await isConnected(ctx.prisma, ownedBy(ctx), accountId))) {
+function requireRelationship(ctx: Context, scope: BusyScope) {
+  if (!scope.members.includes(ownedBy(ctx))) {
     throw forbidden("you have no relationship with this account's calendar");
   }
 }

@@ -1,7 +1,6 @@
 // Scheduling: slot suggestions for a meeting (Meekan's /rest/slots).
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { isConnected } from '../accounts/accounts.ts';
 import { busyIntervals, busyItemsOf, busyScopes } from '../calendar/busy.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
@@ -88,8 +87,8 @@ builder.queryField('slots', (t) =>
 
       const organizer = accountId(input.organizerAccountId);
       const invitees = [...new Set(input.inviteeAccountIds.map(accountId))];
-      if (!(await isConnected(ctx.prisma, ownedBy(ctx), organizer))) throw forbidden('organizerAccountId: not one of your accounts');
       const scopes = await busyScopes(ctx.prisma, [organizer, ...invitees]);
+      if (!scopes.get(organizer)?.members.includes(ownedBy(ctx))) throw forbidden('organizerAccountId: not one of your accounts');
       const missing = invitees.find((id) => !scopes.has(id));
       if (missing) throw notFound(`account ${encodeGlobalID('Account', missing)}`);
 
