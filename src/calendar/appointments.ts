@@ -12,6 +12,7 @@ import { issuesMessage, type Parsed } from '../errors.ts';
 import type { Origin, SyncStore } from '../sync/store.ts';
 import {
   expand,
+  localDateTime,
   occurrenceOn,
   parseRecurrence,
   type Occurrence,
@@ -88,7 +89,7 @@ export type AppointmentData = Pick<
 
 /** The local date of an instant in a zone. */
 export function localDate(instant: Date, zone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(zone).toPlainDate().toString();
+  return localDateTime(instant, zone).slice(0, 10);
 }
 
 /** The instant a local date begins in a zone (midnight, or the first moment after a midnight gap). */
@@ -98,17 +99,12 @@ export function startOfDay(date: string, zone: string): Date {
 
 /** The recurrence engine's view of an appointment. */
 export function seriesOf(a: Pick<Appointment, 'start' | 'end' | 'timezone' | 'fullTime'>): Series {
-  const start = Temporal.Instant.fromEpochMilliseconds(a.start.getTime()).toZonedDateTimeISO(a.timezone);
   if (a.fullTime) {
-    const days = start.toPlainDate().until(localDate(a.end, a.timezone), { largestUnit: 'days' }).days;
-    return { timezone: a.timezone, fullTime: true, start: start.toPlainDate().toString(), days };
+    const start = localDate(a.start, a.timezone);
+    const days = Temporal.PlainDate.from(start).until(localDate(a.end, a.timezone), { largestUnit: 'days' }).days;
+    return { timezone: a.timezone, fullTime: true, start, days };
   }
-  return {
-    timezone: a.timezone,
-    fullTime: false,
-    start: start.toPlainDateTime().toString({ smallestUnit: 'second' }),
-    durationMs: a.end.getTime() - a.start.getTime(),
-  };
+  return { timezone: a.timezone, fullTime: false, start: localDateTime(a.start, a.timezone), durationMs: a.end.getTime() - a.start.getTime() };
 }
 
 export function ruleOf(a: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'>): Recurrence {

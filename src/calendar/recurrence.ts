@@ -368,15 +368,9 @@ function planOf(series: Series, rule: Recurrence): Plan {
     lengthDays = series.days ?? 1;
     if (!Number.isSafeInteger(lengthDays) || lengthDays < 1) throw new RangeError(`recurrence: full-time length must be whole days >= 1, got ${series.days}`);
   } else {
-    let local: Temporal.PlainDateTime;
-    try {
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(series.start)) throw new Error();
-      local = Temporal.PlainDateTime.from(series.start, { overflow: 'reject' });
-    } catch {
-      throw new RangeError(`recurrence: timed series start must be YYYY-MM-DDTHH:mm[:ss], got ${series.start}`);
-    }
-    startDay = daysFromCivil(local.year, local.month, local.day);
-    timeMs = ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond;
+    const local = parseLocalDateTime(series.start);
+    if (!local) throw new RangeError(`recurrence: timed series start must be YYYY-MM-DDTHH:mm[:ss], got ${series.start}`);
+    [startDay, timeMs] = local;
     lengthMs = series.durationMs ?? 0;
     if (!Number.isFinite(lengthMs) || lengthMs < 0) throw new RangeError(`recurrence: durationMs must be >= 0, got ${series.durationMs}`);
   }
@@ -614,6 +608,13 @@ class ZoneResolver {
     return this.resolveNearTransition(localMs, t);
   }
 
+  /** The UTC offset in ms in force at an instant. */
+  offsetAt(t: number): number {
+    const hint = this.hint!;
+    if (t >= hint.start && t < hint.end) return hint.offset;
+    return this.cover(t, t).find((segment) => t >= segment.start && t < segment.end)!.offset;
+  }
+
   private resolveNearTransition(localMs: number, guess: number): number {
     const run = this.cover(guess - MARGIN_MS, guess + MARGIN_MS);
     let best = Infinity;
@@ -723,6 +724,20 @@ function resolverFor(timeZone: string): ZoneResolver {
   return resolver;
 }
 
+/**
+ * The wall time of an instant in a zone, 'YYYY-MM-DDTHH:mm:ss' (milliseconds cut off), from the
+ * cached offset history: what Temporal's toZonedDateTimeISO(zone).toPlainDateTime() gives, at
+ * a fraction of its cost (busy-time queries turn every loaded series into a Series).
+ */
+export function localDateTime(instant: Date, timeZone: string): string {
+  const t = instantMs(instant, 'instant');
+  const localMs = t + resolverFor(timeZone).offsetAt(t);
+  const day = Math.floor(localMs / DAY_MS);
+  const seconds = Math.floor((localMs - day * DAY_MS) / 1000);
+  const time = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  return `${formatDay(day)}T${time.map((n) => String(n).padStart(2, '0')).join(':')}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Proleptic Gregorian calendar on integer epoch days (H. Hinnant's algorithms).
 
@@ -771,6 +786,26 @@ function parseDay(text: string): number | null {
   const day = Number(match[3]);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > monthLength(year, month)) return null;
   return daysFromCivil(year, month, day);
+}
+
+const isoLocalDateTime = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** A strict 'YYYY-MM-DDTHH:mm[:ss]' as [epoch day, ms into the day]; other ISO forms through Temporal; null if invalid. */
+function parseLocalDateTime(text: string): [day: number, timeMs: number] | null {
+  const match = typeof text === 'string' ? isoLocalDateTime.exec(text) : null;
+  if (match) {
+    const day = parseDay(match[1]!);
+    const [hour, minute, second] = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)];
+    if (day === null || hour > 23 || minute > 59 || second > 59) return null;
+    return [day, ((hour * 60 + minute) * 60 + second) * 1000];
+  }
+  try {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return null;
+    const local = Temporal.PlainDateTime.from(text, { overflow: 'reject' });
+    return [daysFromCivil(local.year, local.month, local.day), ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond];
+  } catch {
+    return null;
+  }
 }
 
 function formatDay(days: number): string {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkSeries,
   expand,
+  localDateTime,
   MAX_OCCURRENCES,
   occurrenceAt,
   occurrenceOn,
@@ -665,6 +666,34 @@ describe('zone resolution around every transition 1990-2030 (against Temporal, s
       const expected = Temporal.PlainDateTime.from(wall).toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
       expect(occurrenceOn(timed(zone, wall), none, wall.slice(0, 10))!.start.getTime(), `${zone} ${wall}`).toBe(expected);
     }
+  });
+});
+
+describe('localDateTime: the wall time of an instant, against Temporal', () => {
+  const zones = [B, NY, SYD, 'UTC', 'Australia/Lord_Howe', 'Pacific/Apia', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham'];
+  it.each(zones)('%s: around every transition 1960-2040 and at random instants, shuffled', (zone) => {
+    const instants: number[] = [];
+    let at: Temporal.ZonedDateTime | null = Temporal.ZonedDateTime.from({ year: 1960, month: 1, day: 1, timeZone: zone });
+    for (;;) {
+      at = at.getTimeZoneTransition('next');
+      if (!at || at.year >= 2040) break;
+      for (const delta of [-3_600_001, -1, 0, 1, 999, 3_600_000]) instants.push(at.epochMilliseconds + delta);
+    }
+    const random = seededRandom(11);
+    for (let i = 0; i < 500; i++) instants.push(Math.floor((random() * 2 - 0.5) * 4e12));
+    for (let i = instants.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [instants[i], instants[j]] = [instants[j]!, instants[i]!];
+    }
+    for (const ms of instants) {
+      const expected = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDateTime().toString({ smallestUnit: 'second' });
+      expect(localDateTime(new Date(ms), zone), `${zone} ${new Date(ms).toISOString()}`).toBe(expected);
+    }
+  });
+
+  it('refuses an invalid instant or zone', () => {
+    expect(() => localDateTime(new Date(NaN), B)).toThrow(RangeError);
+    expect(() => localDateTime(new Date(0), 'Mars/Olympus')).toThrow(RangeError);
   });
 });
 
