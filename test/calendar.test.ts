@@ -183,6 +183,28 @@ describeEachDatabase('calendar', (server) => {
     expect(codes(await alice.gql(FREEBUSY, { account: alice.account, from: '2026-01-01T00:00:00Z', to: '2026-05-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('lets exactly one of racing overlapping bookings through: a room, and one person on two accounts', async () => {
+    const alice = await user('racer');
+    const bob = await user('racer');
+    const work = dataOf(await alice.gql('mutation { connectAccount(input: { provider: EXCHANGE, identifier: "racer@work.example" }) { id } }')).connectAccount.id;
+    const roomQuery = 'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "race-room@work.example" }) { id } }';
+    const room = dataOf(await alice.gql(roomQuery)).connectAccount.id;
+    dataOf(await bob.gql(roomQuery));
+    for (let round = 0; round < 5; round++) {
+      const slot = (minutes: number) => new Date(Date.parse('2026-11-02T08:00:00Z') + round * 86_400_000 + minutes * 60_000).toISOString();
+      // Four bookings of the room, by both people, each overlapping all the others.
+      const roomBookings = await Promise.all(
+        [alice, bob, alice, bob].map((u, i) => u.create({ title: `room ${i}`, accountId: room, start: slot(i * 5), end: slot(60 + i * 5) })),
+      );
+      expect(roomBookings.map((r) => r.__typename).sort()).toEqual(['Appointment', 'Conflicts', 'Conflicts', 'Conflicts']);
+      // Alice's personal accounts are one calendar: bookings on either see each other.
+      const personal = await Promise.all(
+        [alice.account, work, alice.account, work].map((accountId, i) => alice.create({ title: `mine ${i}`, accountId, start: slot(120 + i * 5), end: slot(180) })),
+      );
+      expect(personal.map((r) => r.__typename).sort()).toEqual(['Appointment', 'Conflicts', 'Conflicts', 'Conflicts']);
+    }
+  });
+
   it('syncs appointments through the change feed', async () => {
     const u = await user();
     const sync = syncClient(server(), u.token);

@@ -2,7 +2,7 @@
 // conflict; for a series, the occurrences of its first year are checked.
 import type { Tx } from '../sync/feed.ts';
 import { type AppointmentData, ruleOf, seriesOf } from './appointments.ts';
-import { type BusyItem, busyItems, busyScope } from './busy.ts';
+import { type BusyItem, type BusyScope, busyItems } from './busy.ts';
 import { expand } from './recurrence.ts';
 
 const horizonMs = 366 * 86_400_000;
@@ -20,16 +20,14 @@ export function overlapping(items: BusyItem[], spans: Array<{ start: Date; end: 
   return [...hits];
 }
 
-/** The busy items the appointment would overlap, leaving out `excludeIds` (itself, its series). */
-export async function appointmentConflicts(tx: Tx, data: AppointmentData, excludeIds: string[]): Promise<BusyItem[]> {
+/** The busy items of the scope the appointment would overlap, leaving out `excludeIds` (itself, its series). */
+export async function appointmentConflicts(tx: Tx, scope: BusyScope, data: AppointmentData, excludeIds: string[]): Promise<BusyItem[]> {
   if (data.shownAs === 'FREE') return [];
   const spans =
     data.recurrenceType === 'NONE'
       ? [{ start: data.start, end: data.end }]
       : expand(seriesOf(data), ruleOf(data), data.start, new Date(data.start.getTime() + horizonMs));
   if (!spans.length) return [];
-  const scope = await busyScope(tx, data.accountId);
-  if (!scope) return [];
   const items = await busyItems(tx, scope, spans[0]!.start, spans.at(-1)!.end, new Set(excludeIds));
   return overlapping(items, spans);
 }

@@ -188,10 +188,13 @@ async function saveAppointment(
     const { data, excludeIds, write } = await save(tx, changes);
     const refused = await appointmentStore.check?.(tx, ownedBy(ctx), data);
     if (refused) throw forbidden(refused);
-    // One booking at a time per account, so two racing bookings of a room see each other.
-    await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ${data.accountId}::uuid FOR NO KEY UPDATE`;
+    const scope = await busyScope(tx, data.accountId);
+    if (!scope) throw notFound('account');
+    // One booking at a time per busy scope (a room; all of a person's accounts), so that two
+    // racing bookings see each other. Rows are locked in id order: overlapping scopes cannot deadlock.
+    await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ANY(${scope.accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
     if (!ignoreConflicts) {
-      const conflicts = await appointmentConflicts(tx, data, excludeIds);
+      const conflicts = await appointmentConflicts(tx, scope, data, excludeIds);
       if (conflicts.length) return { conflicts: conflicts.map((c) => ({ ...c, mine: c.ownerId === ownedBy(ctx) })) };
     }
     return write();
