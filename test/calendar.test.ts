@@ -254,6 +254,29 @@ describeEachDatabase('calendar', (server) => {
     ]);
   });
 
+  it('commits a series delete and a change to its exception together, in either order', async () => {
+    const u = await user();
+    const COMMIT = `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { id status message } } }`;
+    for (const seriesFirst of [false, true]) {
+      const series = await u.create({ title: 'daily', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z', recurrence: { type: 'DAILY', interval: 1, occurrences: 3 } });
+      const moved = dataOf(
+        await u.gql(UPDATE, { id: series.id, occurrence: '2026-12-02', input: { start: '2026-12-02T15:00:00Z', end: '2026-12-02T16:00:00Z' } }),
+      ).updateAppointment;
+      const batch = dataOf(await u.gql('{ sync(kinds: [APPOINTMENT]) { token } }')).sync;
+      const refs = [{ id: moved.id, changes: { title: 'renamed on the phone' } }, { id: series.id, delete: true }];
+      const commit = dataOf(await u.gql(COMMIT, { input: { token: batch.token, appointments: seriesFirst ? refs.reverse() : refs } })).syncCommit;
+      const byId = Object.fromEntries(commit.results.map((r: any) => [r.id, [r.status, r.message]]));
+      expect(byId[series.id]).toEqual(['DELETED', null]);
+      // Deleting the series removes its exception, so the change to it is not kept, whatever the order.
+      expect(byId[moved.id]).toEqual(['NOT_FOUND', 'deleted by this commit']);
+      const left = dataOf(await u.gql(OCCURRENCES, { from: '2026-12-01T00:00:00Z', to: '2026-12-05T00:00:00Z' })).appointments;
+      expect(left).toEqual([]);
+      const feed = dataOf(await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: batch.token })).sync;
+      expect(feed.appointments).toEqual([]);
+      expect(feed.deleted.map((d: any) => d.id).sort()).toEqual([moved.id, series.id].sort());
+    }
+  });
+
   it('suggests slots ranked by who is free', async () => {
     const organizer = await user('org');
     const ann = await user('ann');

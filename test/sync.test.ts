@@ -1,7 +1,7 @@
 // Token sync (sync / syncCommit) through the GraphQL API, on PGlite and PostgreSQL.
 import { describe, expect, it } from 'vitest';
 import { codes, describeEachDatabase, startTestServer } from './support/server.ts';
-import { COMMIT, SYNC, syncClient, type SyncClient } from './support/sync.ts';
+import { COMMIT, dataOf, SYNC, syncClient, type SyncClient } from './support/sync.ts';
 
 const titles = (tasks: Array<{ title: string }>) => tasks.map((task) => task.title).sort();
 
@@ -63,7 +63,7 @@ describeEachDatabase('token sync', (server) => {
   it('commits unchanged, changed, omitted, new and deleted objects', async () => {
     const c = await newClient();
     const keep = await c.createTask({ title: 'keep' });
-    const edit = await c.createTask({ title: 'edit' });
+    const edit = await c.createTask({ title: 'edit', notes: 'kept' });
     const skip = await c.createTask({ title: 'skip' });
     const drop = await c.createTask({ title: 'drop' }, 'csid-drop');
     const batch = await c.sync();
@@ -85,7 +85,11 @@ describeEachDatabase('token sync', (server) => {
       ['csid-drop', 'DELETED'],
       ['csid-new', 'CREATED'],
     ]);
-    expect(result.results[1]!.task).toMatchObject({ title: 'edited', percentComplete: 50 });
+    expect(result.results[1]!.task).toMatchObject({ title: 'edited', percentComplete: 50, notes: 'kept' });
+    const times = dataOf(
+      await server().gql('query ($id: ID!) { node(id: $id) { ... on Task { createdAt updatedAt } } }', { id: edit.id }, c.token),
+    ).node;
+    expect(Date.parse(times.updatedAt)).toBeGreaterThan(Date.parse(times.createdAt));
     expect(result.results[2]!.id).toBe(drop.id);
     const created = result.results[3]!.task!;
     expect(created).toMatchObject({ title: 'new', status: 'IN_PROGRESS', clientSyncId: 'csid-new' });

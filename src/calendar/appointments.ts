@@ -9,7 +9,7 @@ import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts'
 import type { ChangeRecorder, Tx } from '../sync/feed.ts';
 import { isConnected } from '../accounts/accounts.ts';
 import { issuesMessage, type Parsed } from '../errors.ts';
-import type { Origin, SyncStore } from '../sync/store.ts';
+import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
 import {
   expand,
   localDateTime,
@@ -65,27 +65,11 @@ const appointmentInputSchema = z
 export type AppointmentInput = z.input<typeof appointmentInputSchema>;
 
 /** What is stored of an appointment's own fields (not its place in a series). */
-export type AppointmentData = Pick<
-  Appointment,
-  | 'accountId'
-  | 'title'
-  | 'location'
-  | 'notes'
-  | 'start'
-  | 'end'
-  | 'timezone'
-  | 'fullTime'
-  | 'shownAs'
-  | 'recurrenceType'
-  | 'interval'
-  | 'days'
-  | 'dayInMonth'
-  | 'month'
-  | 'until'
-  | 'occurrences'
-  | 'seriesEnd'
->;
-
+const appointmentColumns = [
+  'accountId', 'title', 'location', 'notes', 'start', 'end', 'timezone', 'fullTime', 'shownAs', 'recurrenceType',
+  'interval', 'days', 'dayInMonth', 'month', 'until', 'occurrences', 'seriesEnd',
+] as const satisfies ReadonlyArray<keyof Appointment>;
+export type AppointmentData = Pick<Appointment, (typeof appointmentColumns)[number]>;
 
 /** The local date of an instant in a zone. */
 export function localDate(instant: Date, zone: string): string {
@@ -380,18 +364,15 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
   parse: parseAppointmentInput,
   check: async (db, userId, data) =>
     (await isConnected(db, userId, data.accountId)) ? null : 'accountId: not one of your accounts',
-  async create(tx, changes, userId, data, clientSyncId, origin) {
-    const [row] = await tx.appointment.createManyAndReturn({
-      data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],
-      skipDuplicates: true,
-    });
-    if (row) recordAppointment(changes, row, false, origin);
-    return row ?? null;
+  async create(tx, changes, userId, creates, origin) {
+    const rows = await insertObjects(userId, creates, origin, (data) => tx.appointment.createManyAndReturn({ data, skipDuplicates: true }));
+    for (const row of rows) if (row) recordAppointment(changes, row, false, origin);
+    return rows;
   },
-  async update(tx, changes, _userId, row, data, origin) {
-    const updated = await tx.appointment.update({ where: { id: row.id }, data });
-    recordAppointment(changes, updated, false, origin);
-    return updated;
+  async update(tx, changes, userId, updates, origin) {
+    const rows = await updateObjects(tx, 'Appointment', appointmentColumns, updates, (ids) => appointmentStore.load(tx, userId, ids));
+    for (const row of rows) if (row) recordAppointment(changes, row, false, origin);
+    return rows;
   },
   remove: (tx, changes, _userId, row, origin) => removeAppointment(tx, changes, row, origin),
 };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import type { CalendarEntry } from '../generated/prisma/client.ts';
-import type { SyncStore } from '../sync/store.ts';
+import { insertObjects, type SyncStore, updateObjects } from '../sync/store.ts';
 
 const calendarEntryInputSchema = z
   .object({
@@ -14,7 +14,8 @@ const calendarEntryInputSchema = z
   .partial();
 
 export type CalendarEntryInput = z.input<typeof calendarEntryInputSchema>;
-type CalendarEntryData = Pick<CalendarEntry, 'start' | 'end' | 'title'>;
+const calendarEntryColumns = ['start', 'end', 'title'] as const satisfies ReadonlyArray<keyof CalendarEntry>;
+type CalendarEntryData = Pick<CalendarEntry, (typeof calendarEntryColumns)[number]>;
 
 function parseCalendarEntryInput(input: CalendarEntryInput, existing: CalendarEntryData | null): Parsed<CalendarEntryData> {
   const parsed = calendarEntryInputSchema.safeParse(input);
@@ -31,14 +32,10 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
   findByClientSyncIds: (db, userId, clientSyncIds) =>
     db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseCalendarEntryInput,
-  async create(tx, _changes, userId, data, clientSyncId, origin) {
-    const [row] = await tx.calendarEntry.createManyAndReturn({
-      data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],
-      skipDuplicates: true,
-    });
-    return row ?? null;
-  },
-  update: (tx, _changes, _userId, row, data) => tx.calendarEntry.update({ where: { id: row.id }, data }),
+  create: (tx, _changes, userId, creates, origin) =>
+    insertObjects(userId, creates, origin, (data) => tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),
+  update: (tx, _changes, userId, updates) =>
+    updateObjects(tx, 'CalendarEntry', calendarEntryColumns, updates, (ids) => calendarEntryStore.load(tx, userId, ids)),
   async remove(tx, _changes, _userId, row) {
     await tx.calendarEntry.delete({ where: { id: row.id } });
   },

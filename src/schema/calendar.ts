@@ -282,7 +282,7 @@ builder.mutationFields((t) => ({
         data,
         excludeIds: [],
         write: async () => {
-          const created = await appointmentStore.create(tx, changes, ownedBy(ctx), data, clientSyncId ?? null, noOrigin);
+          const [created] = await appointmentStore.create(tx, changes, ownedBy(ctx), [{ data, clientSyncId: clientSyncId ?? null }], noOrigin);
           if (!created) throw badInput('clientSyncId: you already have an appointment with it');
           return created;
         },
@@ -310,7 +310,10 @@ builder.mutationFields((t) => ({
           return {
             data,
             excludeIds: [existing.id, existing.seriesId ?? existing.id],
-            write: () => appointmentStore.update(tx, changes, existing.userId, existing, data, noOrigin),
+            write: async () => {
+              const [updated] = await appointmentStore.update(tx, changes, existing.userId, [{ row: existing, data }], noOrigin);
+              return updated!; // locked above, so it exists
+            },
           };
         }
         const found = seriesOccurrenceOn(existing, occurrence);

@@ -101,7 +101,7 @@ builder.mutationFields((t) => ({
       if (clientSyncId && clientSyncId.length > 200) throw badInput('clientSyncId: at most 200 characters');
       const data = parsedOrThrow(input, null);
       return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-        const created = await taskStore.create(tx, changes, userId, data, clientSyncId ?? null, noOrigin);
+        const [created] = await taskStore.create(tx, changes, userId, [{ data, clientSyncId: clientSyncId ?? null }], noOrigin);
         return created ?? tx.task.findUniqueOrThrow({ where: { userId_clientSyncId: { userId, clientSyncId: clientSyncId! } } });
       });
     },
@@ -114,7 +114,8 @@ builder.mutationFields((t) => ({
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
         if (!task) throw notFound('task');
-        return taskStore.update(tx, changes, task.userId, task, parsedOrThrow(input, task), noOrigin);
+        const [updated] = await taskStore.update(tx, changes, task.userId, [{ row: task, data: parsedOrThrow(input, task) }], noOrigin);
+        return updated!; // locked above, so it exists
       }),
   }),
   deleteTask: t.field({

@@ -169,6 +169,9 @@ async function commitRefs(
   const results: SyncObjectResult[] = [];
   const referenced: string[] = [];
   const seen = new Set<string>();
+  // Changes and new objects wait for the end of the loop; `at` is their place in `results`.
+  const updates: Array<{ row: SyncedObject; data: unknown; at: number }> = [];
+  const creates: Array<{ data: unknown; clientSyncId: string | null; at: number }> = [];
   for (const ref of refs) {
     const objectId = ref.id
       ? isUuid(ref.id) ? ref.id : null
@@ -211,19 +214,25 @@ async function commitRefs(
       if (!parsed.ok || refused) {
         results.push(result('INVALID', object ? objectId : null, refused ?? null));
       } else if (object) {
-        await store.update(tx, changes, userId, object, parsed.data, origin);
-        results.push(result('APPLIED', objectId));
+        updates.push({ row: object, data: parsed.data, at: results.push(result('APPLIED', objectId)) - 1 });
       } else {
-        const created = await store.create(tx, changes, userId, parsed.data, ref.clientSyncId ?? null, origin);
-        // Null: a concurrent commit created this clientSyncId first; the client has not seen it.
-        results.push(
-          created
-            ? result('CREATED', created.id)
-            : result('CONFLICT', null, 'an object with this clientSyncId was created meanwhile: sync to get it'),
-        );
+        creates.push({ data: parsed.data, clientSyncId: ref.clientSyncId ?? null, at: results.push(result('CREATED', null)) - 1 });
       }
     }
   }
+  // Saved together: one statement per kind rather than one per object.
+  const updated = updates.length ? await store.update(tx, changes, userId, updates, origin) : [];
+  updated.forEach((row, i) => {
+    // Gone: deleted by this same commit (a series with its change exceptions).
+    if (!row) Object.assign(results[updates[i]!.at]!, { status: 'NOT_FOUND', message: 'deleted by this commit' });
+  });
+  const created = creates.length ? await store.create(tx, changes, userId, creates, origin) : [];
+  created.forEach((row, i) => {
+    // Null: a concurrent commit created this clientSyncId first; the client has not seen it.
+    const at = results[creates[i]!.at]!;
+    if (row) at.id = row.id;
+    else Object.assign(at, { status: 'CONFLICT', message: 'an object with this clientSyncId was created meanwhile: sync to get it' });
+  });
   return { results, referenced };
 }
 

@@ -1,7 +1,8 @@
 // What syncCommit needs from each kind of object it can receive. Kinds in the change feed
 // (tasks, later appointments and meetings) record their changes; calendar entries do not.
+import { randomUUID } from 'node:crypto';
 import type { Parsed } from '../errors.ts';
-import type { SyncKind } from '../generated/prisma/client.ts';
+import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, lockFeedRows, type Tx } from './feed.ts';
 
 export interface SyncedObject {
@@ -26,9 +27,13 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
   parse(input: Input, existing: Row | null): Parsed<Data>;
   /** Checks that need the database (e.g. the account is the user's): a message when refused. */
   check?(db: Tx, userId: string, data: Data): Promise<string | null>;
-  /** Null when an object with this clientSyncId appeared meanwhile (a racing commit). */
-  create(tx: Tx, changes: ChangeRecorder, userId: string, data: Data, clientSyncId: string | null, origin: Origin): Promise<Row | null>;
-  update(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, data: Data, origin: Origin): Promise<Row>;
+  /**
+   * New objects, in the order given; null where an object with that clientSyncId appeared
+   * meanwhile (a racing commit). One statement for all: a commit may carry hundreds.
+   */
+  create(tx: Tx, changes: ChangeRecorder, userId: string, creates: Array<{ data: Data; clientSyncId: string | null }>, origin: Origin): Promise<Array<Row | null>>;
+  /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
+  update(tx: Tx, changes: ChangeRecorder, userId: string, updates: Array<{ row: Row; data: Data }>, origin: Origin): Promise<Array<Row | null>>;
   remove(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, origin: Origin): Promise<void>;
   /**
    * A delete by clientSyncId alone that found nothing may mean another kind of object: for
@@ -53,4 +58,66 @@ export async function lockOwned<Row extends SyncedObject>(
   if (store.feedKind) await lockFeedRows(tx, userId, store.feedKind, [id]);
   const [row] = await store.load(tx, userId, [id]);
   return row ?? null;
+}
+
+/** What every new synced object gets besides its own data. */
+interface NewObject {
+  id: string;
+  userId: string;
+  clientSyncId: string | null;
+  synchronizationId: string | null;
+}
+
+/**
+ * Inserts new objects with one `insert` (createManyAndReturn with skipDuplicates); the rows in
+ * the order asked, null where the clientSyncId was taken meanwhile. Ids are drawn here, so that
+ * the rows that come back can be matched to what was asked.
+ */
+export async function insertObjects<Row extends SyncedObject, Data>(
+  userId: string,
+  creates: Array<{ data: Data; clientSyncId: string | null }>,
+  origin: Origin,
+  insert: (data: Array<Data & NewObject>) => Promise<Row[]>,
+): Promise<Array<Row | null>> {
+  const ids = creates.map(() => randomUUID());
+  const rows = await insert(
+    creates.map(({ data, clientSyncId }, i) => ({ ...data, id: ids[i]!, userId, clientSyncId, synchronizationId: origin.synchronizationId })),
+  );
+  return inOrder(ids, rows);
+}
+
+/**
+ * Sets `columns` (and `updatedAt`) of these objects from their data in one statement
+ * (`jsonb_populate_recordset` turns the data into rows of the table's type), then `load`s
+ * them: the rows in the order given, null where one is gone. Every column must have a value
+ * (null clears it; undefined is a mistake, not "unchanged").
+ */
+export async function updateObjects<Row extends SyncedObject>(
+  tx: Tx,
+  table: 'Task' | 'Appointment' | 'CalendarEntry',
+  columns: readonly string[],
+  updates: Array<{ row: Row; data: object }>,
+  load: (ids: string[]) => Promise<Row[]>,
+): Promise<Array<Row | null>> {
+  const updatedAt = new Date();
+  const records = updates.map(({ row, data }) => {
+    const record: Record<string, unknown> = { id: row.id, updatedAt };
+    for (const column of columns) {
+      record[column] = (data as Record<string, unknown>)[column];
+      if (record[column] === undefined) throw new Error(`updateObjects: ${table}.${column} has no value`);
+    }
+    return record;
+  });
+  const set = Prisma.join([...columns, 'updatedAt'].map((column) => Prisma.raw(`"${column}" = u."${column}"`)));
+  const updated = await tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE ${Prisma.raw(`"${table}"`)} AS t SET ${set}
+    FROM jsonb_populate_recordset(NULL::${Prisma.raw(`"${table}"`)}, ${JSON.stringify(records)}::jsonb) AS u
+    WHERE t.id = u.id
+    RETURNING t.id::text`;
+  return inOrder(updates.map(({ row }) => row.id), await load(updated.map((row) => row.id)));
+}
+
+function inOrder<Row extends SyncedObject>(ids: string[], rows: Row[]): Array<Row | null> {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import { type Task, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
-import type { Origin, SyncStore } from '../sync/store.ts';
+import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
 
 export const taskInputSchema = z
   .object({
@@ -19,7 +19,8 @@ export const taskInputSchema = z
 
 /** Absent fields keep their value; null clears an optional one (and is refused for the others). */
 export type TaskInput = z.input<typeof taskInputSchema>;
-export type TaskData = Pick<Task, 'title' | 'notes' | 'start' | 'due' | 'status' | 'priority' | 'percentComplete'>;
+const taskColumns = ['title', 'notes', 'start', 'due', 'status', 'priority', 'percentComplete'] as const satisfies ReadonlyArray<keyof Task>;
+export type TaskData = Pick<Task, (typeof taskColumns)[number]>;
 
 const newTask: Omit<TaskData, 'title'> = {
   notes: null,
@@ -63,19 +64,16 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   findByClientSyncIds: (db, userId, clientSyncIds) =>
     db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseTaskInput,
-  async create(tx, changes, userId, data, clientSyncId, origin) {
-    // ON CONFLICT DO NOTHING: a racing commit may have created this clientSyncId meanwhile.
-    const [row] = await tx.task.createManyAndReturn({
-      data: [{ ...data, userId, clientSyncId, synchronizationId: origin.synchronizationId }],
-      skipDuplicates: true,
-    });
-    if (row) recordTask(changes, row, false, origin);
-    return row ?? null;
+  async create(tx, changes, userId, creates, origin) {
+    // ON CONFLICT DO NOTHING: a racing commit may have created a clientSyncId meanwhile.
+    const rows = await insertObjects(userId, creates, origin, (data) => tx.task.createManyAndReturn({ data, skipDuplicates: true }));
+    for (const row of rows) if (row) recordTask(changes, row, false, origin);
+    return rows;
   },
-  async update(tx, changes, _userId, row, data, origin) {
-    const task = await tx.task.update({ where: { id: row.id }, data });
-    recordTask(changes, task, false, origin);
-    return task;
+  async update(tx, changes, userId, updates, origin) {
+    const rows = await updateObjects(tx, 'Task', taskColumns, updates, (ids) => taskStore.load(tx, userId, ids));
+    for (const row of rows) if (row) recordTask(changes, row, false, origin);
+    return rows;
   },
   async remove(tx, changes, _userId, row, origin) {
     await tx.task.delete({ where: { id: row.id } });
