@@ -274,6 +274,9 @@ describeEachDatabase('calendar', (server) => {
       const feed = dataOf(await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: batch.token })).sync;
       expect(feed.appointments).toEqual([]);
       expect(feed.deleted.map((d: any) => d.id).sort()).toEqual([moved.id, series.id].sort());
+      // The device that deleted the series is told its exception went too (not the series: its own change).
+      const echo = dataOf(await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: commit.token })).sync;
+      expect(echo).toEqual({ appointments: [], deleted: [{ id: moved.id }] });
     }
   });
 

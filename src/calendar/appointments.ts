@@ -6,7 +6,7 @@ import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import type { Appointment } from '../generated/prisma/client.ts';
 import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts';
-import type { ChangeRecorder, Tx } from '../sync/feed.ts';
+import { type ChangeRecorder, lockFeedRows, type Tx } from '../sync/feed.ts';
 import { isConnected } from '../accounts/accounts.ts';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
@@ -291,10 +291,20 @@ function recordAppointment(changes: ChangeRecorder, a: Appointment, deleted: boo
   });
 }
 
-/** Deletes an appointment, and a series' change exceptions with it, leaving tombstones. */
+/**
+ * Deletes an appointment, and a series' change exceptions with it, leaving tombstones. Feed
+ * rows are locked first, the series' before its exceptions' (as every writer of an exception
+ * that also touches its series does), so that a writer of one of them is waited for, not
+ * deadlocked with. Holding the series, no exception can be added meanwhile.
+ */
 export async function removeAppointment(tx: Tx, changes: ChangeRecorder, a: Appointment, origin: Origin) {
+  await lockFeedRows(tx, a.userId, 'APPOINTMENT', [a.id]);
   const exceptions = await tx.appointment.findMany({ where: { seriesId: a.id } });
-  for (const e of [...exceptions, a]) recordAppointment(changes, e, true, origin);
+  await lockFeedRows(tx, a.userId, 'APPOINTMENT', exceptions.map((e) => e.id));
+  // The exceptions go as a consequence: their tombstones have no origin, so that even the
+  // synchronization that deleted the series is told (its own changes are not sent back to it).
+  for (const e of exceptions) recordAppointment(changes, e, true, { synchronizationId: null });
+  recordAppointment(changes, a, true, origin);
   await tx.appointment.deleteMany({ where: { id: { in: [...exceptions.map((e) => e.id), a.id] } } });
 }
 
@@ -327,6 +337,15 @@ export function parseOccurrenceChange(series: Appointment, occurrence: Occurrenc
   return parseAppointmentInput(input, { ...series, start: occurrence.start, end: occurrence.end, ...noRecurrence });
 }
 
+/** Locks the change exception of the series' occurrence on `date`, if there is one; the caller holds the series. */
+export async function lockException(tx: Tx, series: Appointment, date: string) {
+  const exception = await tx.appointment.findUnique({
+    where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: date } },
+    select: { id: true },
+  });
+  if (exception) await lockFeedRows(tx, series.userId, 'APPOINTMENT', [exception.id]);
+}
+
 /**
  * The change exception for the occurrence of `series` on `date` with `data` applied: created
  * on the first change of that occurrence, updated after.
@@ -340,6 +359,7 @@ export async function changeOccurrence(
   data: AppointmentData,
   origin: Origin,
 ): Promise<Appointment> {
+  await lockException(tx, series, occurrence.date);
   const exception = await tx.appointment.upsert({
     where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: occurrence.date } },
     create: {

@@ -9,6 +9,7 @@ import {
   changeOccurrence,
   deleteOccurrence,
   localDate,
+  lockException,
   occurrencesIn,
   parseAppointmentInput,
   parseOccurrenceChange,
@@ -21,7 +22,7 @@ import { clip, mergeBusy } from '../calendar/intervals.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
-import { lockOwned } from '../sync/store.ts';
+import { isUuid, lockOwned } from '../sync/store.ts';
 import { builder, type Context } from './builder.ts';
 import { decodeId, DeletePayload } from './common.ts';
 import { ownedBy } from './task.ts';
@@ -320,6 +321,8 @@ builder.mutationFields((t) => ({
         if (!found) throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
         const parsed = parseOccurrenceChange(existing, found, raw);
         if (!parsed.ok) throw badInput(parsed.message);
+        // Before the booking lock, as the exception's own writers take it.
+        await lockException(tx, existing, found.date);
         const data = parsed.data;
         return {
           data,
@@ -336,12 +339,14 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ for: [AppointmentRef] }), occurrence: t.arg({ type: 'Date', required: false }) },
     resolve: (_root, { id, occurrence }, ctx) =>
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
+        // A change exception's series is locked before it, as every writer of both does.
+        const [target] = isUuid(id.id) ? await appointmentStore.load(tx, ownedBy(ctx), [id.id]) : [];
+        const series = target?.seriesId ? await lockOwned(tx, appointmentStore, ownedBy(ctx), target.seriesId) : null;
         const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
         if (!existing) throw notFound('appointment');
         if (!occurrence) {
           if (existing.seriesId) {
             // A change exception: its occurrence stays deleted from the series.
-            const series = await lockOwned(tx, appointmentStore, ownedBy(ctx), existing.seriesId);
             if (series) await deleteOccurrence(tx, changes, series, existing.recurrenceDatePosition!, noOrigin);
           } else {
             await removeAppointment(tx, changes, existing, noOrigin);
