@@ -106,9 +106,17 @@ const OccurrenceRef = builder
       appointment: t.field({ type: AppointmentRef, resolve: (o) => o.appointment }),
       start: t.expose('start', { type: 'DateTime' }),
       end: t.expose('end', { type: 'DateTime' }),
-      recurrenceId: t.id({ nullable: true, resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null) }),
-      recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: '1-based.' }),
-      recurrenceDatePosition: t.expose('recurrenceDatePosition', { type: 'Date', nullable: true }),
+      recurrenceId: t.id({
+        nullable: true,
+        description: 'The series, for its occurrences and its change exceptions.',
+        resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null),
+      }),
+      recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Which occurrence of the series, 1-based.' }),
+      recurrenceDatePosition: t.expose('recurrenceDatePosition', {
+        type: 'Date',
+        nullable: true,
+        description: "The occurrence's local start date in the series (what updateAppointment and deleteAppointment take as occurrence).",
+      }),
     }),
   });
 
@@ -117,12 +125,19 @@ const RecurrenceInput = builder.inputType('RecurrenceInput', {
     'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (with days: the nth such weekday, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
   fields: (t) => ({
     type: t.field({ type: RecurrenceTypeEnum }),
-    interval: t.int({ required: false }),
-    days: t.field({ type: [WeekdayEnum], required: false }),
-    dayInMonth: t.int({ required: false }),
-    month: t.int({ required: false }),
-    until: t.field({ type: 'Date', required: false }),
-    occurrences: t.int({ required: false }),
+    interval: t.int({ required: false, description: 'Every n days, weeks, months or years; required when recurring, 1 for YEARLY.' }),
+    days: t.field({
+      type: [WeekdayEnum],
+      required: false,
+      description: 'WEEKLY: the weekdays (weeks start on Monday); MONTHLY/YEARLY with dayInMonth: which weekday. Absent: all seven.',
+    }),
+    dayInMonth: t.int({
+      required: false,
+      description: 'MONTHLY/YEARLY: the day of the month; with days, the nth such weekday (larger than there are: the last).',
+    }),
+    month: t.int({ required: false, description: 'YEARLY: 1 = January.' }),
+    until: t.field({ type: 'Date', required: false, description: 'The last day occurrences may start on, in the timezone (inclusive).' }),
+    occurrences: t.int({ required: false, description: 'How many occurrences in all (not with until).' }),
   }),
 });
 
@@ -157,6 +172,7 @@ const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('Conflic
     kind: t.exposeString('kind', { description: 'APPOINTMENT or CALENDAR_ENTRY.' }),
     id: t.id({
       nullable: true,
+      description: "Null for another user's item.",
       resolve: (i) => (i.mine ? encodeGlobalID(i.kind === 'APPOINTMENT' ? 'Appointment' : 'CalendarEntry', i.id) : null),
     }),
     title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
