@@ -111,10 +111,12 @@ export async function disconnectAccount(tx: Prisma.TransactionClient, changes: C
   }
 }
 
-/** Whether the user is connected to the account (any id that is not a UUID: no). */
-export async function isConnected(db: Db, userId: string, accountId: string): Promise<boolean> {
-  if (!isUuid(accountId)) return false;
-  return !!(await db.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } }));
+/** Which of these accounts the user is connected to (ids that are not UUIDs: none). */
+export async function connectedAccounts(db: Db, userId: string, accountIds: string[]): Promise<Set<string>> {
+  const ids = [...new Set(accountIds.filter(isUuid))];
+  if (!ids.length) return new Set();
+  const links = await db.userAccount.findMany({ where: { userId, accountId: { in: ids } }, select: { accountId: true } });
+  return new Set(links.map((link) => link.accountId));
 }
 
 /** `select` picks what to load (the GraphQL selection). */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Appointment } from '../generated/prisma/client.ts';
 import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, lockFeedRows, type Tx } from '../sync/feed.ts';
-import { isConnected } from '../accounts/accounts.ts';
+import { connectedAccounts } from '../accounts/accounts.ts';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
 import {
@@ -382,8 +382,10 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
   findByClientSyncIds: (db, userId, clientSyncIds) =>
     db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseAppointmentInput,
-  check: async (db, userId, data) =>
-    (await isConnected(db, userId, data.accountId)) ? null : 'accountId: not one of your accounts',
+  async check(db, userId, data) {
+    const connected = await connectedAccounts(db, userId, data.map((d) => d.accountId));
+    return data.map((d) => (connected.has(d.accountId) ? null : 'accountId: not one of your accounts'));
+  },
   async create(tx, changes, userId, creates, origin) {
     const rows = await insertObjects(userId, creates, origin, (data) => tx.appointment.createManyAndReturn({ data, skipDuplicates: true }));
     for (const row of rows) if (row) recordAppointment(changes, row, false, origin);

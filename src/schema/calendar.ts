@@ -203,7 +203,7 @@ async function saveAppointment(
 ) {
   return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
     const { data, excludeIds, write } = await save(tx, changes);
-    const refused = await appointmentStore.check?.(tx, ownedBy(ctx), data);
+    const [refused] = await appointmentStore.check!(tx, ownedBy(ctx), [data]);
     if (refused) throw forbidden(refused);
     const scope = await busyScope(tx, data.accountId);
     if (!scope) throw notFound('account');

@@ -210,9 +210,8 @@ async function commitRefs(
       results.push(result('DELETED', objectId));
     } else {
       const parsed = store.parse(ref.changes, object ?? null);
-      const refused = parsed.ok ? await store.check?.(tx, userId, parsed.data) : parsed.message;
-      if (!parsed.ok || refused) {
-        results.push(result('INVALID', object ? objectId : null, refused ?? null));
+      if (!parsed.ok) {
+        results.push(result('INVALID', object ? objectId : null, parsed.message));
       } else if (object) {
         updates.push({ row: object, data: parsed.data, at: results.push(result('APPLIED', objectId)) - 1 });
       } else {
@@ -220,16 +219,25 @@ async function commitRefs(
       }
     }
   }
-  // Saved together: one statement per kind rather than one per object.
-  const updated = updates.length ? await store.update(tx, changes, userId, updates, origin) : [];
+  // Checked and saved together: one statement per kind rather than one per object.
+  const writes = [...updates, ...creates];
+  const refused = new Set<number>();
+  (store.check ? await store.check(tx, userId, writes.map((w) => w.data)) : []).forEach((message, i) => {
+    if (!message) return;
+    refused.add(writes[i]!.at);
+    Object.assign(results[writes[i]!.at]!, { status: 'INVALID', message });
+  });
+  const toUpdate = updates.filter((w) => !refused.has(w.at));
+  const toCreate = creates.filter((w) => !refused.has(w.at));
+  const updated = toUpdate.length ? await store.update(tx, changes, userId, toUpdate, origin) : [];
   updated.forEach((row, i) => {
     // Gone: deleted by this same commit (a series with its change exceptions).
-    if (!row) Object.assign(results[updates[i]!.at]!, { status: 'NOT_FOUND', message: 'deleted by this commit' });
+    if (!row) Object.assign(results[toUpdate[i]!.at]!, { status: 'NOT_FOUND', message: 'deleted by this commit' });
   });
-  const created = creates.length ? await store.create(tx, changes, userId, creates, origin) : [];
+  const created = toCreate.length ? await store.create(tx, changes, userId, toCreate, origin) : [];
   created.forEach((row, i) => {
     // Null: a concurrent commit created this clientSyncId first; the client has not seen it.
-    const at = results[creates[i]!.at]!;
+    const at = results[toCreate[i]!.at]!;
     if (row) at.id = row.id;
     else Object.assign(at, { status: 'CONFLICT', message: 'an object with this clientSyncId was created meanwhile: sync to get it' });
   });

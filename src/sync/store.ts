@@ -25,8 +25,8 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
   findByClientSyncIds(db: Tx, userId: string, clientSyncIds: string[]): Promise<Row[]>;
   /** Validates input against the object it changes (null: a new object). */
   parse(input: Input, existing: Row | null): Parsed<Data>;
-  /** Checks that need the database (e.g. the account is the user's): a message when refused. */
-  check?(db: Tx, userId: string, data: Data): Promise<string | null>;
+  /** Checks that need the database (e.g. the account is the user's), for many at once: a message for each one refused. */
+  check?(db: Tx, userId: string, data: Data[]): Promise<Array<string | null>>;
   /**
    * New objects, in the order given; null where an object with that clientSyncId appeared
    * meanwhile (a racing commit). One statement for all: a commit may carry hundreds.
