@@ -1,14 +1,28 @@
 // freeBusy and slots through the API on randomized calendars, against a minute-by-minute
-// brute force computed here from what was created.
+// brute force computed here from what was created. Appointments are in zones with and without
+// DST, and the ten days hold Europe/Berlin's spring-forward night (2026-03-29) and Sydney's
+// fall-back night (2026-04-05): the expectation is computed independently with Temporal (wall
+// times kept across a change, a time in the gap moved forward, one that occurs twice taken the
+// first time, full days from local midnight to local midnight).
+import { Temporal } from 'temporal-polyfill';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from './support/server.ts';
 import { dataOf, syncClient } from './support/sync.ts';
 import { seededRandom } from './support/random.ts';
 
 const minute = 60_000;
-const day0 = Date.parse('2026-05-04T00:00:00Z'); // a Monday
-const DAYS = 7;
+const day0 = Date.parse('2026-03-27T00:00:00Z');
+const DAYS = 10;
+/** Series always made, from 02:30 local through their zone's change: the gap, then the overlap. */
+const DST_SERIES = [
+  { zone: 'Europe/Berlin', day: '2026-03-28' }, // Sunday 02:30 does not exist: 03:30 CEST
+  { zone: 'Australia/Sydney', day: '2026-04-03' }, // Sunday 02:30 occurs twice: the first (AEDT)
+];
+const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Sydney'];
 
+/** The instant of a wall time in a zone (RFC 5545 / Temporal 'compatible'). */
+const instantOf = (wall: Temporal.PlainDateTime, zone: string) => wall.toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
+const localDateOf = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDate();
 
 type Busy = { start: number; end: number; tentative: boolean };
 
@@ -50,21 +64,31 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
     const expected: Busy[] = [];
     const at = (dayIndex: number, minuteOfDay: number) => day0 + dayIndex * 1440 * minute + minuteOfDay * minute;
     for (let i = 0; i < 12; i++) {
-      const d = Math.floor(rand() * DAYS);
-      const s = Math.floor(rand() * 96) * 15;
-      const length = (1 + Math.floor(rand() * 8)) * 15;
+      const dst = DST_SERIES[i];
+      const zone = dst?.zone ?? ZONES[Math.floor(rand() * ZONES.length)]!;
       const shownAs = (['RESERVED', 'TEMPORARY', 'ABSENT', 'FREE'] as const)[Math.floor(rand() * 4)]!;
-      const start = at(d, s);
-      const end = start + length * minute;
-      const daily = rand() < 0.25;
-      const count = 1 + Math.floor(rand() * 4);
+      // A local day in the appointment's zone (times before and after the window are clipped).
+      const day = dst ? Temporal.PlainDate.from(dst.day) : localDateOf(day0, 'UTC').add({ days: Math.floor(rand() * DAYS) });
+      const base = { accountId: rand() < 0.5 ? account : second, title: `a${i}`, timezone: zone, shownAs };
+      if (!dst && rand() < 0.15) {
+        // Full days: local midnight to local midnight (23 hours on the spring-forward day).
+        const days = 1 + Math.floor(rand() * 2);
+        const input = { ...base, fullTime: true, startDate: day.toString(), endDate: day.add({ days }).toString() };
+        dataOf(await gql('mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }', { input }));
+        const start = day.toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+        const end = day.add({ days }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+        if (shownAs !== 'FREE') expected.push({ start, end, tentative: shownAs === 'TEMPORARY' });
+        continue;
+      }
+      // A wall time on a quarter hour; one in Berlin's gap (02:00-03:00 on the 29th) moves forward.
+      const start = instantOf(day.toPlainDateTime({ hour: 0 }).add({ minutes: dst ? 150 : Math.floor(rand() * 96) * 15 }), zone);
+      const length = (1 + Math.floor(rand() * 8)) * 15 * minute;
+      const daily = !!dst || rand() < 0.35;
+      const count = dst ? 4 : 2 + Math.floor(rand() * 3);
       const input = {
-        accountId: rand() < 0.5 ? account : second,
-        title: `a${i}`,
-        timezone: 'UTC',
-        shownAs,
+        ...base,
         start: new Date(start).toISOString(),
-        end: new Date(end).toISOString(),
+        end: new Date(start + length).toISOString(),
         ...(daily ? { recurrence: { type: 'DAILY', interval: 1, occurrences: count } } : {}),
       };
       const made = await gql(
@@ -72,21 +96,27 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
         { input },
       );
       expect(made.errors).toBeUndefined();
-      const occurrences = Array.from({ length: daily ? count : 1 }, (_, k) => ({
-        start: start + k * 1440 * minute,
-        end: end + k * 1440 * minute,
-        shownAs: shownAs as string,
-      }));
+      // Occurrences keep the first one's wall time in its zone, and its exact length.
+      const wall = Temporal.Instant.fromEpochMilliseconds(start).toZonedDateTimeISO(zone).toPlainDateTime();
+      const occurrences = Array.from({ length: daily ? count : 1 }, (_, k) => {
+        const at = instantOf(wall.add({ days: k }), zone);
+        return { start: at, end: at + length, shownAs: shownAs as string, date: wall.add({ days: k }).toPlainDate().toString() };
+      });
       // Exceptions on series: delete one occurrence, or move it and change how it shows.
-      if (daily && count > 1) {
+      if (daily) {
         const k = 1 + Math.floor(rand() * (count - 1));
-        const occurrence = new Date(occurrences[k]!.start).toISOString().slice(0, 10);
         const id = made.data.createAppointment.id;
+        const occurrence = occurrences[k]!.date;
         if (rand() < 0.5) {
           dataOf(await gql('mutation ($id: ID!, $o: Date!) { deleteAppointment(id: $id, occurrence: $o) { id } }', { id, o: occurrence }));
           occurrences.splice(k, 1);
         } else {
-          const moved = { start: occurrences[k]!.start + 30 * minute, end: occurrences[k]!.end + 60 * minute, shownAs: (['RESERVED', 'TEMPORARY', 'FREE'] as const)[Math.floor(rand() * 3)]! };
+          const moved = {
+            start: occurrences[k]!.start + 30 * minute,
+            end: occurrences[k]!.end + 60 * minute,
+            shownAs: (['RESERVED', 'TEMPORARY', 'FREE'] as const)[Math.floor(rand() * 3)]!,
+            date: occurrence,
+          };
           dataOf(
             await gql(
               'mutation ($id: ID!, $o: Date!, $input: AppointmentInput!) { updateAppointment(id: $id, occurrence: $o, input: $input, ignoreConflicts: true) { __typename } }',
