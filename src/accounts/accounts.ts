@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
-import { removeAppointment } from '../calendar/appointments.ts';
+import { removeAppointments } from '../calendar/appointments.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
 import { isUuid } from '../sync/store.ts';
@@ -101,9 +101,8 @@ export async function disconnectAccount(tx: Prisma.TransactionClient, changes: C
   await lockAccount(tx, accountId);
   const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
   if (!link) throw notFound('account');
-  for (const appointment of await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } })) {
-    await removeAppointment(tx, changes, appointment, { synchronizationId: null });
-  }
+  const appointments = await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } });
+  await removeAppointments(tx, changes, userId, appointments, { synchronizationId: null });
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {

@@ -292,20 +292,22 @@ function recordAppointment(changes: ChangeRecorder, a: Appointment, deleted: boo
 }
 
 /**
- * Deletes an appointment, and a series' change exceptions with it, leaving tombstones. Feed
- * rows are locked first, the series' before its exceptions' (as every writer of an exception
- * that also touches its series does), so that a writer of one of them is waited for, not
- * deadlocked with. Holding the series, no exception can be added meanwhile.
+ * Deletes the user's appointments, and series' change exceptions with them, leaving
+ * tombstones. Feed rows are locked first, the series' before their exceptions' (as every
+ * writer of an exception that also touches its series does), so that a writer of one of them
+ * is waited for, not deadlocked with. Holding a series, no exception can be added meanwhile.
  */
-export async function removeAppointment(tx: Tx, changes: ChangeRecorder, a: Appointment, origin: Origin) {
-  await lockFeedRows(tx, a.userId, 'APPOINTMENT', [a.id]);
-  const exceptions = await tx.appointment.findMany({ where: { seriesId: a.id } });
-  await lockFeedRows(tx, a.userId, 'APPOINTMENT', exceptions.map((e) => e.id));
+export async function removeAppointments(tx: Tx, changes: ChangeRecorder, userId: string, appointments: Appointment[], origin: Origin) {
+  const ids = appointments.map((a) => a.id);
+  if (!ids.length) return;
+  await lockFeedRows(tx, userId, 'APPOINTMENT', ids);
+  const exceptions = (await tx.appointment.findMany({ where: { seriesId: { in: ids } } })).filter((e) => !ids.includes(e.id));
+  await lockFeedRows(tx, userId, 'APPOINTMENT', exceptions.map((e) => e.id));
   // The exceptions go as a consequence: their tombstones have no origin, so that even the
   // synchronization that deleted the series is told (its own changes are not sent back to it).
   for (const e of exceptions) recordAppointment(changes, e, true, { synchronizationId: null });
-  recordAppointment(changes, a, true, origin);
-  await tx.appointment.deleteMany({ where: { id: { in: [...exceptions.map((e) => e.id), a.id] } } });
+  for (const a of appointments) recordAppointment(changes, a, true, origin);
+  await tx.appointment.deleteMany({ where: { id: { in: [...ids, ...exceptions.map((e) => e.id)] } } });
 }
 
 /** Removes one occurrence of a series (a delete exception), replacing any change exception of it. */
@@ -313,7 +315,7 @@ export async function deleteOccurrence(tx: Tx, changes: ChangeRecorder, series: 
   const exception = await tx.appointment.findUnique({
     where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: date } },
   });
-  if (exception) await removeAppointment(tx, changes, exception, origin);
+  if (exception) await removeAppointments(tx, changes, series.userId, [exception], origin);
   const updated = await tx.appointment.update({
     where: { id: series.id },
     data: { deleteExceptions: [...new Set([...series.deleteExceptions, date])].sort() },
@@ -396,5 +398,5 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
     for (const row of rows) if (row) recordAppointment(changes, row, false, origin);
     return rows;
   },
-  remove: (tx, changes, _userId, row, origin) => removeAppointment(tx, changes, row, origin),
+  remove: removeAppointments,
 };

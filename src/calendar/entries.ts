@@ -36,8 +36,8 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
     insertObjects(userId, creates, origin, (data) => tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),
   update: (tx, _changes, userId, updates) =>
     updateObjects(tx, 'CalendarEntry', calendarEntryColumns, updates, (ids) => calendarEntryStore.load(tx, userId, ids)),
-  async remove(tx, _changes, _userId, row) {
-    await tx.calendarEntry.delete({ where: { id: row.id } });
+  async remove(tx, _changes, _userId, rows) {
+    await tx.calendarEntry.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
   },
   // deleteFallback: the meetings issue adds "delete the meeting with this clientSyncId" here.
 };

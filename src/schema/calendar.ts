@@ -13,7 +13,7 @@ import {
   occurrencesIn,
   parseAppointmentInput,
   parseOccurrenceChange,
-  removeAppointment,
+  removeAppointments,
   seriesOccurrenceOn,
 } from '../calendar/appointments.ts';
 import { type BusyItem, type BusyScope, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
@@ -365,7 +365,7 @@ builder.mutationFields((t) => ({
             // A change exception: its occurrence stays deleted from the series.
             if (series) await deleteOccurrence(tx, changes, series, existing.recurrenceDatePosition!, noOrigin);
           } else {
-            await removeAppointment(tx, changes, existing, noOrigin);
+            await removeAppointments(tx, changes, existing.userId, [existing], noOrigin);
           }
           return { id: encodeGlobalID('Appointment', existing.id) };
         }

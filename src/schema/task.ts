@@ -126,7 +126,7 @@ builder.mutationFields((t) => ({
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
         if (!task) throw notFound('task');
-        await taskStore.remove(tx, changes, task.userId, task, noOrigin);
+        await taskStore.remove(tx, changes, task.userId, [task], noOrigin);
         return { id: encodeGlobalID('Task', task.id) };
       }),
   }),

@@ -169,9 +169,8 @@ async function commitRefs(
   const results: SyncObjectResult[] = [];
   const referenced: string[] = [];
   const seen = new Set<string>();
-  // Changes and new objects wait for the end of the loop; `at` is their place in `results`.
-  const updates: Array<{ row: SyncedObject; data: unknown; at: number }> = [];
-  const creates: Array<{ data: unknown; clientSyncId: string | null; at: number }> = [];
+  // Deletes, changes and new objects are saved after the loop (`at`: their place in `results`).
+  const writes: Writes = { deletes: [], updates: [], creates: [] };
   for (const ref of refs) {
     const objectId = ref.id
       ? isUuid(ref.id) ? ref.id : null
@@ -206,26 +205,51 @@ async function commitRefs(
     } else if (plan.action === 'report') {
       results.push(result(plan.status, known.state === 'unknown' ? null : objectId, plan.message));
     } else if (plan.action === 'delete') {
-      await store.remove(tx, changes, userId, object!, origin);
+      writes.deletes.push(object!);
       results.push(result('DELETED', objectId));
     } else {
       const parsed = store.parse(ref.changes, object ?? null);
       if (!parsed.ok) {
         results.push(result('INVALID', object ? objectId : null, parsed.message));
       } else if (object) {
-        updates.push({ row: object, data: parsed.data, at: results.push(result('APPLIED', objectId)) - 1 });
+        writes.updates.push({ row: object, data: parsed.data, at: results.push(result('APPLIED', objectId)) - 1 });
       } else {
-        creates.push({ data: parsed.data, clientSyncId: ref.clientSyncId ?? null, at: results.push(result('CREATED', null)) - 1 });
+        writes.creates.push({ data: parsed.data, clientSyncId: ref.clientSyncId ?? null, at: results.push(result('CREATED', null)) - 1 });
       }
     }
   }
-  // Checked and saved together: one statement per kind rather than one per object.
-  const writes = [...updates, ...creates];
+  await saveWrites(tx, changes, userId, store, origin, writes, results);
+  return { results, referenced };
+}
+
+interface Writes {
+  deletes: SyncedObject[];
+  updates: Array<{ row: SyncedObject; data: unknown; at: number }>;
+  creates: Array<{ data: unknown; clientSyncId: string | null; at: number }>;
+}
+
+/**
+ * Saves a commit's writes of one kind together, one statement per kind rather than one per
+ * object, and settles the results that were provisional: a refused check is INVALID, a change
+ * to an object the deletes took with them (a series' exception) NOT_FOUND, a create that lost
+ * a race for its clientSyncId CONFLICT.
+ */
+async function saveWrites(
+  tx: Tx,
+  changes: ChangeRecorder,
+  userId: string,
+  store: SyncStore<SyncedObject, unknown, unknown>,
+  origin: { synchronizationId: string },
+  { deletes, updates, creates }: Writes,
+  results: SyncObjectResult[],
+) {
+  if (deletes.length) await store.remove(tx, changes, userId, deletes, origin);
+  const checked = [...updates, ...creates];
   const refused = new Set<number>();
-  (store.check ? await store.check(tx, userId, writes.map((w) => w.data)) : []).forEach((message, i) => {
+  (store.check ? await store.check(tx, userId, checked.map((w) => w.data)) : []).forEach((message, i) => {
     if (!message) return;
-    refused.add(writes[i]!.at);
-    Object.assign(results[writes[i]!.at]!, { status: 'INVALID', message });
+    refused.add(checked[i]!.at);
+    Object.assign(results[checked[i]!.at]!, { status: 'INVALID', message });
   });
   const toUpdate = updates.filter((w) => !refused.has(w.at));
   const toCreate = creates.filter((w) => !refused.has(w.at));
@@ -241,7 +265,6 @@ async function commitRefs(
     if (row) at.id = row.id;
     else Object.assign(at, { status: 'CONFLICT', message: 'an object with this clientSyncId was created meanwhile: sync to get it' });
   });
-  return { results, referenced };
 }
 
 /** The feed rows (locked) and live objects the references name, by id or clientSyncId. */

@@ -34,7 +34,8 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
   create(tx: Tx, changes: ChangeRecorder, userId: string, creates: Array<{ data: Data; clientSyncId: string | null }>, origin: Origin): Promise<Array<Row | null>>;
   /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
   update(tx: Tx, changes: ChangeRecorder, userId: string, updates: Array<{ row: Row; data: Data }>, origin: Origin): Promise<Array<Row | null>>;
-  remove(tx: Tx, changes: ChangeRecorder, userId: string, row: Row, origin: Origin): Promise<void>;
+  /** Deletes these objects (locked by the caller), leaving tombstones. */
+  remove(tx: Tx, changes: ChangeRecorder, userId: string, rows: Row[], origin: Origin): Promise<void>;
   /**
    * A delete by clientSyncId alone that found nothing may mean another kind of object: for
    * calendar entries, a meeting with that clientSyncId (MeetingBooster). True if it deleted one.

@@ -75,8 +75,8 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
     for (const row of rows) if (row) recordTask(changes, row, false, origin);
     return rows;
   },
-  async remove(tx, changes, _userId, row, origin) {
-    await tx.task.delete({ where: { id: row.id } });
-    recordTask(changes, row, true, origin);
+  async remove(tx, changes, _userId, rows, origin) {
+    await tx.task.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
+    for (const row of rows) recordTask(changes, row, true, origin);
   },
 };
