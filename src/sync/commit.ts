@@ -245,14 +245,13 @@ async function saveWrites(
 ) {
   if (deletes.length) await store.remove(tx, changes, userId, deletes, origin);
   const checked = [...updates, ...creates];
-  const refused = new Set<number>();
-  (store.check ? await store.check(tx, userId, checked.map((w) => w.data)) : []).forEach((message, i) => {
-    if (!message) return;
-    refused.add(checked[i]!.at);
-    Object.assign(results[checked[i]!.at]!, { status: 'INVALID', message });
+  const refusals = store.check ? await store.check(tx, userId, checked.map((w) => w.data)) : [];
+  refusals.forEach((message, i) => {
+    if (message) Object.assign(results[checked[i]!.at]!, { status: 'INVALID', message });
   });
-  const toUpdate = updates.filter((w) => !refused.has(w.at));
-  const toCreate = creates.filter((w) => !refused.has(w.at));
+  const accepted = (write: { at: number }) => results[write.at]!.status !== 'INVALID';
+  const toUpdate = updates.filter(accepted);
+  const toCreate = creates.filter(accepted);
   const updated = toUpdate.length ? await store.update(tx, changes, userId, toUpdate, origin) : [];
   updated.forEach((row, i) => {
     // Gone: deleted by this same commit (a series with its change exceptions).
