@@ -3,7 +3,7 @@
 // earlier batch delivered that the synchronization has not committed yet.
 import type { PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
-import { SyncKind } from '../generated/prisma/client.ts';
+import { Prisma, SyncKind } from '../generated/prisma/client.ts';
 import type { FeedRow, Tx } from './feed.ts';
 import { feedStores, type FeedObject } from './kinds.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
@@ -33,27 +33,38 @@ export interface SyncRequest {
   limit: number;
 }
 
+/** A revision given as a number, or as SQL that computes it in the same statement. */
+type RevisionSql = number | Prisma.Sql;
+
 /** Which feed rows a position's batch consists of; the commit recomputes it with this too. */
-export function batchFilter(position: Pick<SyncPosition, 'synchronizationId' | 'kinds'>, tombstonesAbove: number) {
+export function batchFilter(position: Pick<SyncPosition, 'synchronizationId' | 'kinds'>, tombstonesAbove: RevisionSql) {
   return { kinds: position.kinds, tombstonesAbove, origin: position.synchronizationId };
 }
 
 /** Feed rows in (after, upto], matching the filter, in revision order. */
-export async function feedRange(
-  db: Tx,
-  userId: string,
-  after: number,
-  upto: number,
-  filter: ReturnType<typeof batchFilter>,
-  limit: number,
-): Promise<FeedRow[]> {
-  return db.$queryRaw<FeedRow[]>`
+function feedRangeSql(userId: string, after: number, upto: RevisionSql, filter: ReturnType<typeof batchFilter>, limit: number) {
+  return Prisma.sql`
     SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
     WHERE "userId" = ${userId}::uuid AND revision > ${after} AND revision <= ${upto}
       AND kind = ANY(${filter.kinds}::text[]::"SyncKind"[])
       AND (NOT deleted OR revision > ${filter.tombstonesAbove})
       AND (${filter.origin}::uuid IS NULL OR "originSyncId" IS DISTINCT FROM ${filter.origin}::uuid)
     ORDER BY revision LIMIT ${limit}`;
+}
+
+export function feedRange(db: Tx, userId: string, after: number, upto: number, filter: ReturnType<typeof batchFilter>, limit: number) {
+  return db.$queryRaw<FeedRow[]>(feedRangeSql(userId, after, upto, filter, limit));
+}
+
+/** Objects a synchronization was sent and has not committed since, not already in the delta (revision <= from). */
+function pendingSql(synchronizationId: string, userId: string, kinds: SyncKind[], from: number, limit: number) {
+  return Prisma.sql`
+    SELECT c.kind, c."objectId", c.revision, c.deleted, c."clientSyncId", c."originSyncId"
+    FROM "SyncPending" p
+    JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = p.kind AND c."objectId" = p."objectId"
+    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind = ANY(${kinds}::text[]::"SyncKind"[])
+      AND c.revision <= ${from}
+    ORDER BY c.revision LIMIT ${limit}`;
 }
 
 export async function readBatch(prisma: PrismaClient, secret: string, userId: string, request: SyncRequest): Promise<SyncBatch> {
@@ -68,76 +79,61 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
   const synchronizationId = given?.synchronizationId ?? null;
   const from = given?.upto ?? 0;
 
-  // One snapshot: the head revision, the feed and the objects agree with each other.
-  return prisma.$transaction(
-    async (tx) => {
-      const [counter] = await tx.$queryRaw<Array<{ head: number; floor: number }>>`
-        SELECT COALESCE(MAX(revision), 0)::int AS head, COALESCE(MAX(floor), 0)::int AS floor
-        FROM "SyncCounter" WHERE "userId" = ${userId}::uuid`;
-      const { head, floor } = counter!;
-      if (given) {
-        if (from > head) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the sync token is ahead of this server');
-        if (isBelowFloor({ after: from, fullUntil: given.fullUntil }, floor)) {
-          throw appError(
-            ErrorCode.SYNC_TOKEN_EXPIRED,
-            'the sync token is older than the retention period: sync again without a token',
-          );
-        }
-      }
-      if (synchronizationId && !(await tx.synchronization.findFirst({ where: { id: synchronizationId, userId } }))) {
-        throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
-      }
-      const fullUntil = given ? given.fullUntil : head;
-      const filter = batchFilter({ synchronizationId, kinds }, given ? (fullUntil ?? 0) : head);
+  // One statement, so one snapshot: the head revision, the pending rows and the feed agree.
+  // (The objects are read after it: one changed since comes again in the next batch, as its
+  // feed row is above this batch's head, and one deleted since is missing here and comes
+  // as a tombstone then.) Without a token, the head is also where tombstones start to count.
+  const head = Prisma.sql`(SELECT head FROM counter)`;
+  const filter = batchFilter({ synchronizationId, kinds }, given ? (given.fullUntil ?? 0) : head);
+  const [read] = await prisma.$queryRaw<Array<{ head: number; floor: number; synchronization: boolean; pending: FeedRow[]; delta: FeedRow[] }>>`
+    WITH counter AS (
+      SELECT COALESCE(MAX(revision), 0)::int AS head, COALESCE(MAX(floor), 0)::int AS floor FROM "SyncCounter" WHERE "userId" = ${userId}::uuid
+    ),
+    pending AS (${synchronizationId ? pendingSql(synchronizationId, userId, kinds, from, request.limit + 1) : Prisma.sql`SELECT NULL::int AS revision LIMIT 0`}),
+    delta AS (${feedRangeSql(userId, from, head, filter, request.limit + 1)})
+    SELECT counter.head, counter.floor,
+           ${synchronizationId}::uuid IS NULL OR EXISTS (
+             SELECT 1 FROM "Synchronization" WHERE id = ${synchronizationId}::uuid AND "userId" = ${userId}::uuid
+           ) AS synchronization,
+           COALESCE((SELECT json_agg(pending ORDER BY revision) FROM pending), '[]') AS pending,
+           COALESCE((SELECT json_agg(delta ORDER BY revision) FROM delta), '[]') AS delta
+    FROM counter`;
+  const { head: headRevision, floor, pending } = read!;
+  if (given) {
+    if (from > headRevision) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the sync token is ahead of this server');
+    if (isBelowFloor({ after: from, fullUntil: given.fullUntil }, floor)) {
+      throw appError(ErrorCode.SYNC_TOKEN_EXPIRED, 'the sync token is older than the retention period: sync again without a token');
+    }
+  }
+  if (!read!.synchronization) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
 
-      const pending = synchronizationId ? await pendingRows(tx, synchronizationId, userId, kinds, from, request.limit + 1) : [];
-      const room = Math.max(request.limit - pending.length, 0);
-      const delta = room ? await feedRange(tx, userId, from, head, filter, room + 1) : [];
-      const rows = [...pending.slice(0, request.limit), ...delta.slice(0, room)];
-      const truncated = pending.length > request.limit || delta.length > room || (room === 0 && head > from);
-      const upto = truncated ? Math.max(from, ...delta.slice(0, room).map((row) => row.revision)) : head;
-
-      const stillFull = keepFullUntil(from, fullUntil);
-      const token = encodeSyncToken(secret, {
-        userId,
-        synchronizationId,
-        after: from,
-        upto,
-        fullUntil: stillFull,
-        kinds,
-      });
-      const full = !given || stillFull !== null;
-      return { token, hasMore: truncated, full, ...(await loadRows(tx, userId, rows)) };
-    },
-    { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 60_000 },
-  );
-}
-
-/** Delivered before, not committed since, and not already in the delta (revision <= from). */
-function pendingRows(tx: Tx, synchronizationId: string, userId: string, kinds: SyncKind[], from: number, limit: number) {
-  return tx.$queryRaw<FeedRow[]>`
-    SELECT c.kind, c."objectId", c.revision, c.deleted, c."clientSyncId", c."originSyncId"
-    FROM "SyncPending" p
-    JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = p.kind AND c."objectId" = p."objectId"
-    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind = ANY(${kinds}::text[]::"SyncKind"[])
-      AND c.revision <= ${from}
-    ORDER BY c.revision LIMIT ${limit}`;
+  const fullUntil = given ? given.fullUntil : headRevision;
+  const room = Math.max(request.limit - pending.length, 0);
+  const delta = read!.delta.slice(0, room);
+  const rows = [...pending.slice(0, request.limit), ...delta];
+  const truncated = pending.length > request.limit || read!.delta.length > room || (room === 0 && headRevision > from);
+  const upto = truncated ? Math.max(from, ...delta.map((row) => row.revision)) : headRevision;
+  const stillFull = keepFullUntil(from, fullUntil);
+  const token = encodeSyncToken(secret, { userId, synchronizationId, after: from, upto, fullUntil: stillFull, kinds });
+  const full = !given || stillFull !== null;
+  return { token, hasMore: truncated, full, ...(await loadRows(prisma, userId, rows)) };
 }
 
 /** The live objects and the tombstones of these feed rows. */
-export async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
-  const objects = Object.fromEntries(allSyncKinds.map((kind) => [kind, []])) as unknown as SyncBatch['objects'];
-  const deleted: DeletedObject[] = [];
-  for (const kind of allSyncKinds) {
-    const live = rows.filter((row) => row.kind === kind && !row.deleted).map((row) => row.objectId);
-    if (live.length) {
-      const byId = new Map((await feedStores[kind].load(db, userId, live)).map((o) => [o.id, o]));
-      objects[kind] = live.flatMap((id) => byId.get(id) ?? []) as never;
-    }
-  }
-  for (const row of rows) {
-    if (row.deleted) deleted.push({ kind: row.kind, id: row.objectId, clientSyncId: row.clientSyncId });
-  }
+async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
+  const objects = Object.fromEntries(
+    await Promise.all(
+      allSyncKinds.map(async (kind) => {
+        const live = rows.filter((row) => row.kind === kind && !row.deleted).map((row) => row.objectId);
+        if (!live.length) return [kind, []];
+        const byId = new Map((await feedStores[kind].load(db, userId, live)).map((o) => [o.id, o]));
+        return [kind, live.flatMap((id) => byId.get(id) ?? [])];
+      }),
+    ),
+  ) as SyncBatch['objects'];
+  const deleted: DeletedObject[] = rows
+    .filter((row) => row.deleted)
+    .map((row) => ({ kind: row.kind, id: row.objectId, clientSyncId: row.clientSyncId }));
   return { objects, deleted };
 }
 
