@@ -1,5 +1,6 @@
 // Every GraphQL error convene returns carries `extensions.code`. Domain code throws these;
 // useErrorCodes (below) classifies the errors that come from GraphQL itself.
+import { PothosValidationError } from '@pothos/core';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin as YogaPlugin } from 'graphql-yoga';
 
@@ -55,8 +56,11 @@ export const markQueryTooComplex = (_context: unknown, error: GraphQLError) => {
 
 function tagExecutionErrors(result: ExecutionResult) {
   for (const error of result.errors ?? []) {
-    // Errors outside any field are variable-coercion failures: the caller's input.
-    withCode(error, error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT);
+    // Errors outside any field are variable-coercion failures, and Pothos's validation errors
+    // are arguments it could not read (a malformed global id, one of another type): the
+    // caller's input either way.
+    const input = !error.path || error.originalError instanceof PothosValidationError;
+    withCode(error, input ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR);
   }
 }
 

@@ -92,6 +92,29 @@ describe('invalid operations', () => {
     expect(codes(enumValue)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('answers malformed global ids, and ids of another type, with BAD_USER_INPUT', async () => {
+    const taskId = (await server.gql<any>('mutation { createTask(input: { title: "t" }) { id } }')).data.createTask.id;
+    for (const [query, id] of [
+      ['mutation ($id: ID!) { deleteTask(id: $id) { id } }', 'not base64!'],
+      ['mutation ($id: ID!) { deleteTask(id: $id) { id } }', '0'],
+      ['mutation ($id: ID!) { updateTask(id: $id, input: { title: "x" }) { id } }', ''],
+      ['mutation ($id: ID!) { deleteAppointment(id: $id) { id } }', taskId],
+    ]) {
+      const response = await server.gql(query!, { id });
+      expect(codes(response), `${query} with ${id}`).toEqual(['BAD_USER_INPUT']);
+    }
+    const NODE = 'query ($id: ID!) { node(id: $id) { id } }';
+    const globalId = (text: string) => Buffer.from(text).toString('base64');
+    expect(codes(await server.gql(NODE, { id: globalId('Task:not-a-uuid') }))).toEqual(['BAD_USER_INPUT']);
+    // Well-formed ids that name nothing: null, like a node that does not exist.
+    for (const typename of ['Task', 'Appointment', 'NoSuchType']) {
+      expect(await server.gql(NODE, { id: globalId(`${typename}:00000000-0000-4000-8000-000000000000`) })).toMatchObject({ data: { node: null } });
+    }
+    const NODES = 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+    const both = await server.gql<any>(NODES, { ids: [taskId, globalId('NoSuchType:00000000-0000-4000-8000-000000000000')] });
+    expect(both.data).toEqual({ nodes: [{ id: taskId }, null] });
+  });
+
   it('refuses deep queries with QUERY_TOO_COMPLEX', async () => {
     const deep = `{ me { ${'tokens { user { '.repeat(7)}id${' } }'.repeat(7)} } }`;
     const response = await server.gql(deep);

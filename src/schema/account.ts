@@ -15,6 +15,7 @@ const ProviderEnum = builder.enumType(Provider, { name: 'Provider' });
 
 export const AccountRef = builder.prismaNode('Account', {
   id: { field: 'id' },
+  nullable: true,
   description: 'A calendar on a provider. Its identity is directory information; its calendar is not.',
   fields: (t) => ({
     provider: t.expose('provider', { type: ProviderEnum }),

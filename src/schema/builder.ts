@@ -1,11 +1,11 @@
 // The Pothos builder: plugins, context, scalars and auth scopes. Types live in the area files.
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import type { AuthResult, Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
@@ -14,6 +14,7 @@ import type { Scope } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { PubSub } from '../pubsub.ts';
+import { isUuid } from '../sync/store.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -72,8 +73,25 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // Every node id is a UUID: a global id holding anything else is refused as input
+    // (BAD_USER_INPUT) before it reaches a uuid column.
+    decodeGlobalID: (globalID) => {
+      const decoded = decodeGlobalID(globalID);
+      if (!isUuid(decoded.id)) throw new PothosValidationError(`Invalid global ID: ${globalID}`);
+      return decoded;
+    },
+    // node(id) answers null for an id that names nothing: a missing object, another user's
+    // (the node types are nullable) or a type that does not exist (Pothos would throw).
+    nodeQueryOptions: { resolve: (_root, { id }, _ctx, info, resolveNode) => (isNodeType(info, id.typename) ? resolveNode(id) : null) },
+    nodesQueryOptions: false, // common.ts: the same rule for each id
   },
 });
+
+/** Whether a global id's typename is one of this schema's node types. */
+export function isNodeType(info: GraphQLResolveInfo, typename: string): boolean {
+  const type = info.schema.getType(typename);
+  return isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node');
+}
 
 function unauthenticatedMessage(failure: AuthResult['failure']) {
   switch (failure) {

@@ -57,6 +57,7 @@ const RecurrenceRef = builder.objectRef<Appointment>('Recurrence').implement({
 
 export const AppointmentRef = builder.prismaNode('Appointment', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
   fields: (t) => ({
     account: t.relation('account'),

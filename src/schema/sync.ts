@@ -41,6 +41,7 @@ const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (de
 
 builder.prismaNode('Synchronization', {
   id: { field: 'id' },
+  nullable: true,
   description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
   findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
   fields: (t) => ({

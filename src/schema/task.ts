@@ -16,6 +16,7 @@ export const ownedBy = (ctx: Context) => ctx.auth.principal?.user.id ?? '0000000
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
   fields: (t) => ({
     title: t.exposeString('title'),
@@ -46,6 +47,7 @@ export const TaskInputRef = builder.inputType('TaskInput', {
 
 export const CalendarEntryRef = builder.prismaNode('CalendarEntry', {
   id: { field: 'id' },
+  nullable: true,
   description: 'A busy slot a client pushed through syncCommit. Never synced back; it counts in free/busy and conflicts.',
   findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
   fields: (t) => ({

@@ -15,6 +15,7 @@ const isSelfOrAdmin = (userId: string, ctx: Context) =>
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
+  nullable: true,
   authScopes: (user, ctx) => isSelfOrAdmin(user.id, ctx),
   fields: (t) => ({
     username: t.exposeString('username'),
@@ -37,6 +38,7 @@ export const UserRef = builder.prismaNode('User', {
 
 const AccessTokenRef = builder.prismaNode('AccessToken', {
   id: { field: 'id' },
+  nullable: true,
   authScopes: (token, ctx) => isSelfOrAdmin(token.userId, ctx),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),
