@@ -2,8 +2,10 @@
 //   freebusy  freeBusy over 3 months for a user with 5 accounts, 2,000 appointments of which
 //             200 recurring (series expanded on every request)
 //   slots     slots for 20 invitees over 4 weeks of working-hour frames at 15-minute steps
+//   commits   syncCommit of 100 new appointments, then of 100 changed ones (the freeBusy user's)
 // One fresh database per run, one convene server in a child process; the data is created
 // through the API (createAppointment), the clients run in this process.
+import { performance } from 'node:perf_hooks';
 import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
 import { createBenchDatabase, seedUsers } from './lib/postgres.ts';
 import { startServerProcess } from './lib/server.ts';
@@ -23,6 +25,8 @@ const windowStart = Date.parse('2027-01-04T00:00:00Z'); // a Monday
 const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }`;
 const FREEBUSY = `query ($a: ID!, $f: DateTime!, $t: DateTime!) { freeBusy(accountId: $a, from: $f, to: $t) { start end tentative } }`;
 const SLOTS = `query ($input: SlotsInput!) { slots(input: $input) { totalCount slots { start end unavailable tentative rank } } }`;
+const SYNC = `query ($t: String) { sync(token: $t, limit: 500, kinds: [APPOINTMENT]) { token hasMore } }`;
+const COMMIT = `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { id status } } }`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
@@ -71,6 +75,33 @@ function weekdayOf(ms: number) {
   return ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'][new Date(ms).getUTCDay()]!;
 }
 
+/**
+ * `count` syncCommits of the refs `refsFor(i)` gives, each after a sync for its batch token;
+ * only the commits are timed. Every result must have `status`.
+ */
+async function timeCommits(
+  client: GraphQLClient,
+  count: number,
+  status: string,
+  refsFor: (i: number) => Array<Record<string, unknown>>,
+): Promise<{ samples: number[]; ids: string[] }> {
+  let token: string | null = null;
+  for (let hasMore = true; hasMore; ) ({ token, hasMore } = (await client.request(SYNC, { t: token })).sync);
+  const samples: number[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const batch = (await client.request(SYNC, { t: token })).sync;
+    const started = performance.now();
+    const commit = (await client.request(COMMIT, { input: { token: batch.token, appointments: refsFor(i) } })).syncCommit;
+    samples.push(performance.now() - started);
+    const wrong = commit.results.find((r: { status: string }) => r.status !== status);
+    if (wrong) throw new Error(`syncCommit: expected ${status}, got ${wrong.status}`);
+    ids.push(...commit.results.map((r: { id: string }) => r.id));
+    token = commit.token;
+  }
+  return { samples, ids };
+}
+
 export async function runCalendarBenchmarks(options: CalendarOptions, log: (line: string) => void) {
   const db = await createBenchDatabase(options.postgresUrl);
   const server = await startServerProcess('convene', [db.url]);
@@ -115,6 +146,22 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
     await warmUp(3, 30, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
     const slots = await timeOperations(options.requests, 1, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
 
+    // syncCommit: 100 new appointments a commit (a month of them), then 100 changes to those.
+    log('syncCommit of 100 new, then 100 changed appointments ...');
+    const commits = Math.max(10, Math.round(options.requests / 10));
+    const news = await timeCommits(owner!.client, commits, 'CREATED', (i) =>
+      Array.from({ length: 100 }, (_, k) => {
+        const start = windowStart + ((i * 100 + k) % 30) * dayMs + (8 + (k % 9)) * 3_600_000;
+        return {
+          clientSyncId: `bench-${i}-${k}`,
+          changes: { accountId: accounts[k % accounts.length], title: `pushed ${i}-${k}`, timezone: 'Europe/Berlin', start: iso(start), end: iso(start + 3_600_000) },
+        };
+      }),
+    );
+    const changed = await timeCommits(owner!.client, commits, 'APPLIED', (i) =>
+      news.ids.slice((i * 100) % news.ids.length, ((i * 100) % news.ids.length) + 100).map((id) => ({ id, changes: { title: `renamed ${i}` } })),
+    );
+
     log('');
     log(
       formatTable([
@@ -137,9 +184,21 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
           fixed(slots.rate, 0),
           `${TARGETS.slotsP50} ms`,
         ],
+        ...[
+          ['syncCommit, 100 new appointments', news.samples],
+          ['syncCommit, 100 changed appointments', changed.samples],
+        ].map(([name, samples]) => [
+          name as string,
+          'the freeBusy user (5 accounts)',
+          `${commits} commits`,
+          fixed(median(samples as number[])),
+          fixed(percentile(samples as number[], 99)),
+          fixed((100 * 1000) / median(samples as number[]), 0) + ' obj/s',
+          '(none)',
+        ]),
       ]),
     );
-    log(`(${options.requests} sequential requests each over HTTP after warm-up; one client, one server process)`);
+    log(`(${options.requests} sequential requests each over HTTP after warm-up; ${commits} commits each; one client, one server process)`);
     for (const [name, samples, target] of [
       ['freeBusy', freeBusy.samples, TARGETS.freeBusyP50],
       ['slots', slots.samples, TARGETS.slotsP50],
