@@ -163,39 +163,24 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
     );
 
     log('');
+    const row = (name: string, data: string, answer: string, samples: number[], rate: string, target: string) =>
+      [name, data, answer, fixed(median(samples)), fixed(percentile(samples, 99)), rate, target];
+    const commitRow = (name: string, samples: number[]) =>
+      row(name, 'the freeBusy user (5 accounts)', `${commits} commits`, samples, `${fixed((100 * 1000) / median(samples), 0)} obj/s`, '(none)');
     log(
       formatTable([
         ['query', 'data', 'answer', 'p50 ms', 'p99 ms', 'requests/s', 'target p50'],
-        [
-          'freeBusy, 3 months',
-          '5 accounts, 2,000 appointments (200 recurring)',
-          `${intervals} busy intervals`,
-          fixed(median(freeBusy.samples)),
-          fixed(percentile(freeBusy.samples, 99)),
-          fixed(freeBusy.rate, 0),
-          `${TARGETS.freeBusyP50} ms`,
-        ],
-        [
+        row('freeBusy, 3 months', '5 accounts, 2,000 appointments (200 recurring)', `${intervals} busy intervals`, freeBusy.samples, fixed(freeBusy.rate, 0), `${TARGETS.freeBusyP50} ms`),
+        row(
           'slots, 20 invitees, 4 weeks',
           '21 calendars, 2,400 appointments; 20 × 9 h frames, 15 min steps, 60 min',
           `${candidates} slots ranked`,
-          fixed(median(slots.samples)),
-          fixed(percentile(slots.samples, 99)),
+          slots.samples,
           fixed(slots.rate, 0),
           `${TARGETS.slotsP50} ms`,
-        ],
-        ...[
-          ['syncCommit, 100 new appointments', news.samples],
-          ['syncCommit, 100 changed appointments', changed.samples],
-        ].map(([name, samples]) => [
-          name as string,
-          'the freeBusy user (5 accounts)',
-          `${commits} commits`,
-          fixed(median(samples as number[])),
-          fixed(percentile(samples as number[], 99)),
-          fixed((100 * 1000) / median(samples as number[]), 0) + ' obj/s',
-          '(none)',
-        ]),
+        ),
+        commitRow('syncCommit, 100 new appointments', news.samples),
+        commitRow('syncCommit, 100 changed appointments', changed.samples),
       ]),
     );
     log(`(${options.requests} sequential requests each over HTTP after warm-up; ${commits} commits each; one client, one server process)`);
