@@ -32,6 +32,12 @@ export function appError(code: ErrorCode, message: string, extensions: Record<st
 /** A validated value, or why it is not valid (for per-item answers that must not throw). */
 export type Parsed<T> = { ok: true; data: T } | { ok: false; message: string };
 
+/** The parsed value, or the parser's message as BAD_USER_INPUT. */
+export function orThrow<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw badInput(parsed.message);
+  return parsed.data;
+}
+
 /** Validation issues (zod, standard schema) as one message. */
 export const issuesMessage = (issues: ReadonlyArray<{ message: string }>) => issues.map((i) => i.message).join('; ');
 

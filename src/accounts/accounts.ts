@@ -11,7 +11,7 @@ import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { removeAppointments } from '../calendar/appointments.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
-import { isUuid } from '../sync/store.ts';
+import { isUuid, noOrigin } from '../sync/store.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -102,7 +102,7 @@ export async function disconnectAccount(tx: Prisma.TransactionClient, changes: C
   const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
   if (!link) throw notFound('account');
   const appointments = await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } });
-  await removeAppointments(tx, changes, userId, appointments, { synchronizationId: null });
+  await removeAppointments(tx, changes, userId, appointments, noOrigin);
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {

@@ -9,8 +9,9 @@ import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts'
 import { type ChangeRecorder, lockFeedRows, type Tx } from '../sync/feed.ts';
 import { connectedAccounts } from '../accounts/accounts.ts';
 import { issuesMessage, type Parsed } from '../errors.ts';
-import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
+import { insertObjects, noOrigin, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
 import {
+  checkSeries,
   expand,
   localDateTime,
   occurrenceOn,
@@ -20,12 +21,11 @@ import {
   type RecurrenceInput,
   type Series,
   seriesEnd,
-  startsOnOccurrence,
 } from './recurrence.ts';
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
-export function isTimeZone(zone: string): boolean {
+function isTimeZone(zone: string): boolean {
   try {
     Temporal.Now.zonedDateTimeISO(zone);
     return true;
@@ -77,7 +77,7 @@ export function localDate(instant: Date, zone: string): string {
 }
 
 /** The instant a local date begins in a zone (midnight, or the first moment after a midnight gap). */
-export function startOfDay(date: string, zone: string): Date {
+function startOfDay(date: string, zone: string): Date {
   return new Date(Temporal.PlainDate.from(date).toZonedDateTime({ timeZone: zone }).epochMilliseconds);
 }
 
@@ -149,23 +149,13 @@ export function parseAppointmentInput(input: AppointmentInput, existing: Appoint
   }
   if (end.getTime() - start.getTime() > 366 * 86_400_000) return { ok: false, message: 'end: at most a year after start' };
 
-  const recurrenceInput: RecurrenceInput | null | undefined =
-    changes.recurrence === undefined ? undefined : changes.recurrence;
   const rule = parseRecurrence(
-    recurrenceInput === undefined
-      ? existing
-        ? ruleInputOf(existing)
-        : { type: 'NONE' }
-      : (recurrenceInput ?? { type: 'NONE' }),
+    changes.recurrence === undefined && existing ? ruleInputOf(existing) : (changes.recurrence ?? { type: 'NONE' }),
   );
   if (!rule.ok) return { ok: false, message: rule.message };
   const series = seriesOf({ start, end, timezone, fullTime });
-  if (rule.data.type !== 'NONE' && !startsOnOccurrence(series, rule.data)) {
-    return { ok: false, message: 'start: a series must start on one of its occurrences' };
-  }
-  if (rule.data.until && rule.data.until < localDate(start, timezone)) {
-    return { ok: false, message: 'recurrence.until: before the series starts' };
-  }
+  const checked = checkSeries(series, rule.data);
+  if (!checked.ok) return checked;
   return {
     ok: true,
     data: {
@@ -180,7 +170,7 @@ export function parseAppointmentInput(input: AppointmentInput, existing: Appoint
       shownAs: changes.shownAs ?? existing?.shownAs ?? ShownAs.RESERVED,
       recurrenceType: rule.data.type,
       interval: rule.data.type === 'NONE' ? null : rule.data.interval,
-      days: rule.data.type === 'NONE' ? [] : (rule.data.days ?? []),
+      days: rule.data.days ?? [],
       dayInMonth: rule.data.dayInMonth,
       month: rule.data.month,
       until: rule.data.until,
@@ -222,17 +212,15 @@ export interface AppointmentOccurrence<A extends OccurrenceSource = Appointment>
   recurrenceDatePosition: string | null;
 }
 
+/** An appointment to expand, with (for a series) the dates its change exceptions replace. */
+export type Expandable = OccurrenceSource & { replaced: string[] };
+
 /**
  * The occurrences of these appointments that overlap [from, to), by start. A series skips its
  * delete exceptions and the dates in `replaced` (its change exceptions, which are appointments
  * of their own).
  */
-export function occurrencesIn<A extends OccurrenceSource>(
-  appointments: A[],
-  replaced: Map<string, Set<string>>,
-  from: Date,
-  to: Date,
-): AppointmentOccurrence<A>[] {
+export function occurrencesIn<A extends Expandable>(appointments: A[], from: Date, to: Date): AppointmentOccurrence<A>[] {
   const result: AppointmentOccurrence<A>[] = [];
   for (const a of appointments) {
     if (a.recurrenceType === 'NONE') {
@@ -248,7 +236,7 @@ export function occurrencesIn<A extends OccurrenceSource>(
       }
       continue;
     }
-    const skip = new Set([...a.deleteExceptions, ...(replaced.get(a.id) ?? [])]);
+    const skip = new Set([...a.deleteExceptions, ...a.replaced]);
     for (const o of expand(seriesOf(a), ruleOf(a), from, to)) {
       if (skip.has(o.date)) continue;
       result.push({ appointment: a, start: o.start, end: o.end, recurrenceId: a.id, recurrencePosition: o.position, recurrenceDatePosition: o.date });
@@ -258,10 +246,10 @@ export function occurrencesIn<A extends OccurrenceSource>(
 }
 
 /**
- * The user's appointments on these accounts that may have occurrences in [from, to), and for
- * each series the dates its change exceptions replace (wherever the exceptions moved to).
+ * The user's appointments on these accounts that may have occurrences in [from, to), each
+ * series with the dates its change exceptions replace (wherever the exceptions moved to).
  */
-export async function appointmentsIn(db: Tx, userId: string, accountIds: string[], from: Date, to: Date) {
+export async function appointmentsIn(db: Tx, userId: string, accountIds: string[], from: Date, to: Date): Promise<Array<Appointment & Expandable>> {
   const appointments = await db.appointment.findMany({
     where: { userId, accountId: { in: accountIds }, start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] },
   });
@@ -269,26 +257,15 @@ export async function appointmentsIn(db: Tx, userId: string, accountIds: string[
   const exceptions = seriesIds.length
     ? await db.appointment.findMany({ where: { seriesId: { in: seriesIds } }, select: { seriesId: true, recurrenceDatePosition: true } })
     : [];
-  const replaced = new Map<string, Set<string>>();
-  for (const e of exceptions) replaced.set(e.seriesId!, (replaced.get(e.seriesId!) ?? new Set()).add(e.recurrenceDatePosition!));
-  return { appointments, replaced };
+  const replaced = new Map<string, string[]>();
+  for (const e of exceptions) replaced.set(e.seriesId!, [...(replaced.get(e.seriesId!) ?? []), e.recurrenceDatePosition!]);
+  return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
 }
 
 /** The series' occurrence on a local date (for exceptions), or null when it has none there. */
 export function seriesOccurrenceOn(series: OccurrenceSource, date: string): Occurrence | null {
   if (series.recurrenceType === 'NONE' || series.deleteExceptions.includes(date)) return null;
   return occurrenceOn(seriesOf(series), ruleOf(series), date);
-}
-
-function recordAppointment(changes: ChangeRecorder, a: Appointment, deleted: boolean, origin: Origin) {
-  changes.record({
-    userId: a.userId,
-    kind: 'APPOINTMENT',
-    objectId: a.id,
-    deleted,
-    clientSyncId: a.clientSyncId,
-    originSyncId: origin.synchronizationId,
-  });
 }
 
 /**
@@ -305,8 +282,8 @@ export async function removeAppointments(tx: Tx, changes: ChangeRecorder, userId
   await lockFeedRows(tx, userId, 'APPOINTMENT', exceptions.map((e) => e.id));
   // The exceptions go as a consequence: their tombstones have no origin, so that even the
   // synchronization that deleted the series is told (its own changes are not sent back to it).
-  for (const e of exceptions) recordAppointment(changes, e, true, { synchronizationId: null });
-  for (const a of appointments) recordAppointment(changes, a, true, origin);
+  for (const e of exceptions) changes.recordObject('APPOINTMENT', e, true, noOrigin);
+  for (const a of appointments) changes.recordObject('APPOINTMENT', a, true, origin);
   await tx.appointment.deleteMany({ where: { id: { in: [...ids, ...exceptions.map((e) => e.id)] } } });
 }
 
@@ -320,7 +297,7 @@ export async function deleteOccurrence(tx: Tx, changes: ChangeRecorder, series: 
     where: { id: series.id },
     data: { deleteExceptions: [...new Set([...series.deleteExceptions, date])].sort() },
   });
-  recordAppointment(changes, updated, false, origin);
+  changes.recordObject('APPOINTMENT', updated, false, origin);
 }
 
 const noRecurrence: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'> = {
@@ -350,7 +327,8 @@ export async function lockException(tx: Tx, series: Appointment, date: string) {
 
 /**
  * The change exception for the occurrence of `series` on `date` with `data` applied: created
- * on the first change of that occurrence, updated after.
+ * on the first change of that occurrence, updated after. The caller holds the series and,
+ * through lockException, an exception already there.
  */
 export async function changeOccurrence(
   tx: Tx,
@@ -361,7 +339,6 @@ export async function changeOccurrence(
   data: AppointmentData,
   origin: Origin,
 ): Promise<Appointment> {
-  await lockException(tx, series, occurrence.date);
   const exception = await tx.appointment.upsert({
     where: { seriesId_recurrenceDatePosition: { seriesId: series.id, recurrenceDatePosition: occurrence.date } },
     create: {
@@ -374,7 +351,7 @@ export async function changeOccurrence(
     },
     update: data,
   });
-  recordAppointment(changes, exception, false, origin);
+  changes.recordObject('APPOINTMENT', exception, false, origin);
   return exception;
 }
 
@@ -390,12 +367,12 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
   },
   async create(tx, changes, userId, creates, origin) {
     const rows = await insertObjects(userId, creates, origin, (data) => tx.appointment.createManyAndReturn({ data, skipDuplicates: true }));
-    for (const row of rows) if (row) recordAppointment(changes, row, false, origin);
+    for (const row of rows) if (row) changes.recordObject('APPOINTMENT', row, false, origin);
     return rows;
   },
   async update(tx, changes, userId, updates, origin) {
     const rows = await updateObjects(tx, 'Appointment', appointmentColumns, updates, (ids) => appointmentStore.load(tx, userId, ids));
-    for (const row of rows) if (row) recordAppointment(changes, row, false, origin);
+    for (const row of rows) if (row) changes.recordObject('APPOINTMENT', row, false, origin);
     return rows;
   },
   remove: removeAppointments,

@@ -5,7 +5,7 @@
 // shared account (a room, connected by several users) shows its own appointments only, so no
 // personal calendar leaks through it.
 import type { Tx } from '../sync/feed.ts';
-import { occurrencesIn, type OccurrenceSource } from './appointments.ts';
+import { type Expandable, occurrencesIn, type OccurrenceSource } from './appointments.ts';
 import type { BusyInterval } from './intervals.ts';
 
 export interface BusyItem {
@@ -75,33 +75,30 @@ export async function busyItemsOf(
     busyAppointments(db, accountIds, from, to, [...exclude]),
     userIds.length ? db.calendarEntry.findMany({ where: { userId: { in: userIds }, start: { lt: to }, end: { gt: from } } }) : [],
   ]);
-  const replaced = new Map(appointments.map((a) => [a.id, new Set(a.replaced)]));
-  const occurrences = occurrencesIn(appointments, replaced, from, to);
-  return scopes.map((scope) => {
-    const accounts = new Set(scope.accountIds);
-    const items: BusyItem[] = occurrences
-      .filter((o) => accounts.has(o.appointment.accountId))
-      .map((o) => appointmentItem(o.appointment, o.start, o.end));
-    for (const e of entries) {
-      if (e.userId !== scope.userId) continue;
-      items.push({ kind: 'CALENDAR_ENTRY', id: e.id, ownerId: e.userId, title: e.title, start: e.start, end: e.end, tentative: false });
-    }
-    return items.sort((a, b) => a.start.getTime() - b.start.getTime());
-  });
+  // Each item goes straight to the scopes that show it (slots asks for up to 101 scopes),
+  // in start order, so that the sort below has little left to do.
+  const lists = scopes.map((): BusyItem[] => []);
+  const listsWhere = (shows: (scope: BusyScope) => boolean) => scopes.flatMap((scope, i) => (shows(scope) ? [lists[i]!] : []));
+  const byAccount = new Map(accountIds.map((id) => [id, listsWhere((scope) => scope.accountIds.includes(id))]));
+  for (const o of occurrencesIn(appointments, from, to)) {
+    const item = appointmentItem(o.appointment, o.start, o.end);
+    for (const list of byAccount.get(o.appointment.accountId) ?? []) list.push(item);
+  }
+  const byUser = new Map(userIds.map((id) => [id, listsWhere((scope) => scope.userId === id)]));
+  for (const e of entries) {
+    const item: BusyItem = { kind: 'CALENDAR_ENTRY', id: e.id, ownerId: e.userId, title: e.title, start: e.start, end: e.end, tentative: false };
+    for (const list of byUser.get(e.userId) ?? []) list.push(item);
+  }
+  return lists.map((items) => items.sort((a, b) => a.start.getTime() - b.start.getTime()));
 }
-
-type BusyAppointment = OccurrenceSource & {
-  /** A series: the dates its change exceptions replace. */
-  replaced: string[];
-};
 
 /**
  * The appointments on these accounts that are not FREE and may have occurrences in [from, to),
  * leaving out `exclude` and exceptions of series in it. A raw statement: for the ~500 rows of
  * a 3-month free/busy, Prisma's row mapping took longer than the query (bench/README.md).
  */
-function busyAppointments(db: Tx, accountIds: string[], from: Date, to: Date, exclude: string[]): Promise<BusyAppointment[]> {
-  return db.$queryRaw<BusyAppointment[]>`
+function busyAppointments(db: Tx, accountIds: string[], from: Date, to: Date, exclude: string[]): Promise<Expandable[]> {
+  return db.$queryRaw<Expandable[]>`
     SELECT a.id::text, a."userId"::text, a."accountId"::text, a.title, a.start, a."end", a.timezone, a."fullTime",
            a."shownAs"::text, a."recurrenceType"::text, a.interval, coalesce(a.days::text[], '{}') AS days, a."dayInMonth", a.month, a.until,
            a.occurrences, coalesce(a."deleteExceptions", '{}') AS "deleteExceptions", a."seriesId"::text, a."recurrencePosition", a."recurrenceDatePosition",

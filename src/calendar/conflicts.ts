@@ -12,7 +12,7 @@ export function overlapping(items: BusyItem[], spans: Array<{ start: Date; end: 
   const hits = new Set<BusyItem>();
   let first = 0;
   for (const span of spans) {
-    while (first < items.length && items[first]!.end <= span.start && items[first]!.start <= span.start) first++;
+    while (first < items.length && items[first]!.end <= span.start) first++;
     for (let i = first; i < items.length && items[i]!.start < span.end; i++) {
       if (items[i]!.end > span.start) hits.add(items[i]!);
     }

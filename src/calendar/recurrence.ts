@@ -77,11 +77,11 @@ export interface Occurrence {
 }
 
 /** OX's weekday order: bit 0 = Sunday, bit 1 = Monday, ... (field 212). */
-export const WEEKDAYS: readonly Weekday[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+const WEEKDAYS: readonly Weekday[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 const RECURRENCE_TYPES: readonly RecurrenceType[] = ['NONE', 'DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 
 /** Largest accepted interval (OX gives none; this keeps rules sane). */
-export const MAX_INTERVAL = 999;
+const MAX_INTERVAL = 999;
 
 /**
  * `expand` refuses (RangeError) a window that holds more occurrences than this, rather than
@@ -207,17 +207,17 @@ export function parseRecurrence(input: RecurrenceInput): Parsed<Recurrence> {
 }
 
 /**
- * The checks that need the series as well as the rule: `until` not before the start's local
- * date, and the start itself an occurrence of the rule (OX 201: "sequences always start at this
- * date"). Messages name the field.
+ * The checks that need the series as well as the rule: the start itself an occurrence of the
+ * rule (OX 201: "sequences always start at this date"), and `until` not before the start's
+ * local date. Messages name the field.
  */
 export function checkSeries(series: Series, rule: Recurrence): Parsed<true> {
   if (rule.type === 'NONE') return { ok: true, data: true };
   const plan = planOf(series, rule);
+  if (!plan.startsOnOccurrence) return { ok: false, message: 'start: a series must start on one of its occurrences' };
   if (rule.until !== null && plan.untilDay !== null && plan.untilDay < plan.startDay) {
     return { ok: false, message: 'recurrence.until: before the series starts' };
   }
-  if (!plan.startsOnOccurrence) return { ok: false, message: 'start: a series must start on one of its occurrences' };
   return { ok: true, data: true };
 }
 
@@ -272,7 +272,7 @@ export function expand(series: Series, rule: Recurrence, from: Date, to: Date, o
       const position = positionOf(plan, k, j);
       if (position > plan.last) return result;
       if (day < lowDay) continue;
-      const startMs = plan.fullTime ? plan.zone.resolve(day * DAY_MS) : plan.zone.resolve(day * DAY_MS + plan.timeMs);
+      const startMs = plan.zone.resolve(day * DAY_MS + plan.timeMs);
       if (startMs >= toMs) return result;
       const endMs = plan.fullTime ? plan.zone.resolve((day + plan.lengthDays) * DAY_MS) : startMs + plan.lengthMs;
       if (endMs > fromMs) {
@@ -313,7 +313,7 @@ export function seriesEnd(series: Series, rule: Recurrence): Date | null {
   const plan = planOf(series, rule);
   if (plan.type === 'NONE') return build(plan, plan.startDay, 1).end;
   if (plan.last === Infinity) return null;
-  if (plan.last === 0) return new Date(plan.fullTime ? plan.zone.resolve(plan.startDay * DAY_MS) : plan.zone.resolve(plan.startDay * DAY_MS + plan.timeMs));
+  if (plan.last === 0) return build(plan, plan.startDay, 1).start;
   return nth(plan, plan.last).end;
 }
 
@@ -333,7 +333,7 @@ interface Plan {
   type: RecurrenceType;
   interval: number;
   startDay: number; // epoch day of the start's local date
-  timeMs: number; // timed: local wall time of day in ms
+  timeMs: number; // timed: local wall time of day in ms; full-time: 0 (midnight)
   fullTime: boolean;
   lengthMs: number; // timed: exact length
   lengthDays: number; // full-time: length in days
@@ -555,7 +555,7 @@ function nth(plan: Plan, position: number): Occurrence {
  * a DST change).
  */
 function build(plan: Plan, day: number, position: number): Occurrence {
-  const startMs = plan.zone.resolve(day * DAY_MS + (plan.fullTime ? 0 : plan.timeMs));
+  const startMs = plan.zone.resolve(day * DAY_MS + plan.timeMs);
   const endMs = plan.fullTime ? plan.zone.resolve((day + plan.lengthDays) * DAY_MS) : startMs + plan.lengthMs;
   return { position, date: formatDay(day), start: new Date(startMs), end: new Date(endMs) };
 }

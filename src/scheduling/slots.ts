@@ -67,7 +67,7 @@ export interface Slot {
   rank: number;
 }
 
-export interface RankInput {
+interface RankInput {
   /** Number of (distinct) invitees asked about. */
   invitees: number;
   /** Invitees unavailable because definite busy time overlaps the slot. */

@@ -19,13 +19,12 @@ import {
 import { type BusyItem, type BusyScope, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
 import { appointmentConflicts } from '../calendar/conflicts.ts';
 import { clip, mergeBusy } from '../calendar/intervals.ts';
-import { badInput, forbidden, notFound } from '../errors.ts';
+import { badInput, forbidden, notFound, orThrow } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
-import { isUuid, lockOwned } from '../sync/store.ts';
+import { isUuid, lockOwned, noOrigin } from '../sync/store.ts';
 import { builder, type Context } from './builder.ts';
-import { decodeId, DeletePayload } from './common.ts';
-import { ownedBy } from './task.ts';
+import { decodeId, DeletePayload, globalId, ownedBy } from './common.ts';
 
 const ShownAsEnum = builder.enumType(ShownAs, {
   name: 'ShownAs',
@@ -174,7 +173,7 @@ const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('Conflic
     id: t.id({
       nullable: true,
       description: "Null for another user's item.",
-      resolve: (i) => (i.mine ? encodeGlobalID(i.kind === 'APPOINTMENT' ? 'Appointment' : 'CalendarEntry', i.id) : null),
+      resolve: (i) => (i.mine ? globalId(i.kind, i.id) : null),
     }),
     title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
     start: t.expose('start', { type: 'DateTime' }),
@@ -193,6 +192,13 @@ const AppointmentResultRef = builder.unionType('AppointmentResult', {
   resolveType: (value) => ('conflicts' in value ? ConflictsRef : AppointmentRef),
 });
 
+/** The series' occurrence on that date, or BAD_USER_INPUT. */
+function occurrenceOrThrow(series: Appointment, date: string) {
+  const found = seriesOccurrenceOn(series, date);
+  if (!found) throw badInput(`occurrence: ${date} is not an occurrence of this series`);
+  return found;
+}
+
 /** Saves unless it conflicts (and conflicts are not ignored). */
 async function saveAppointment(
   ctx: Context,
@@ -204,10 +210,9 @@ async function saveAppointment(
 ) {
   return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
     const { data, excludeIds, write } = await save(tx, changes);
-    const [refused] = await appointmentStore.check!(tx, ownedBy(ctx), [data]);
-    if (refused) throw forbidden(refused);
-    const scope = await busyScope(tx, data.accountId);
-    if (!scope) throw notFound('account');
+    // The account must be one the user is connected to: its scope's members say so.
+    const scope = isUuid(data.accountId) ? await busyScope(tx, data.accountId) : null;
+    if (!scope?.members.includes(ownedBy(ctx))) throw forbidden('accountId: not one of your accounts');
     // One booking at a time per busy scope (a room; all of a person's accounts), so that two
     // racing bookings see each other. Rows are locked in id order: overlapping scopes cannot deadlock.
     await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ANY(${scope.accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
@@ -219,13 +224,6 @@ async function saveAppointment(
   });
 }
 
-function parsedOrThrow(input: AppointmentInput, existing: Appointment | null) {
-  const parsed = parseAppointmentInput(input, existing);
-  if (!parsed.ok) throw badInput(parsed.message);
-  return parsed.data;
-}
-
-const noOrigin = { synchronizationId: null };
 
 const BusyInterval = builder
   .objectRef<{ start: number; end: number; tentative: boolean }>('BusyInterval')
@@ -252,8 +250,7 @@ builder.queryFields((t) => ({
       const own = (await ctx.prisma.userAccount.findMany({ where: { userId: ownedBy(ctx) } })).map((l) => l.accountId);
       const wanted = accountIds ? accountIds.map((id) => decodeId(id, 'Account')) : own;
       if (wanted.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
-      const { appointments, replaced } = await appointmentsIn(ctx.prisma, ownedBy(ctx), wanted as string[], from, to);
-      return occurrencesIn(appointments, replaced, from, to);
+      return occurrencesIn(await appointmentsIn(ctx.prisma, ownedBy(ctx), wanted as string[], from, to), from, to);
     },
   }),
   freeBusy: t.field({
@@ -295,7 +292,7 @@ builder.mutationFields((t) => ({
       clientSyncId: t.arg.string({ required: false }),
     },
     resolve: (_root, { input, ignoreConflicts, clientSyncId }, ctx) => {
-      const data = parsedOrThrow(withRawAccountId(input as AppointmentInput), null);
+      const data = orThrow(parseAppointmentInput(withRawAccountId(input as AppointmentInput), null));
       return saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => ({
         data,
         excludeIds: [],
@@ -324,7 +321,7 @@ builder.mutationFields((t) => ({
         if (!existing) throw notFound('appointment');
         const raw = withRawAccountId(input as AppointmentInput);
         if (!occurrence) {
-          const data = parsedOrThrow(raw, existing);
+          const data = orThrow(parseAppointmentInput(raw, existing));
           return {
             data,
             excludeIds: [existing.id, existing.seriesId ?? existing.id],
@@ -334,13 +331,10 @@ builder.mutationFields((t) => ({
             },
           };
         }
-        const found = seriesOccurrenceOn(existing, occurrence);
-        if (!found) throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
-        const parsed = parseOccurrenceChange(existing, found, raw);
-        if (!parsed.ok) throw badInput(parsed.message);
+        const found = occurrenceOrThrow(existing, occurrence);
+        const data = orThrow(parseOccurrenceChange(existing, found, raw));
         // Before the booking lock, as the exception's own writers take it.
         await lockException(tx, existing, found.date);
-        const data = parsed.data;
         return {
           data,
           excludeIds: [existing.id],
@@ -357,7 +351,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id, occurrence }, ctx) =>
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         // A change exception's series is locked before it, as every writer of both does.
-        const [target] = isUuid(id.id) ? await appointmentStore.load(tx, ownedBy(ctx), [id.id]) : [];
+        const [target] = await appointmentStore.load(tx, ownedBy(ctx), [id.id]);
         const series = target?.seriesId ? await lockOwned(tx, appointmentStore, ownedBy(ctx), target.seriesId) : null;
         const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
         if (!existing) throw notFound('appointment');
@@ -370,9 +364,7 @@ builder.mutationFields((t) => ({
           }
           return { id: encodeGlobalID('Appointment', existing.id) };
         }
-        if (!seriesOccurrenceOn(existing, occurrence)) {
-          throw badInput(`occurrence: ${occurrence} is not an occurrence of this series`);
-        }
+        occurrenceOrThrow(existing, occurrence);
         await deleteOccurrence(tx, changes, existing, occurrence, noOrigin);
         return { id: encodeGlobalID('Appointment', existing.id) };
       }),

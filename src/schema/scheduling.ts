@@ -6,8 +6,7 @@ import { badInput, forbidden, notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { type Slot, suggestSlots } from '../scheduling/slots.ts';
 import { builder } from './builder.ts';
-import { decodeId } from './common.ts';
-import { ownedBy } from './task.ts';
+import { decodeId, ownedBy } from './common.ts';
 
 const minuteMs = 60_000;
 const maxSpanMs = 92 * 86_400_000;

@@ -1,20 +1,19 @@
 // Sync: token sync (sync / syncCommit), queue sessions (startSyncSession / syncQueue / ackSync)
 // and the changesAvailable hint. The mechanics live in src/sync; this file maps them to GraphQL.
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
 import { Scope, SyncKind, SynchronizationType } from '../generated/prisma/client.ts';
-import { commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
-import { acknowledge, readQueuePage, startSession, type QueueItem } from '../sync/queue.ts';
-import type { SyncedObject } from '../sync/store.ts';
-import { type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
+import { commitBatch, type CommitOutcome, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
+import { acknowledge, mainQueue, readQueuePage, startSession, type QueueItem } from '../sync/queue.ts';
+import { loadObjects, type SyncedObject } from '../sync/store.ts';
+import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
 import type { InputObjectRef } from '@pothos/core';
 import { builder, type Context } from './builder.ts';
 import type { AppointmentInput } from '../calendar/appointments.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
-import { decodeId } from './common.ts';
-import { CalendarEntryRef, ownedBy, TaskInputRef, TaskRef } from './task.ts';
+import { decodeId, globalId, kindTypenames, ownedBy } from './common.ts';
+import { CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
   name: 'SyncKind',
@@ -33,11 +32,8 @@ const SyncEventTypeEnum = builder.enumType('SyncEventType', {
   description: 'A hint: CREATED when this device has not acknowledged the object before.',
 });
 
-const typenames: Record<SyncObjectKind, string> = { TASK: 'Task', APPOINTMENT: 'Appointment', CALENDAR_ENTRY: 'CalendarEntry' };
-const globalId = (kind: SyncObjectKind, id: string) => encodeGlobalID(typenames[kind], id);
-
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
-const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, typenames[kind]) ?? id) : null);
+const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, kindTypenames[kind]) ?? id) : null);
 
 builder.prismaNode('Synchronization', {
   id: { field: 'id' },
@@ -189,7 +185,7 @@ const SyncObjectResultRef = builder.objectRef<ResultWithObject>('SyncObjectResul
 });
 
 const SyncCommitResultRef = builder
-  .objectRef<{ token: string; synchronizationId: string; results: ResultWithObject[] }>('SyncCommitResult')
+  .objectRef<Omit<CommitOutcome, 'results'> & { results: ResultWithObject[] }>('SyncCommitResult')
   .implement({
     fields: (t) => ({
       token: t.exposeString('token', { description: 'Sync with it next.' }),
@@ -204,14 +200,8 @@ const SyncCommitResultRef = builder
 
 /** The current version of each object a result names (after the commit). */
 async function withObjects(ctx: Context, results: SyncObjectResult[]): Promise<ResultWithObject[]> {
-  const objects = new Map<string, SyncedObject>();
-  for (const kind of Object.keys(commitStores) as SyncObjectKind[]) {
-    const ids = results.filter((r) => r.kind === kind && r.id && r.status !== 'DELETED').map((r) => r.id!);
-    if (!ids.length) continue;
-    for (const object of await commitStores[kind].load(ctx.prisma, ownedBy(ctx), ids)) {
-      objects.set(`${kind}/${object.id}`, object);
-    }
-  }
+  const refs = results.flatMap((r) => (r.id && r.status !== 'DELETED' ? [{ kind: r.kind, id: r.id }] : []));
+  const objects = await loadObjects(ctx.prisma, ownedBy(ctx), commitStores, refs);
   return results.map((r) => ({ ...r, object: objects.get(`${r.kind}/${r.id}`) ?? null }));
 }
 
@@ -319,11 +309,11 @@ builder.queryField('syncQueue', (t) =>
     authScopes: { scope: Scope.SYNC },
     args: {
       sessionId: t.arg.id(),
-      queue: t.arg.string({ required: false, defaultValue: 'main' }),
+      queue: t.arg.string({ required: false, defaultValue: mainQueue }),
       page: t.arg.int(),
     },
     resolve: (_root, args, ctx) =>
-      readQueuePage(ctx.prisma, ctx.config.sync, ownedBy(ctx), args.sessionId, args.queue ?? 'main', args.page),
+      readQueuePage(ctx.prisma, ctx.config.sync, ownedBy(ctx), args.sessionId, args.queue ?? mainQueue, args.page),
   }),
 );
 
@@ -369,7 +359,7 @@ builder.subscriptionField('changesAvailable', (t) =>
     subscribe: (_root, { kinds }, ctx) => {
       const notices = ctx.pubsub.subscribe('changes', ownedBy(ctx));
       const wanted = new Set(kinds);
-      if (!kinds?.length || Object.values(SyncKind).every((kind) => wanted.has(kind))) return notices;
+      if (!kinds?.length || allSyncKinds.every((kind) => wanted.has(kind))) return notices;
       return pipe(notices, filter((notice) => notice.kinds.some((kind) => wanted.has(kind))));
     },
     resolve: (notice, { kinds }) => ({

@@ -1,18 +1,16 @@
 // Tasks (and calendar entries, which like tasks belong to one user and arrive through sync).
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { badInput, notFound } from '../errors.ts';
+import { badInput, notFound, orThrow } from '../errors.ts';
 import { TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
 import { writeWithChanges } from '../sync/feed.ts';
-import { lockOwned } from '../sync/store.ts';
-import { parseTaskInput, type TaskInput, taskStore } from '../tasks/tasks.ts';
-import { builder, type Context } from './builder.ts';
-import { DeletePayload } from './common.ts';
+import { lockOwned, noOrigin } from '../sync/store.ts';
+import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
+import { builder } from './builder.ts';
+import { DeletePayload, ownedBy } from './common.ts';
 
 const TaskStatusEnum = builder.enumType(TaskStatus, { name: 'TaskStatus' });
 const TaskPriorityEnum = builder.enumType(TaskPriority, { name: 'TaskPriority' });
 
-/** Ids of another user's objects resolve to nothing, as if they did not exist. */
-export const ownedBy = (ctx: Context) => ctx.auth.principal?.user.id ?? '00000000-0000-0000-0000-000000000000';
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
@@ -79,13 +77,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-function parsedOrThrow(input: TaskInput, existing: Parameters<typeof parseTaskInput>[1]) {
-  const parsed = parseTaskInput(input, existing);
-  if (!parsed.ok) throw badInput(parsed.message);
-  return parsed.data;
-}
-
-const noOrigin = { synchronizationId: null };
 
 builder.mutationFields((t) => ({
   createTask: t.field({
@@ -101,7 +92,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input, clientSyncId }, ctx) => {
       const userId = ownedBy(ctx);
       if (clientSyncId && clientSyncId.length > 200) throw badInput('clientSyncId: at most 200 characters');
-      const data = parsedOrThrow(input, null);
+      const data = orThrow(parseTaskInput(input, null));
       return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         const [created] = await taskStore.create(tx, changes, userId, [{ data, clientSyncId: clientSyncId ?? null }], noOrigin);
         return created ?? tx.task.findUniqueOrThrow({ where: { userId_clientSyncId: { userId, clientSyncId: clientSyncId! } } });
@@ -116,7 +107,7 @@ builder.mutationFields((t) => ({
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
         if (!task) throw notFound('task');
-        const [updated] = await taskStore.update(tx, changes, task.userId, [{ row: task, data: parsedOrThrow(input, task) }], noOrigin);
+        const [updated] = await taskStore.update(tx, changes, task.userId, [{ row: task, data: orThrow(parseTaskInput(input, task)) }], noOrigin);
         return updated!; // locked above, so it exists
       }),
   }),

@@ -10,7 +10,7 @@ import { appError, ErrorCode } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import type { PubSub } from '../pubsub.ts';
 import { calendarEntryStore } from '../calendar/entries.ts';
-import { type ChangeRecorder, type FeedRow, type Tx, writeWithChanges } from './feed.ts';
+import { type ChangeRecorder, type FeedRow, lockFeedRows, type Tx, writeWithChanges } from './feed.ts';
 import { feedStores } from './kinds.ts';
 import { isUuid, type SyncedObject, type SyncStore } from './store.ts';
 import { batchFilter, feedRange, keepFullUntil, maxSyncLimit } from './sync.ts';
@@ -274,15 +274,7 @@ async function resolveRefs(
   ids: string[],
   clientSyncIds: string[],
 ) {
-  let feed = new Map<string, FeedRow>();
-  if (store.feedKind && (ids.length || clientSyncIds.length)) {
-    const rows = await tx.$queryRaw<FeedRow[]>`
-      SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
-      WHERE "userId" = ${userId}::uuid AND kind = ${store.feedKind}::"SyncKind"
-        AND ("objectId" = ANY(${ids}::uuid[]) OR "clientSyncId" = ANY(${clientSyncIds}::text[]))
-      ORDER BY "objectId" FOR UPDATE`;
-    feed = new Map(rows.map((row) => [row.objectId, row]));
-  }
+  const feed = store.feedKind ? await lockFeedRows(tx, userId, store.feedKind, ids, clientSyncIds) : new Map<string, FeedRow>();
   const live = [
     ...(ids.length ? await store.load(tx, userId, ids) : []),
     ...(clientSyncIds.length ? await store.findByClientSyncIds(tx, userId, clientSyncIds) : []),

@@ -8,7 +8,7 @@
 //
 // Lock order, to rule out deadlocks: feed rows of the objects being changed (by object id),
 // then counters (by user id), both through this module.
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../db/database.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import type { ChangeNotice, PubSub } from '../pubsub.ts';
@@ -23,6 +23,9 @@ export interface FeedRow {
   clientSyncId: string | null;
   originSyncId: string | null;
 }
+
+/** The columns of a FeedRow, for the statements that read them. */
+export const feedRowColumns = Prisma.sql`kind, "objectId", revision, deleted, "clientSyncId", "originSyncId"`;
 
 export interface Change {
   userId: string;
@@ -40,6 +43,16 @@ export class ChangeRecorder {
 
   record(change: Change) {
     this.changes.set(`${change.userId}/${change.kind}/${change.objectId}`, change);
+  }
+
+  /** A change to this object of the feed, made by `origin`'s commit (or by none). */
+  recordObject(
+    kind: SyncKind,
+    object: { id: string; userId: string; clientSyncId: string | null },
+    deleted: boolean,
+    origin: { synchronizationId: string | null },
+  ) {
+    this.record({ userId: object.userId, kind, objectId: object.id, deleted, clientSyncId: object.clientSyncId, originSyncId: origin.synchronizationId });
   }
 
   async flush(tx: Tx): Promise<ChangeNotice[]> {
@@ -82,14 +95,16 @@ async function advanceCounter(tx: Tx, userId: string, count: number): Promise<nu
 }
 
 /**
- * Locks the feed rows of these objects (in id order) and returns them: every writer of an
- * object goes through its feed row, so what is read here stays true until commit.
+ * Locks the feed rows of these objects, and of those with these clientSyncIds, (in id order)
+ * and returns them: every writer of an object goes through its feed row, so what is read here
+ * stays true until commit.
  */
-export async function lockFeedRows(tx: Tx, userId: string, kind: SyncKind, objectIds: string[]) {
-  if (!objectIds.length) return new Map<string, FeedRow>();
+export async function lockFeedRows(tx: Tx, userId: string, kind: SyncKind, objectIds: string[], clientSyncIds: string[] = []) {
+  if (!objectIds.length && !clientSyncIds.length) return new Map<string, FeedRow>();
   const rows = await tx.$queryRaw<FeedRow[]>`
-    SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
-    WHERE "userId" = ${userId}::uuid AND kind = ${kind}::"SyncKind" AND "objectId" = ANY(${objectIds}::uuid[])
+    SELECT ${feedRowColumns} FROM "Change"
+    WHERE "userId" = ${userId}::uuid AND kind = ${kind}::"SyncKind"
+      AND ("objectId" = ANY(${objectIds}::uuid[]) OR "clientSyncId" = ANY(${clientSyncIds}::text[]))
     ORDER BY "objectId" FOR UPDATE`;
   return new Map(rows.map((row) => [row.objectId, row]));
 }

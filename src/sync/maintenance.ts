@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/database.ts';
 
-export interface PurgeResult {
+interface PurgeResult {
   tombstones: number;
   sessions: number;
   commits: number;

@@ -7,12 +7,12 @@ import { appError, badInput, ErrorCode, notFound } from '../errors.ts';
 import { SyncKind } from '../generated/prisma/client.ts';
 import type { Tx } from './feed.ts';
 import { feedStores } from './kinds.ts';
-import { isUuid, type SyncedObject } from './store.ts';
+import { isUuid, loadObjects, type SyncedObject } from './store.ts';
 
-export const maxActiveSessions = 100;
+const maxActiveSessions = 100;
 export const mainQueue = 'main';
 
-export interface QueueSettings {
+interface QueueSettings {
   sessionIdleMs: number;
   queuePageSize: number;
 }
@@ -22,7 +22,7 @@ export interface SyncSession {
   queues: Array<{ name: string; pages: number; totalCount: number }>;
 }
 
-export type EventType = 'CREATED' | 'UPDATED' | 'DELETED';
+type EventType = 'CREATED' | 'UPDATED' | 'DELETED';
 
 export interface QueueItem {
   kind: SyncKind;
@@ -34,14 +34,14 @@ export interface QueueItem {
   object: SyncedObject | null;
 }
 
-export interface QueuePage {
+interface QueuePage {
   items: QueueItem[];
   count: number;
   countLeft: number;
   failedObjects: Array<{ kind: SyncKind; id: string }>;
 }
 
-export function validateDeviceUuid(deviceUuid: string): string {
+function validateDeviceUuid(deviceUuid: string): string {
   const trimmed = deviceUuid.trim();
   if (!trimmed || trimmed.length > 200) throw badInput('deviceUuid: 1 to 200 characters');
   return trimmed;
@@ -138,18 +138,15 @@ export async function readQueuePage(
     WHERE i."sessionId" = ${sessionId}::uuid AND i.position > ${offset} AND i.position <= ${offset + settings.queuePageSize}
     ORDER BY i.position`;
 
-  const objects = new Map<string, SyncedObject>();
-  for (const kind of Object.values(SyncKind)) {
-    const ids = rows.filter((row) => row.kind === kind && row.deleted === false).map((row) => row.objectId);
-    if (ids.length) for (const object of await feedStores[kind].load(prisma, userId, ids)) objects.set(object.id, object);
-  }
+  const live = rows.filter((row) => row.deleted === false);
+  const objects = await loadObjects(prisma, userId, feedStores, live.map((row) => ({ kind: row.kind, id: row.objectId })));
   const items: QueueItem[] = [];
   const failedObjects: QueuePage['failedObjects'] = [];
   for (const row of rows) {
     // A purged tombstone has no feed row left: still a delete, at revision 0.
     const deleted = row.deleted !== false;
     const revision = row.revision ?? 0;
-    const object = deleted ? null : (objects.get(row.objectId) ?? null);
+    const object = deleted ? null : (objects.get(`${row.kind}/${row.objectId}`) ?? null);
     if (!deleted && !object) {
       failedObjects.push({ kind: row.kind, id: row.objectId }); // deleted since the page's first read
       continue;

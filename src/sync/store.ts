@@ -16,6 +16,9 @@ export interface Origin {
   synchronizationId: string | null;
 }
 
+/** A change made by a plain mutation or as a consequence of another: every synchronization hears of it. */
+export const noOrigin: Origin = { synchronizationId: null };
+
 export interface SyncStore<Row extends SyncedObject, Input, Data> {
   /** The feed kind, or null for objects that are never synced back (calendar entries). */
   feedKind: SyncKind | null;
@@ -59,6 +62,22 @@ export async function lockOwned<Row extends SyncedObject>(
   if (store.feedKind) await lockFeedRows(tx, userId, store.feedKind, [id]);
   const [row] = await store.load(tx, userId, [id]);
   return row ?? null;
+}
+
+/** The user's live objects of several kinds, by `${kind}/${id}`: one query per kind, in parallel. */
+export async function loadObjects<K extends string>(
+  db: Tx,
+  userId: string,
+  stores: Record<K, Pick<SyncStore<SyncedObject, unknown, unknown>, 'load'>>,
+  refs: Array<{ kind: K; id: string }>,
+): Promise<Map<string, SyncedObject>> {
+  const loaded = await Promise.all(
+    (Object.keys(stores) as K[]).map(async (kind) => {
+      const ids = refs.filter((ref) => ref.kind === kind).map((ref) => ref.id);
+      return ids.length ? (await stores[kind].load(db, userId, ids)).map((object) => [`${kind}/${object.id}`, object] as const) : [];
+    }),
+  );
+  return new Map(loaded.flat());
 }
 
 /** What every new synced object gets besides its own data. */

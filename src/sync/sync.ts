@@ -4,7 +4,8 @@
 import type { PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
 import { Prisma, SyncKind } from '../generated/prisma/client.ts';
-import type { FeedRow, Tx } from './feed.ts';
+import { type FeedRow, feedRowColumns, type Tx } from './feed.ts';
+import { loadObjects } from './store.ts';
 import { feedStores, type FeedObject } from './kinds.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
 
@@ -27,7 +28,7 @@ export interface SyncBatch {
   deleted: DeletedObject[];
 }
 
-export interface SyncRequest {
+interface SyncRequest {
   token: string | null;
   kinds: SyncKind[] | null;
   limit: number;
@@ -44,7 +45,7 @@ export function batchFilter(position: Pick<SyncPosition, 'synchronizationId' | '
 /** Feed rows in (after, upto], matching the filter, in revision order. */
 function feedRangeSql(userId: string, after: number, upto: RevisionSql, filter: ReturnType<typeof batchFilter>, limit: number) {
   return Prisma.sql`
-    SELECT kind, "objectId", revision, deleted, "clientSyncId", "originSyncId" FROM "Change"
+    SELECT ${feedRowColumns} FROM "Change"
     WHERE "userId" = ${userId}::uuid AND revision > ${after} AND revision <= ${upto}
       AND kind = ANY(${filter.kinds}::text[]::"SyncKind"[])
       AND (NOT deleted OR revision > ${filter.tombstonesAbove})
@@ -121,15 +122,10 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
 
 /** The live objects and the tombstones of these feed rows. */
 async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
+  const live = rows.filter((row) => !row.deleted);
+  const loaded = await loadObjects(db, userId, feedStores, live.map((row) => ({ kind: row.kind, id: row.objectId })));
   const objects = Object.fromEntries(
-    await Promise.all(
-      allSyncKinds.map(async (kind) => {
-        const live = rows.filter((row) => row.kind === kind && !row.deleted).map((row) => row.objectId);
-        if (!live.length) return [kind, []];
-        const byId = new Map((await feedStores[kind].load(db, userId, live)).map((o) => [o.id, o]));
-        return [kind, live.flatMap((id) => byId.get(id) ?? [])];
-      }),
-    ),
+    allSyncKinds.map((kind) => [kind, live.flatMap((row) => (row.kind === kind ? (loaded.get(`${kind}/${row.objectId}`) ?? []) : []))]),
   ) as SyncBatch['objects'];
   const deleted: DeletedObject[] = rows
     .filter((row) => row.deleted)

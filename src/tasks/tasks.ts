@@ -2,10 +2,9 @@
 import { z } from 'zod';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import { type Task, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
-import type { ChangeRecorder } from '../sync/feed.ts';
-import { insertObjects, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
+import { insertObjects, type SyncStore, updateObjects } from '../sync/store.ts';
 
-export const taskInputSchema = z
+const taskInputSchema = z
   .object({
     title: z.string().trim().min(1, 'title: must not be empty').max(500, 'title: at most 500 characters').nullable(),
     notes: z.string().max(20_000, 'notes: at most 20000 characters').nullable(),
@@ -20,7 +19,7 @@ export const taskInputSchema = z
 /** Absent fields keep their value; null clears an optional one (and is refused for the others). */
 export type TaskInput = z.input<typeof taskInputSchema>;
 const taskColumns = ['title', 'notes', 'start', 'due', 'status', 'priority', 'percentComplete'] as const satisfies ReadonlyArray<keyof Task>;
-export type TaskData = Pick<Task, (typeof taskColumns)[number]>;
+type TaskData = Pick<Task, (typeof taskColumns)[number]>;
 
 const newTask: Omit<TaskData, 'title'> = {
   notes: null,
@@ -47,17 +46,6 @@ export function parseTaskInput(input: TaskInput, existing: TaskData | null): Par
   return { ok: true, data };
 }
 
-function recordTask(changes: ChangeRecorder, task: Task, deleted: boolean, origin: Origin) {
-  changes.record({
-    userId: task.userId,
-    kind: 'TASK',
-    objectId: task.id,
-    deleted,
-    clientSyncId: task.clientSyncId,
-    originSyncId: origin.synchronizationId,
-  });
-}
-
 export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   feedKind: 'TASK',
   load: (db, userId, ids) => db.task.findMany({ where: { userId, id: { in: ids } } }),
@@ -67,16 +55,16 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   async create(tx, changes, userId, creates, origin) {
     // ON CONFLICT DO NOTHING: a racing commit may have created a clientSyncId meanwhile.
     const rows = await insertObjects(userId, creates, origin, (data) => tx.task.createManyAndReturn({ data, skipDuplicates: true }));
-    for (const row of rows) if (row) recordTask(changes, row, false, origin);
+    for (const row of rows) if (row) changes.recordObject('TASK', row, false, origin);
     return rows;
   },
   async update(tx, changes, userId, updates, origin) {
     const rows = await updateObjects(tx, 'Task', taskColumns, updates, (ids) => taskStore.load(tx, userId, ids));
-    for (const row of rows) if (row) recordTask(changes, row, false, origin);
+    for (const row of rows) if (row) changes.recordObject('TASK', row, false, origin);
     return rows;
   },
   async remove(tx, changes, _userId, rows, origin) {
     await tx.task.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
-    for (const row of rows) recordTask(changes, row, true, origin);
+    for (const row of rows) changes.recordObject('TASK', row, true, origin);
   },
 };
