@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
 import { createBenchDatabase, seedUsers } from './lib/postgres.ts';
-import { startServerProcess } from './lib/server.ts';
+import { startServerProcess, type ServerProcess } from './lib/server.ts';
 import { median, percentile, timeOperations, warmUp } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
 import { seededRandom } from '../test/support/random.ts';
@@ -104,7 +104,13 @@ async function timeCommits(
 
 export async function runCalendarBenchmarks(options: CalendarOptions, log: (line: string) => void) {
   const db = await createBenchDatabase(options.postgresUrl);
-  const server = await startServerProcess('convene', [db.url]);
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess('convene', [db.url]);
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
   const clients: GraphQLClient[] = [];
   try {
     const users = await seedUsers(db.client, 'cal', 21, 0);

@@ -27,6 +27,7 @@ import rrulejs, { type Options as RRuleJsOptions } from 'rrule';
 import { RRuleTemporal } from 'rrule-temporal';
 import { Temporal } from 'temporal-polyfill';
 import { expand, parseRecurrence, type Recurrence, type RecurrenceInput, type Series } from '../src/calendar/recurrence.ts';
+import { integer, positive } from './lib/env.ts';
 import { formatTable } from './lib/table.ts';
 
 const { RRule, datetime } = rrulejs;
@@ -146,16 +147,9 @@ function measure(expander: Expander, rule: BenchRule, ms: number): { occurrences
   return { occurrences, seconds: elapsed / 1000 };
 }
 
-function positiveEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
-
 export async function recurrenceBench(log: (line: string) => void): Promise<void> {
-  const ms = positiveEnv('BENCH_RECURRENCE_MS', 400);
-  const rounds = Math.round(positiveEnv('BENCH_RECURRENCE_ROUNDS', 2));
+  const ms = positive('BENCH_RECURRENCE_MS', 400);
+  const rounds = integer('BENCH_RECURRENCE_ROUNDS', 2);
   const libraries = [
     { name: 'convene', expander: conveneExpander(), utc: false },
     { name: 'rrule.js', expander: rrulejsExpander(), utc: true },

@@ -29,6 +29,7 @@
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
+import { integer, positive } from './lib/env.ts';
 import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
@@ -39,15 +40,6 @@ import { runSyncBenchmarks, syncBenchmarks, type SyncBenchmark, type SyncOptions
 const TARGET_RATIO = 0.7;
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
-
-const integer = (name: string, fallback: number) => Math.round(positive(name, fallback));
 
 const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence'];
 

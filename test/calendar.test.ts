@@ -23,7 +23,12 @@ describeEachDatabase('calendar', (server) => {
     const account = dataOf(await gql('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
     const create = async (input: Record<string, unknown>, ignore = false) =>
       dataOf(await gql(CREATE, { input: { accountId: account, timezone: 'Europe/Berlin', ...input }, ignore })).createAppointment;
-    return { ...u, gql, account, create };
+    /** Connects another account of `provider` with this identifier; its id. */
+    const connect = async (identifier: string, provider = 'EXCHANGE') => {
+      const query = `mutation { connectAccount(input: { provider: ${provider}, identifier: ${JSON.stringify(identifier)} }) { id } }`;
+      return dataOf(await gql(query)).connectAccount.id as string;
+    };
+    return { ...u, gql, account, create, connect };
   }
 
   it('expands a weekly series at 09:00 Berlin time across the DST change', async () => {
@@ -147,10 +152,9 @@ describeEachDatabase('calendar', (server) => {
   it('merges free/busy over all personal accounts and keeps shared accounts apart', async () => {
     const alice = await user('alice');
     const bob = await user('bob');
-    const work = dataOf(await alice.gql('mutation { connectAccount(input: { provider: EXCHANGE, identifier: "alice@work.example" }) { id } }')).connectAccount.id;
-    const roomQuery = 'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-1@work.example" }) { id } }';
-    const room = dataOf(await alice.gql(roomQuery)).connectAccount.id;
-    dataOf(await bob.gql(roomQuery));
+    const work = await alice.connect('alice@work.example');
+    const room = await alice.connect('room-1@work.example');
+    await bob.connect('room-1@work.example');
 
     await alice.create({ title: 'a', start: '2026-09-01T09:00:00Z', end: '2026-09-01T10:00:00Z' });
     // Overlaps a (the same person's other account): saved only when told to ignore that.
@@ -186,10 +190,9 @@ describeEachDatabase('calendar', (server) => {
   it('lets exactly one of racing overlapping bookings through: a room, and one person on two accounts', async () => {
     const alice = await user('racer');
     const bob = await user('racer');
-    const work = dataOf(await alice.gql('mutation { connectAccount(input: { provider: EXCHANGE, identifier: "racer@work.example" }) { id } }')).connectAccount.id;
-    const roomQuery = 'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "race-room@work.example" }) { id } }';
-    const room = dataOf(await alice.gql(roomQuery)).connectAccount.id;
-    dataOf(await bob.gql(roomQuery));
+    const work = await alice.connect('racer@work.example');
+    const room = await alice.connect('race-room@work.example');
+    await bob.connect('race-room@work.example');
     for (let round = 0; round < 5; round++) {
       const slot = (minutes: number) => new Date(Date.parse('2026-11-02T08:00:00Z') + round * 86_400_000 + minutes * 60_000).toISOString();
       // Four bookings of the room, by both people, each overlapping all the others.
@@ -236,7 +239,7 @@ describeEachDatabase('calendar', (server) => {
     expect(next.appointments).toEqual([{ title: 'renamed' }]);
     expect((await sync.sync()).tasks).toEqual([]);
     // Disconnecting an account deletes the user's appointments on it, and devices hear of it.
-    const work = dataOf(await u.gql('mutation { connectAccount(input: { provider: CALDAV, identifier: "dav@x.example" }) { id } }')).connectAccount.id;
+    const work = await u.connect('dav@x.example', 'CALDAV');
     const onWork = await u.create({ accountId: work, title: 'on work', start: '2026-10-05T10:00:00Z', end: '2026-10-05T11:00:00Z' });
     const before = dataOf(await u.gql('query ($t: String) { sync(token: $t) { token appointments { id } } }', { t: commit.token })).sync;
     expect(before.appointments.map((a: any) => a.id)).toContain(onWork.id);

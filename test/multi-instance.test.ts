@@ -1,10 +1,8 @@
 // Two server instances on one PostgreSQL database, notifying each other through Redis.
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
 import { redisAvailable, redisUrl } from './support/redis.ts';
-import { codes, startTestServer, type TestServer } from './support/server.ts';
+import { codes, startTestServer, wsClient, type TestServer } from './support/server.ts';
 
 const skip = !postgresAvailable || !redisAvailable;
 
@@ -28,12 +26,7 @@ describe.skipIf(skip)(
 
     /** The first event of a subscription on `server`, once the subscription is registered. */
     async function firstEvent(server: TestServer, token: string, query: string) {
-      const client = createClient({
-        url: server.wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
+      const client = wsClient(server, token);
       const event = new Promise<any>((resolve, reject) => {
         client.subscribe({ query }, { next: resolve, error: reject, complete: () => {} });
       });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from './support/postgres.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
-import { dataOf, syncClient, type SyncClient, type Task } from './support/sync.ts';
+import { dataOf, syncClient, taskFields, type SyncClient, type Task } from './support/sync.ts';
 import { seededRandom } from './support/random.ts';
 
 const WRITERS = 6;
@@ -101,7 +101,7 @@ describe.skipIf(skip)(`sync under concurrent writers [postgres${skip ? ': skippe
       for (let page = 1; ; page++) {
         const result = dataOf(
           await api.gql<any>(
-            `query ($s: ID!, $p: Int!) { syncQueue(sessionId: $s, page: $p) { items { id eventType ackKey task { ${'id clientSyncId title notes status priority percentComplete'} } } } }`,
+            `query ($s: ID!, $p: Int!) { syncQueue(sessionId: $s, page: $p) { items { id eventType ackKey task { ${taskFields} } } } }`,
             { s: started.id, p: page },
           ),
         ).syncQueue;

@@ -1,8 +1,6 @@
 // Queue sessions (startSyncSession / syncQueue / ackSync) and the changesAvailable hint.
-import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { codes, describeEachDatabase, startTestServer, type TestServer } from './support/server.ts';
+import { codes, describeEachDatabase, startTestServer, wsClient, type TestServer } from './support/server.ts';
 import { dataOf, syncClient } from './support/sync.ts';
 
 const START = 'mutation ($device: String!) { startSyncSession(deviceUuid: $device) { id queues { name pages totalCount } } }';
@@ -187,12 +185,7 @@ describe('idle sessions', () => {
 describeEachDatabase('changesAvailable', (server) => {
   it('syncs and commits over WebSocket like over HTTP', async () => {
     const user = await server().newUser('socketeer');
-    const ws = createClient({
-      url: server().wsUrl,
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${user.token}` },
-    });
+    const ws = wsClient(server(), user.token);
     const once = (query: string, variables: Record<string, unknown> = {}) =>
       new Promise<any>((resolve, reject) => {
         ws.subscribe({ query, variables }, { next: resolve, error: reject, complete: () => {} });
@@ -212,15 +205,8 @@ describeEachDatabase('changesAvailable', (server) => {
   it('tells each subscriber of the affected user, for the kinds asked, after the commit', async () => {
     const alice = await server().newUser('notified');
     const bob = await server().newUser('bystander');
-    const connect = (token: string) =>
-      createClient({
-        url: server().wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
-    const aliceWs = connect(alice.token);
-    const bobWs = connect(bob.token);
+    const aliceWs = wsClient(server(), alice.token);
+    const bobWs = wsClient(server(), bob.token);
     const notices: any[] = [];
     const bobNotices: any[] = [];
     aliceWs.subscribe(
@@ -255,7 +241,7 @@ describeEachDatabase('changesAvailable', (server) => {
     // Without the SYNC scope there is no subscription.
     const noSync = await server().newUser('unscoped', ['MEETINGS']);
     const denied = await new Promise<any>((resolve) => {
-      connect(noSync.token).subscribe(
+      wsClient(server(), noSync.token).subscribe(
         { query: 'subscription { changesAvailable { revision } }' },
         { next: resolve, error: resolve, complete: () => {} },
       );

@@ -7,9 +7,9 @@ const titles = (tasks: Array<{ title: string }>) => tasks.map((task) => task.tit
 
 describeEachDatabase('token sync', (server) => {
   let n = 0;
-  async function newClient(): Promise<SyncClient & { userId: string; token: string }> {
+  async function newClient(): Promise<SyncClient & { token: string }> {
     const user = await server().newUser(`syncer${++n}`);
-    return { ...syncClient(server(), user.token), userId: user.id, token: user.token };
+    return { ...syncClient(server(), user.token), token: user.token };
   }
 
   it('first sync returns every live task, then deltas in revision order', async () => {

@@ -1,26 +1,16 @@
 // GraphQL over WebSocket (graphql-transport-ws): the client library end to end, and the
 // protocol's close codes checked on a raw socket.
 import { once } from 'node:events';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { startTestServer, wsClient, type TestServer } from './support/server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer('pglite', { WS_CONNECTION_INIT_TIMEOUT_MS: '500' });
 });
 afterAll(() => server.stop());
-
-function client(token: string | null): Client {
-  return createClient({
-    url: server.wsUrl,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: true,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-  });
-}
 
 /** The first `count` results of an operation. */
 function take(c: Client, query: string, count: number): Promise<any[]> {
@@ -46,7 +36,7 @@ function take(c: Client, query: string, count: number): Promise<any[]> {
 describe('graphql-ws client', () => {
   it('runs queries with the token from connectionParams', async () => {
     const { token } = await server.newUser('wsquery');
-    const c = client(token);
+    const c = wsClient(server, token);
     const [result] = await take(c, '{ me { username } }', 1);
     expect(result).toEqual({ data: { me: { username: 'wsquery' } } });
     await c.dispose();
@@ -54,7 +44,7 @@ describe('graphql-ws client', () => {
 
   it('subscribes and receives an event after a write over HTTP', async () => {
     const { token } = await server.newUser('wssub');
-    const c = client(token);
+    const c = wsClient(server, token);
     const received = take(c, 'subscription { accountsChanged { identifier } }', 1);
     // Wait until the subscription is registered on the server.
     await new Promise<void>((resolve) => c.on('connected', () => setTimeout(resolve, 100)));
@@ -73,13 +63,13 @@ describe('graphql-ws client', () => {
   });
 
   it('gives WebSocket errors the same codes as HTTP', async () => {
-    const anonymous = client(null);
+    const anonymous = wsClient(server, null);
     const [unauthenticated] = await take(anonymous, '{ me { id } }', 1);
     expect(unauthenticated.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     await anonymous.dispose();
 
     const { token } = await server.newUser('wserr');
-    const c = client(token);
+    const c = wsClient(server, token);
     await expect(take(c, '{ me { id ', 1)).rejects.toMatchObject([
       { extensions: { code: 'GRAPHQL_PARSE_FAILED' } },
     ]);

@@ -1,6 +1,8 @@
 // Starts a real convene server on a free port, on PGlite (in memory) or on a fresh PostgreSQL
 // database, and talks to it over HTTP like a client would.
+import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe } from 'vitest';
+import WebSocket from 'ws';
 import { createAccessToken, createUser } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createServer, type ConveneServer } from '../../src/server.ts';
@@ -106,4 +108,14 @@ export function describeEachDatabase(
 /** The error codes of a response, for compact assertions. */
 export function codes(response: GraphQLResponse): Array<string | undefined> {
   return (response.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/** A graphql-ws client of `server`, authenticated with `token` (anonymous when null), never retrying. */
+export function wsClient(server: TestServer, token: string | null): Client {
+  return createClient({
+    url: server.wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
 }

@@ -19,7 +19,7 @@ import {
   type RecurrenceInput,
   type Series,
 } from '../../src/calendar/recurrence.ts';
-import { seededRandom } from '../support/random.ts';
+import { seededRandom, shuffle } from '../support/random.ts';
 
 const B = 'Europe/Berlin';
 const NY = 'America/New_York';
@@ -656,11 +656,7 @@ describe('zone resolution around every transition 1990-2030 (against Temporal, s
       }
     }
     expect(wallTimes.length).toBeGreaterThan(100);
-    const random = seededRandom(7);
-    for (let i = wallTimes.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [wallTimes[i], wallTimes[j]] = [wallTimes[j]!, wallTimes[i]!];
-    }
+    shuffle(wallTimes, seededRandom(7));
     const none = rule({ type: 'NONE' });
     for (const wall of wallTimes) {
       const expected = Temporal.PlainDateTime.from(wall).toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
@@ -681,10 +677,7 @@ describe('localDateTime: the wall time of an instant, against Temporal', () => {
     }
     const random = seededRandom(11);
     for (let i = 0; i < 500; i++) instants.push(Math.floor((random() * 2 - 0.5) * 4e12));
-    for (let i = instants.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [instants[i], instants[j]] = [instants[j]!, instants[i]!];
-    }
+    shuffle(instants, random);
     for (const ms of instants) {
       const expected = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDateTime().toString({ smallestUnit: 'second' });
       expect(localDateTime(new Date(ms), zone), `${zone} ${new Date(ms).toISOString()}`).toBe(expected);
