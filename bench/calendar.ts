@@ -6,12 +6,12 @@
 // One fresh database per run, one convene server in a child process; the data is created
 // through the API (createAppointment), the clients run in this process.
 import { performance } from 'node:perf_hooks';
-import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
+import { seededRandom } from '../test/support/random.ts';
+import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
 import { createBenchDatabase, seedUsers } from './lib/postgres.ts';
-import { startServerProcess, type ServerProcess } from './lib/server.ts';
+import { type ServerProcess, startServerProcess } from './lib/server.ts';
 import { median, percentile, timeOperations, warmUp } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
-import { seededRandom } from '../test/support/random.ts';
 
 export interface CalendarOptions {
   postgresUrl: string;
@@ -119,7 +119,8 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
       clients.push(client);
       return { ...u, client };
     });
-    const mainAccount = async (client: GraphQLClient) => (await client.request('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
+    const mainAccount = async (client: GraphQLClient) =>
+      (await client.request('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
 
     // freeBusy: 5 accounts, 2,000 appointments over a year (200 recurring).
     const accounts = [await mainAccount(owner!.client)];
@@ -147,7 +148,14 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
     const frames = Array.from({ length: 28 }, (_, d) => d)
       .filter((d) => d % 7 < 5)
       .map((d) => ({ start: iso(windowStart + d * dayMs + 8 * 3_600_000), end: iso(windowStart + d * dayMs + 17 * 3_600_000) }));
-    const slotsInput = { organizerAccountId: accounts[0], inviteeAccountIds: inviteeAccounts, duration: 60, step: 15, frames, pageSize: 20 };
+    const slotsInput = {
+      organizerAccountId: accounts[0],
+      inviteeAccountIds: inviteeAccounts,
+      duration: 60,
+      step: 15,
+      frames,
+      pageSize: 20,
+    };
     const candidates = (await owner!.client.request(SLOTS, { input: slotsInput })).slots.totalCount as number;
     await warmUp(3, 30, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
     const slots = await timeOperations(options.requests, 1, async () => void (await owner!.client.request(SLOTS, { input: slotsInput })));
@@ -160,23 +168,52 @@ export async function runCalendarBenchmarks(options: CalendarOptions, log: (line
         const start = windowStart + ((i * 100 + k) % 30) * dayMs + (8 + (k % 9)) * 3_600_000;
         return {
           clientSyncId: `bench-${i}-${k}`,
-          changes: { accountId: accounts[k % accounts.length], title: `pushed ${i}-${k}`, timezone: 'Europe/Berlin', start: iso(start), end: iso(start + 3_600_000) },
+          changes: {
+            accountId: accounts[k % accounts.length],
+            title: `pushed ${i}-${k}`,
+            timezone: 'Europe/Berlin',
+            start: iso(start),
+            end: iso(start + 3_600_000),
+          },
         };
       }),
     );
     const changed = await timeCommits(owner!.client, commits, 'APPLIED', (i) =>
-      news.ids.slice((i * 100) % news.ids.length, ((i * 100) % news.ids.length) + 100).map((id) => ({ id, changes: { title: `renamed ${i}` } })),
+      news.ids
+        .slice((i * 100) % news.ids.length, ((i * 100) % news.ids.length) + 100)
+        .map((id) => ({ id, changes: { title: `renamed ${i}` } })),
     );
 
     log('');
-    const row = (name: string, data: string, answer: string, samples: number[], rate: string, target: string) =>
-      [name, data, answer, fixed(median(samples)), fixed(percentile(samples, 99)), rate, target];
+    const row = (name: string, data: string, answer: string, samples: number[], rate: string, target: string) => [
+      name,
+      data,
+      answer,
+      fixed(median(samples)),
+      fixed(percentile(samples, 99)),
+      rate,
+      target,
+    ];
     const commitRow = (name: string, samples: number[]) =>
-      row(name, 'the freeBusy user (5 accounts)', `${commits} commits`, samples, `${fixed((100 * 1000) / median(samples), 0)} obj/s`, '(none)');
+      row(
+        name,
+        'the freeBusy user (5 accounts)',
+        `${commits} commits`,
+        samples,
+        `${fixed((100 * 1000) / median(samples), 0)} obj/s`,
+        '(none)',
+      );
     log(
       formatTable([
         ['query', 'data', 'answer', 'p50 ms', 'p99 ms', 'requests/s', 'target p50'],
-        row('freeBusy, 3 months', '5 accounts, 2,000 appointments (200 recurring)', `${intervals} busy intervals`, freeBusy.samples, fixed(freeBusy.rate, 0), `${TARGETS.freeBusyP50} ms`),
+        row(
+          'freeBusy, 3 months',
+          '5 accounts, 2,000 appointments (200 recurring)',
+          `${intervals} busy intervals`,
+          freeBusy.samples,
+          fixed(freeBusy.rate, 0),
+          `${TARGETS.freeBusyP50} ms`,
+        ),
         row(
           'slots, 20 invitees, 4 weeks',
           '21 calendars, 2,400 appointments; 20 × 9 h frames, 15 min steps, 60 min',

@@ -1,7 +1,7 @@
 // HTTP throughput: an authenticated `{ me { id } }` against convene, next to `{ hello }` against a
 // bare graphql-yoga server, measured the same way (see bench/README.md).
-import { prepare, type LoadOptions, type LoadRequest, type LoadResult, type Prepared, type Slice } from './lib/load.ts';
-import { startServerProcess, type ServerProcess } from './lib/server.ts';
+import { type LoadOptions, type LoadRequest, type LoadResult, type Prepared, prepare, type Slice } from './lib/load.ts';
+import { type ServerProcess, startServerProcess } from './lib/server.ts';
 
 export interface HttpTarget {
   name: string;

@@ -187,7 +187,17 @@ export async function recurrenceBench(log: (line: string) => void): Promise<void
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const ratio = (n: number) => `${n.toFixed(2)}x`;
   const rows: string[][] = [
-    ['rule (Europe/Berlin, 10 years)', 'occurrences', 'convene occ/s', 'rrule.js occ/s', 'rrule-temporal occ/s', 'convene/rrule.js', 'convene/rrule-temporal', 'mismatches rrule.js', 'mismatches rrule-temporal'],
+    [
+      'rule (Europe/Berlin, 10 years)',
+      'occurrences',
+      'convene occ/s',
+      'rrule.js occ/s',
+      'rrule-temporal occ/s',
+      'convene/rrule.js',
+      'convene/rrule-temporal',
+      'mismatches rrule.js',
+      'mismatches rrule-temporal',
+    ],
   ];
   const logRatios: [number, number] = [0, 0];
   for (const r of rules) {
@@ -209,11 +219,25 @@ export async function recurrenceBench(log: (line: string) => void): Promise<void
     ]);
   }
   const totalWrong = (library: string) => rules.reduce((sum, r) => sum + wrong.get(`${library}/${r.name}`)!, 0);
-  rows.push(['geometric mean', '', '', '', '', ratio(Math.exp(logRatios[0] / rules.length)), ratio(Math.exp(logRatios[1] / rules.length)), String(totalWrong('rrule.js')), String(totalWrong('rrule-temporal'))]);
+  rows.push([
+    'geometric mean',
+    '',
+    '',
+    '',
+    '',
+    ratio(Math.exp(logRatios[0] / rules.length)),
+    ratio(Math.exp(logRatios[1] / rules.length)),
+    String(totalWrong('rrule.js')),
+    String(totalWrong('rrule-temporal')),
+  ]);
   log(`Recurrence expansion: occurrences per second, ${rounds} round(s) of ${ms} ms per rule and library (Node ${process.version})`);
   for (const line of formatTable(rows).split('\n')) log(line);
   const anyWrong = totalWrong('rrule.js') + totalWrong('rrule-temporal');
-  log(anyWrong ? `MISMATCH: ${anyWrong} start instant(s) differ from convene's (see the table)` : 'All libraries produce the same start instants as convene.');
+  log(
+    anyWrong
+      ? `MISMATCH: ${anyWrong} start instant(s) differ from convene's (see the table)`
+      : 'All libraries produce the same start instants as convene.',
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -28,14 +28,14 @@
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
-import { bareYoga, convene, httpBench, type HttpOptions } from './http.ts';
+import { runCalendarBenchmarks } from './calendar.ts';
+import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
 import { integer, positive } from './lib/env.ts';
 import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
-import { runCalendarBenchmarks } from './calendar.ts';
 import { recurrenceBench } from './recurrence.ts';
-import { runSyncBenchmarks, syncBenchmarks, type SyncBenchmark, type SyncOptions } from './sync.ts';
+import { runSyncBenchmarks, type SyncBenchmark, type SyncOptions, syncBenchmarks } from './sync.ts';
 
 const TARGET_RATIO = 0.7;
 
@@ -115,7 +115,12 @@ async function sync(selected: Set<SyncBenchmark>) {
     notices: integer('BENCH_NOTICES', 5),
   };
   console.log(`\nsync benchmarks (${[...selected].join(', ')}) on PostgreSQL (${redactUrl(options.postgresUrl)})`);
-  await runSyncBenchmarks(selected, options, (text) => console.log(text), (message) => console.log(`  ${message}`));
+  await runSyncBenchmarks(
+    selected,
+    options,
+    (text) => console.log(text),
+    (message) => console.log(`  ${message}`),
+  );
 }
 
 /** The machine's CPU use over two seconds (this process is idle meanwhile), in % of one core. */
@@ -129,7 +134,11 @@ async function backgroundCpu(): Promise<number> {
 async function main() {
   const selected = selection();
   console.log(`convene benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
-  console.log(`load average before: ${loadavg().map((n) => fixed(n, 2)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((n) => fixed(n, 2))
+      .join(' ')}`,
+  );
   const background = await backgroundCpu();
   console.log(
     `CPU used by other processes over 2 s before starting: ${fixed(background)}% of one core` +

@@ -7,11 +7,11 @@
 // end) and one convene server in a child process; the clients run in this process.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { graphqlClient, type GraphQLClient } from './lib/graphql.ts';
+import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
 import { machineCpu, processesCpu } from './lib/load.ts';
-import { checkFeed, createBenchDatabase, seedUsers, type BenchDatabase, type SeededUser } from './lib/postgres.ts';
-import { startServerProcess, type ServerProcess } from './lib/server.ts';
-import { median, percentile, timeOperations, type Timed, warmUp } from './lib/stats.ts';
+import { type BenchDatabase, checkFeed, createBenchDatabase, type SeededUser, seedUsers } from './lib/postgres.ts';
+import { type ServerProcess, startServerProcess } from './lib/server.ts';
+import { median, percentile, type Timed, timeOperations, warmUp } from './lib/stats.ts';
 import { connectSubscribers, openFileLimit } from './lib/subscribers.ts';
 import { formatTable } from './lib/table.ts';
 
@@ -158,20 +158,25 @@ class Fixture {
     this.progress(`seeding ${what}: ${count(users)} user(s) × ${count(tasks)} tasks`);
     const seeded = await seedUsers(this.db.client, prefix, users, tasks);
     const { feedRows } = await checkFeed(this.db.client);
-    this.progress(`  seeded in ${fixed((performance.now() - started) / 1000, 1)} s (incl. VACUUM ANALYZE); feed rows now ${count(feedRows)}`);
+    this.progress(
+      `  seeded in ${fixed((performance.now() - started) / 1000, 1)} s (incl. VACUUM ANALYZE); feed rows now ${count(feedRows)}`,
+    );
     return seeded;
   }
 
   async smallUser() {
-    return (this.small ??= (await this.seed('the small feed', 'small', 1, this.options.smallTasks))[0]!);
+    this.small ??= (await this.seed('the small feed', 'small', 1, this.options.smallTasks))[0]!;
+    return this.small;
   }
 
   async initialUser() {
-    return (this.initial ??= (await this.seed('the initial-sync user', 'initial', 1, this.options.initialTasks))[0]!);
+    this.initial ??= (await this.seed('the initial-sync user', 'initial', 1, this.options.initialTasks))[0]!;
+    return this.initial;
   }
 
   async feedUsers() {
-    return (this.feed ??= await this.seed('the big feed', 'feed', this.options.feedUsers, this.options.feedTasks));
+    this.feed ??= await this.seed('the big feed', 'feed', this.options.feedUsers, this.options.feedTasks);
+    return this.feed;
   }
 
   async feedRows(userId?: string): Promise<number> {
@@ -273,7 +278,13 @@ async function initialSync(fx: Fixture): Promise<InitialRow[]> {
   const rawSeconds = (performance.now() - rawStarted) / 1000;
   const rawCpu = await rawMeter();
   if (raw.objects !== user.tasks) throw new Error(`raw reads returned ${raw.objects} rows, not ${user.tasks}`);
-  rows.push({ path: `raw pg, keyset ${pageSize}/page + JSON.stringify`, objects: raw.objects, pages: raw.pages, seconds: rawSeconds, cpu: rawCpu });
+  rows.push({
+    path: `raw pg, keyset ${pageSize}/page + JSON.stringify`,
+    objects: raw.objects,
+    pages: raw.pages,
+    seconds: rawSeconds,
+    cpu: rawCpu,
+  });
   return rows;
 }
 
@@ -329,7 +340,9 @@ async function deltaToken(fx: Fixture, user: SeededUser): Promise<string> {
 
 async function deltaRow(fx: Fixture, label: string, user: SeededUser): Promise<DeltaRow> {
   const requests = fx.options.requests;
-  fx.progress(`${label}: token at the head, ${deltaChanges} updateTask, then ${count(requests)} sync(token) sequential + ${count(requests)} at concurrency ${deltaConcurrency}`);
+  fx.progress(
+    `${label}: token at the head, ${deltaChanges} updateTask, then ${count(requests)} sync(token) sequential + ${count(requests)} at concurrency ${deltaConcurrency}`,
+  );
   const client = fx.client(user);
   const token = await deltaToken(fx, user);
   const first = await sync(client, token);
@@ -356,7 +369,19 @@ function deltaTable(rows: DeltaRow[]): string {
     `2. Delta sync: sync(token) returning the same ${deltaChanges} changed tasks, ${count(rows[0]?.sequential.samples.length ?? 0)} requests ` +
       `sequential, then as many at concurrency ${deltaConcurrency}\n`,
     formatTable([
-      ['feed', 'feed rows', "user's rows", 'p50 ms', 'p99 ms', 'req/s', 'server CPU/req', 'other CPU', `c${deltaConcurrency} p50`, `c${deltaConcurrency} p99`, `c${deltaConcurrency} req/s`],
+      [
+        'feed',
+        'feed rows',
+        "user's rows",
+        'p50 ms',
+        'p99 ms',
+        'req/s',
+        'server CPU/req',
+        'other CPU',
+        `c${deltaConcurrency} p50`,
+        `c${deltaConcurrency} p99`,
+        `c${deltaConcurrency} req/s`,
+      ],
       ...rows.map((row) => [
         row.label,
         count(row.feedRows),
@@ -376,7 +401,9 @@ function deltaTable(rows: DeltaRow[]): string {
     const p50 = median(row.sequential.samples);
     const p99 = percentile(row.sequential.samples, 99);
     const verdict = p50 <= TARGETS.deltaP50 && p99 <= TARGETS.deltaP99 ? 'PASS' : 'BELOW TARGET';
-    lines.push(`${row.label}: sequential p50 ${ms(p50)} ms, p99 ${ms(p99)} ms (target p50 <= ${TARGETS.deltaP50}, p99 <= ${TARGETS.deltaP99}): ${verdict}`);
+    lines.push(
+      `${row.label}: sequential p50 ${ms(p50)} ms, p99 ${ms(p99)} ms (target p50 <= ${TARGETS.deltaP50}, p99 <= ${TARGETS.deltaP99}): ${verdict}`,
+    );
   }
   return lines.join('\n');
 }
@@ -447,7 +474,12 @@ async function commitBench(fx: Fixture): Promise<{ single: CommitStats; concurre
   fx.progress(`${writers} writers on ${writers} users, sync → commit of ${commitSize} for ${writerSeconds} s`);
   const loops = await Promise.all(users.slice(1, writers + 1).map((user) => commitWriter(fx, user)));
   for (const loop of loops) await loop.step(); // each writer's first commit creates its synchronization
-  const concurrent = { commits: { samples: [] as number[], seconds: 0, rate: 0 }, syncs: [] as number[], seconds: 0, cpu: undefined as Cpu | undefined };
+  const concurrent = {
+    commits: { samples: [] as number[], seconds: 0, rate: 0 },
+    syncs: [] as number[],
+    seconds: 0,
+    cpu: undefined as Cpu | undefined,
+  };
   const deadline = performance.now() + writerSeconds * 1000;
   const loadMeter = await cpuMeter(fx.server);
   const loadStarted = performance.now();
@@ -588,7 +620,9 @@ async function fanoutTarget(fx: Fixture, target: FanoutTarget): Promise<FanoutRo
 async function fanoutBench(fx: Fixture): Promise<FanoutRow[]> {
   const n = fx.options.subscribers;
   const limit = openFileLimit();
-  fx.progress(`open-file limit (ulimit -n): ${limit ?? 'unknown'}; ${count(n)} subscribers need about ${count(n + 200)} in this process and in the server's`);
+  fx.progress(
+    `open-file limit (ulimit -n): ${limit ?? 'unknown'}; ${count(n)} subscribers need about ${count(n + 200)} in this process and in the server's`,
+  );
   if (limit !== null && limit < n + 200) {
     throw new Error(`ulimit -n is ${limit}: raise it to at least ${n + 200} (ulimit -n ${n + 1000}) or lower BENCH_SUBSCRIBERS`);
   }
@@ -640,7 +674,20 @@ function fanoutTable(rows: FanoutRow[], notices: number): string {
   return [
     `4. changesAvailable fan-out: one user's subscribers (all on one token), one write, medians of ${notices} writes\n`,
     formatTable([
-      ['target', 'subscribers', 'connect s', 'write ms', 'first after resp.', 'last after resp.', 'last after start', 'server CPU/notice', 'client CPU/notice', 'other CPU', 'RSS/conn', 'heap/conn'],
+      [
+        'target',
+        'subscribers',
+        'connect s',
+        'write ms',
+        'first after resp.',
+        'last after resp.',
+        'last after start',
+        'server CPU/notice',
+        'client CPU/notice',
+        'other CPU',
+        'RSS/conn',
+        'heap/conn',
+      ],
       ...rows.map((row) => [
         row.target,
         count(row.subscribers),
@@ -690,8 +737,10 @@ export async function runSyncBenchmarks(
       `SELECT version() AS version, current_setting('shared_buffers') AS shared_buffers,
               current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
     );
-    progress(`${String(rows[0].version).split(' on ')[0]}, shared_buffers ${rows[0].shared_buffers}, ` +
-      `synchronous_commit ${rows[0].synchronous_commit}, fsync ${rows[0].fsync}`);
+    progress(
+      `${String(rows[0].version).split(' on ')[0]}, shared_buffers ${rows[0].shared_buffers}, ` +
+        `synchronous_commit ${rows[0].synchronous_commit}, fsync ${rows[0].fsync}`,
+    );
     // The small feed is measured before anything else is seeded, to compare with the big one.
     const delta: DeltaRow[] = [];
     let small: SeededUser | undefined;

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 export type DatabaseConfig =
-  | { kind: 'pglite'; /** null = in memory */ dataDir: string | null }
+  | { kind: 'pglite' /** null = in memory */; dataDir: string | null }
   | { kind: 'postgres'; url: string; poolSize: number };
 
 const envSchema = z.object({
@@ -16,7 +16,11 @@ const envSchema = z.object({
   MIGRATE_ON_START: z.stringbool().default(true),
   REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   MAX_QUERY_ALIASES: z.coerce.number().int().positive().default(30),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(3000),

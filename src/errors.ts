@@ -42,8 +42,7 @@ export function orThrow<T>(parsed: Parsed<T>): T {
 export const issuesMessage = (issues: ReadonlyArray<{ message: string }>) => issues.map((i) => i.message).join('; ');
 
 export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what} not found`);
-export const badInput = (message: string, extensions?: Record<string, unknown>) =>
-  appError(ErrorCode.BAD_USER_INPUT, message, extensions);
+export const badInput = (message: string, extensions?: Record<string, unknown>) => appError(ErrorCode.BAD_USER_INPUT, message, extensions);
 export const forbidden = (message = 'not allowed') => appError(ErrorCode.FORBIDDEN, message);
 export const conflict = (message: string) => appError(ErrorCode.CONFLICT, message);
 
@@ -72,19 +71,21 @@ function tagExecutionErrors(result: ExecutionResult) {
 
 export function useErrorCodes(): YogaPlugin {
   return {
-    onParse: () => ({ result }) => {
-      if (result instanceof GraphQLError) withCode(result, ErrorCode.GRAPHQL_PARSE_FAILED);
-    },
-    onValidate: () => ({ result }) => {
-      for (const error of result) withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED);
-    },
+    onParse:
+      () =>
+      ({ result }) => {
+        if (result instanceof GraphQLError) withCode(result, ErrorCode.GRAPHQL_PARSE_FAILED);
+      },
+    onValidate:
+      () =>
+      ({ result }) => {
+        for (const error of result) withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED);
+      },
     onExecute: () => ({
-      onExecuteDone: (payload) =>
-        handleStreamOrSingleExecutionResult(payload, ({ result }) => tagExecutionErrors(result)),
+      onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, ({ result }) => tagExecutionErrors(result)),
     }),
     onSubscribe: () => ({
-      onSubscribeResult: (payload) =>
-        handleStreamOrSingleExecutionResult(payload, ({ result }) => tagExecutionErrors(result)),
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, ({ result }) => tagExecutionErrors(result)),
     }),
     onResultProcess: ({ result }) => {
       for (const single of Array.isArray(result) ? result : [result]) {

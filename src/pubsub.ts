@@ -1,8 +1,9 @@
 // Topics published after a transaction commits. In memory for one process; through Redis when
 // REDIS_URL is set, so that every instance behind a load balancer hears every event.
+
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
-import { setMaxListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import type { SyncKind } from './generated/prisma/client.ts';
 
@@ -35,9 +36,11 @@ export function createEventBus(redisUrl: string | undefined) {
     'accounts:changed': [userId: string, event: AccountsChanged];
     'auth:evict': [event: AuthEviction];
     changes: [userId: string, notice: ChangeNotice];
-  }>(
-    { eventTarget: clients.length ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) : unboundedEventTarget() },
-  );
+  }>({
+    eventTarget: clients.length
+      ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! })
+      : unboundedEventTarget(),
+  });
   return {
     pubsub,
     async close() {

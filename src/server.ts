@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import type { DocumentNode, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
@@ -12,7 +12,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/database.ts';
+import { type Database, openDatabase } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { createEventBus } from './pubsub.ts';
@@ -50,7 +50,11 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     }
     const database = db;
     const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
-    stopMaintenance = scheduleMaintenance(() => purgeSyncState(database.prisma, config.sync.retentionMs), config.maintenanceIntervalMs, logger);
+    stopMaintenance = scheduleMaintenance(
+      () => purgeSyncState(database.prisma, config.sync.retentionMs),
+      config.maintenanceIntervalMs,
+      logger,
+    );
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
     // Sockets that authenticated with a token are closed (4403) when it is revoked, on any instance.
@@ -119,9 +123,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.authorization;
           if (authorization === undefined) return true;
-          const { principal } = await authenticator.authenticate(
-            bearerToken(typeof authorization === 'string' ? authorization : null),
-          );
+          const { principal } = await authenticator.authenticate(bearerToken(typeof authorization === 'string' ? authorization : null));
           if (!principal) return false;
           const socket = ctx.extra.socket;
           const sockets = socketsByToken.get(principal.tokenId) ?? new Set();
@@ -132,7 +134,10 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           });
           return true;
         },
+        // graphql-ws's envelop recipe: onSubscribe below puts the enveloped execute/subscribe in the args.
+        // biome-ignore lint/suspicious/noExplicitAny: graphql-ws types these args without the enveloped functions
         execute: (args: any) => args.execute(args),
+        // biome-ignore lint/suspicious/noExplicitAny: as above
         subscribe: (args: any) => args.subscribe(args),
         onSubscribe: async (ctx, _id, params) => {
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
@@ -142,7 +147,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
             params,
             connectionParams: ctx.connectionParams,
           });
-          let document;
+          let document: DocumentNode;
           try {
             document = parse(params.query);
           } catch (error) {
@@ -228,9 +233,11 @@ function rejectOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes
   const reject = () => {
     if (!res.headersSent) {
       res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({
-        errors: [{ message: `request body exceeds ${maxBytes} bytes`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
-      }));
+      res.end(
+        JSON.stringify({
+          errors: [{ message: `request body exceeds ${maxBytes} bytes`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
+        }),
+      );
     }
     req.destroy();
   };

@@ -156,7 +156,7 @@ describeEachDatabase('auth and accounts', (server) => {
     expect(gone.data.accountsByIdentifier).toEqual([]);
   });
 
-  it("hides other users from each other but lets an admin see them", async () => {
+  it('hides other users from each other but lets an admin see them', async () => {
     const lee = await server().newUser('lee');
     const mo = await server().newUser('mo');
     const leeId = (await server().gql(ME, {}, lee.token)).data.me.id;
@@ -174,7 +174,11 @@ describeEachDatabase('auth and accounts', (server) => {
     const winners = results.filter((r) => r.data?.connectAccount.isMain);
     expect(winners).toHaveLength(1);
     const mains = await Promise.all(
-      users.map(async (u) => (await server().gql(ME, {}, u.token)).data.me.accounts.filter((a: { identifier: string; isMain: boolean }) => a.identifier === 'contested@example.com' && a.isMain)),
+      users.map(async (u) =>
+        (await server().gql(ME, {}, u.token)).data.me.accounts.filter(
+          (a: { identifier: string; isMain: boolean }) => a.identifier === 'contested@example.com' && a.isMain,
+        ),
+      ),
     );
     expect(mains.flat()).toHaveLength(1);
   });

@@ -6,9 +6,9 @@
 // first time, full days from local midnight to local midnight).
 import { Temporal } from 'temporal-polyfill';
 import { expect, it } from 'vitest';
+import { seededRandom } from './support/random.ts';
 import { describeEachDatabase } from './support/server.ts';
 import { dataOf, syncClient } from './support/sync.ts';
-import { seededRandom } from './support/random.ts';
 
 const minute = 60_000;
 const day0 = Date.parse('2026-03-27T00:00:00Z');
@@ -21,7 +21,8 @@ const DST_SERIES = [
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Sydney'];
 
 /** The instant of a wall time in a zone (RFC 5545 / Temporal 'compatible'). */
-const instantOf = (wall: Temporal.PlainDateTime, zone: string) => wall.toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
+const instantOf = (wall: Temporal.PlainDateTime, zone: string) =>
+  wall.toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
 const localDateOf = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDate();
 
 type Busy = { start: number; end: number; tentative: boolean };
@@ -74,7 +75,11 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
         // Full days: local midnight to local midnight (23 hours on the spring-forward day).
         const days = 1 + Math.floor(rand() * 2);
         const input = { ...base, fullTime: true, startDate: day.toString(), endDate: day.add({ days }).toString() };
-        dataOf(await gql('mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }', { input }));
+        dataOf(
+          await gql('mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }', {
+            input,
+          }),
+        );
         const start = day.toZonedDateTime({ timeZone: zone }).epochMilliseconds;
         const end = day.add({ days }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
         if (shownAs !== 'FREE') expected.push({ start, end, tentative: shownAs === 'TEMPORARY' });
@@ -120,13 +125,18 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
           dataOf(
             await gql(
               'mutation ($id: ID!, $o: Date!, $input: AppointmentInput!) { updateAppointment(id: $id, occurrence: $o, input: $input, ignoreConflicts: true) { __typename } }',
-              { id, o: occurrence, input: { start: new Date(moved.start).toISOString(), end: new Date(moved.end).toISOString(), shownAs: moved.shownAs } },
+              {
+                id,
+                o: occurrence,
+                input: { start: new Date(moved.start).toISOString(), end: new Date(moved.end).toISOString(), shownAs: moved.shownAs },
+              },
             ),
           );
           occurrences[k] = moved;
         }
       }
-      for (const o of occurrences) if (o.shownAs !== 'FREE') expected.push({ start: o.start, end: o.end, tentative: o.shownAs === 'TEMPORARY' });
+      for (const o of occurrences)
+        if (o.shownAs !== 'FREE') expected.push({ start: o.start, end: o.end, tentative: o.shownAs === 'TEMPORARY' });
     }
     // Calendar entries from a device count as busy.
     const sync = syncClient(server(), u.token);
@@ -164,7 +174,10 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
     const rand = seededRandom(seed + 1);
     const organizer = await person(rand);
     const invitees = [await person(rand), await person(rand), await person(rand)];
-    const frames = Array.from({ length: 5 }, (_, d) => ({ start: day0 + d * 1440 * minute + 8 * 60 * minute, end: day0 + d * 1440 * minute + 17 * 60 * minute }));
+    const frames = Array.from({ length: 5 }, (_, d) => ({
+      start: day0 + d * 1440 * minute + 8 * 60 * minute,
+      end: day0 + d * 1440 * minute + 17 * 60 * minute,
+    }));
     const duration = 45;
     const step = 15;
     const org = minutes(organizer.expected);

@@ -79,16 +79,14 @@ describe('invalid operations', () => {
     expect(new Set(codes(variable))).toEqual(new Set(['BAD_USER_INPUT']));
     const missing = await server.gql('query ($ids: [String!]!) { accountsByIdentifier(identifiers: $ids) { id } }');
     expect(codes(missing)).toEqual(['BAD_USER_INPUT']);
-    const date = await server.gql(
-      'mutation ($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token } }',
-      { input: { username: 'root', scopes: ['SYNC'], expiresAt: 'next tuesday' } },
-    );
+    const date = await server.gql('mutation ($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token } }', {
+      input: { username: 'root', scopes: ['SYNC'], expiresAt: 'next tuesday' },
+    });
     expect(codes(date)).toEqual(['BAD_USER_INPUT']);
     expect(date.errors![0]!.message).toMatch(/ISO 8601/);
-    const enumValue = await server.gql(
-      'mutation ($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token } }',
-      { input: { username: 'root', scopes: ['ROOT'] } },
-    );
+    const enumValue = await server.gql('mutation ($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token } }', {
+      input: { username: 'root', scopes: ['ROOT'] },
+    });
     expect(codes(enumValue)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -108,7 +106,9 @@ describe('invalid operations', () => {
     expect(codes(await server.gql(NODE, { id: globalId('Task:not-a-uuid') }))).toEqual(['BAD_USER_INPUT']);
     // Well-formed ids that name nothing: null, like a node that does not exist.
     for (const typename of ['Task', 'Appointment', 'NoSuchType']) {
-      expect(await server.gql(NODE, { id: globalId(`${typename}:00000000-0000-4000-8000-000000000000`) })).toMatchObject({ data: { node: null } });
+      expect(await server.gql(NODE, { id: globalId(`${typename}:00000000-0000-4000-8000-000000000000`) })).toMatchObject({
+        data: { node: null },
+      });
     }
     const NODES = 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }';
     const both = await server.gql<any>(NODES, { ids: [taskId, globalId('NoSuchType:00000000-0000-4000-8000-000000000000')] });
@@ -140,7 +140,13 @@ describe('invalid operations', () => {
   });
 
   it('gives every error a code under a burst of mixed bad requests', async () => {
-    const bad = ['{', '{ nope }', 'query { me { id } } query { me { id } }', 'mutation { me { id } }', '{ me { id } } fragment F on X { y }'];
+    const bad = [
+      '{',
+      '{ nope }',
+      'query { me { id } } query { me { id } }',
+      'mutation { me { id } }',
+      '{ me { id } } fragment F on X { y }',
+    ];
     const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => server.gql(bad[i % bad.length]!)));
     for (const response of responses) {
       expect(response.errors?.length).toBeGreaterThan(0);

@@ -13,7 +13,8 @@ const UPDATE = `mutation ($id: ID!, $input: AppointmentInput!, $occurrence: Date
   __typename ... on Appointment { id title start end recurrenceId recurrencePosition recurrenceDatePosition }
   ... on Conflicts { conflicts { kind title } } } }`;
 const DELETE = 'mutation ($id: ID!, $occurrence: Date) { deleteAppointment(id: $id, occurrence: $occurrence) { id } }';
-const FREEBUSY = 'query ($account: ID!, $from: DateTime!, $to: DateTime!) { freeBusy(accountId: $account, from: $from, to: $to) { start end tentative } }';
+const FREEBUSY =
+  'query ($account: ID!, $from: DateTime!, $to: DateTime!) { freeBusy(accountId: $account, from: $from, to: $to) { start end tentative } }';
 
 describeEachDatabase('calendar', (server) => {
   let n = 0;
@@ -88,7 +89,12 @@ describeEachDatabase('calendar', (server) => {
   it('stores full-time appointments as local days (23 hours on the spring-forward day)', async () => {
     const u = await user();
     const day = await u.create({ title: 'holiday', fullTime: true, startDate: '2026-03-29', endDate: '2026-03-30' });
-    expect(day).toMatchObject({ start: '2026-03-28T23:00:00.000Z', end: '2026-03-29T22:00:00.000Z', startDate: '2026-03-29', endDate: '2026-03-30' });
+    expect(day).toMatchObject({
+      start: '2026-03-28T23:00:00.000Z',
+      end: '2026-03-29T22:00:00.000Z',
+      startDate: '2026-03-29',
+      endDate: '2026-03-30',
+    });
   });
 
   it('refuses bad appointments with clear messages', async () => {
@@ -121,7 +127,16 @@ describeEachDatabase('calendar', (server) => {
     const refused = await u.create(clash);
     expect(refused).toEqual({
       __typename: 'Conflicts',
-      conflicts: [{ kind: 'APPOINTMENT', id: first.id, title: 'first', start: '2026-07-01T10:00:00.000Z', end: '2026-07-01T11:00:00.000Z', tentative: false }],
+      conflicts: [
+        {
+          kind: 'APPOINTMENT',
+          id: first.id,
+          title: 'first',
+          start: '2026-07-01T10:00:00.000Z',
+          end: '2026-07-01T11:00:00.000Z',
+          tentative: false,
+        },
+      ],
     });
     expect(dataOf(await u.gql(OCCURRENCES, { from: '2026-07-01T00:00:00Z', to: '2026-07-02T00:00:00Z' })).appointments).toHaveLength(1);
     expect((await u.create({ ...clash, shownAs: 'FREE' })).__typename).toBe('Appointment');
@@ -140,7 +155,9 @@ describeEachDatabase('calendar', (server) => {
     const sync = syncClient(server(), u.token);
     await sync.commit({
       token: (await sync.sync()).token,
-      calendarEntries: [{ clientSyncId: 'busy-1', changes: { start: '2026-07-02T09:00:00Z', end: '2026-07-02T10:00:00Z', title: 'dentist' } }],
+      calendarEntries: [
+        { clientSyncId: 'busy-1', changes: { start: '2026-07-02T09:00:00Z', end: '2026-07-02T10:00:00Z', title: 'dentist' } },
+      ],
     });
     const onEntry = await u.create({ title: 'x', start: '2026-07-02T09:30:00Z', end: '2026-07-02T10:30:00Z' });
     expect(onEntry.conflicts).toMatchObject([{ kind: 'CALENDAR_ENTRY', title: 'dentist' }]);
@@ -158,9 +175,17 @@ describeEachDatabase('calendar', (server) => {
 
     await alice.create({ title: 'a', start: '2026-09-01T09:00:00Z', end: '2026-09-01T10:00:00Z' });
     // Overlaps a (the same person's other account): saved only when told to ignore that.
-    expect((await alice.create({ title: 'b', accountId: work, start: '2026-09-01T09:30:00Z', end: '2026-09-01T11:00:00Z' })).__typename).toBe('Conflicts');
+    expect(
+      (await alice.create({ title: 'b', accountId: work, start: '2026-09-01T09:30:00Z', end: '2026-09-01T11:00:00Z' })).__typename,
+    ).toBe('Conflicts');
     await alice.create({ title: 'b', accountId: work, start: '2026-09-01T09:30:00Z', end: '2026-09-01T11:00:00Z' }, true);
-    await alice.create({ title: 'maybe', accountId: work, shownAs: 'TEMPORARY', start: '2026-09-01T12:00:00Z', end: '2026-09-01T13:00:00Z' });
+    await alice.create({
+      title: 'maybe',
+      accountId: work,
+      shownAs: 'TEMPORARY',
+      start: '2026-09-01T12:00:00Z',
+      end: '2026-09-01T13:00:00Z',
+    });
     await alice.create({ title: 'free', shownAs: 'FREE', start: '2026-09-01T14:00:00Z', end: '2026-09-01T15:00:00Z' });
     await alice.create({ title: 'room by alice', accountId: room, start: '2026-09-01T16:00:00Z', end: '2026-09-01T17:00:00Z' });
     await bob.create({ title: 'room by bob', accountId: room, start: '2026-09-01T17:00:00Z', end: '2026-09-01T18:00:00Z' });
@@ -178,13 +203,17 @@ describeEachDatabase('calendar', (server) => {
     expect(dataOf(await bob.gql(FREEBUSY, { account: room, ...window })).freeBusy).toEqual(roomBusy);
     // A booking of the room by bob conflicts for alice, without bob's title.
     const clash = await alice.create({ title: 'c', accountId: room, start: '2026-09-01T17:30:00Z', end: '2026-09-01T17:45:00Z' });
-    expect(clash.conflicts).toEqual([{ kind: 'APPOINTMENT', id: null, title: null, start: '2026-09-01T17:00:00.000Z', end: '2026-09-01T18:00:00.000Z', tentative: false }]);
+    expect(clash.conflicts).toEqual([
+      { kind: 'APPOINTMENT', id: null, title: null, start: '2026-09-01T17:00:00.000Z', end: '2026-09-01T18:00:00.000Z', tentative: false },
+    ]);
     // Bob has no relationship with alice's personal calendar.
     expect(codes(await bob.gql(FREEBUSY, { account: alice.account, ...window }))).toEqual(['FORBIDDEN']);
     expect(codes(await bob.gql(FREEBUSY, { account: 'QWNjb3VudDp4', ...window }))).toEqual(['NOT_FOUND']);
     // Windows: to after from, at most 3 months.
     expect(codes(await alice.gql(FREEBUSY, { account: alice.account, from: window.to, to: window.from }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await alice.gql(FREEBUSY, { account: alice.account, from: '2026-01-01T00:00:00Z', to: '2026-05-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await alice.gql(FREEBUSY, { account: alice.account, from: '2026-01-01T00:00:00Z', to: '2026-05-01T00:00:00Z' }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('lets exactly one of racing overlapping bookings through: a room, and one person on two accounts', async () => {
@@ -197,12 +226,16 @@ describeEachDatabase('calendar', (server) => {
       const slot = (minutes: number) => new Date(Date.parse('2026-11-02T08:00:00Z') + round * 86_400_000 + minutes * 60_000).toISOString();
       // Four bookings of the room, by both people, each overlapping all the others.
       const roomBookings = await Promise.all(
-        [alice, bob, alice, bob].map((u, i) => u.create({ title: `room ${i}`, accountId: room, start: slot(i * 5), end: slot(60 + i * 5) })),
+        [alice, bob, alice, bob].map((u, i) =>
+          u.create({ title: `room ${i}`, accountId: room, start: slot(i * 5), end: slot(60 + i * 5) }),
+        ),
       );
       expect(roomBookings.map((r) => r.__typename).sort()).toEqual(['Appointment', 'Conflicts', 'Conflicts', 'Conflicts']);
       // Alice's personal accounts are one calendar: bookings on either see each other.
       const personal = await Promise.all(
-        [alice.account, work, alice.account, work].map((accountId, i) => alice.create({ title: `mine ${i}`, accountId, start: slot(120 + i * 5), end: slot(180) })),
+        [alice.account, work, alice.account, work].map((accountId, i) =>
+          alice.create({ title: `mine ${i}`, accountId, start: slot(120 + i * 5), end: slot(180) }),
+        ),
       );
       expect(personal.map((r) => r.__typename).sort()).toEqual(['Appointment', 'Conflicts', 'Conflicts', 'Conflicts']);
     }
@@ -223,8 +256,26 @@ describeEachDatabase('calendar', (server) => {
             token: batch.token,
             appointments: [
               { id: made.id, changes: { title: 'renamed' } },
-              { clientSyncId: 'ap-1', changes: { accountId: u.account, title: 'from device', timezone: 'UTC', start: '2026-10-01T10:30:00Z', end: '2026-10-01T11:30:00Z' } },
-              { clientSyncId: 'ap-2', changes: { accountId: other.account, title: 'not mine', timezone: 'UTC', start: '2026-10-02T10:00:00Z', end: '2026-10-02T11:00:00Z' } },
+              {
+                clientSyncId: 'ap-1',
+                changes: {
+                  accountId: u.account,
+                  title: 'from device',
+                  timezone: 'UTC',
+                  start: '2026-10-01T10:30:00Z',
+                  end: '2026-10-01T11:30:00Z',
+                },
+              },
+              {
+                clientSyncId: 'ap-2',
+                changes: {
+                  accountId: other.account,
+                  title: 'not mine',
+                  timezone: 'UTC',
+                  start: '2026-10-02T10:00:00Z',
+                  end: '2026-10-02T11:00:00Z',
+                },
+              },
             ],
           },
         },
@@ -247,9 +298,13 @@ describeEachDatabase('calendar', (server) => {
     const gone = dataOf(await u.gql('query ($t: String) { sync(token: $t) { deleted { kind id } } }', { t: before.token })).sync;
     expect(gone.deleted).toEqual([{ kind: 'APPOINTMENT', id: onWork.id }]);
     // Queue sessions carry appointments too.
-    const session = dataOf(await u.gql('mutation { startSyncSession(deviceUuid: "cal-phone") { id queues { totalCount } } }')).startSyncSession;
+    const session = dataOf(
+      await u.gql('mutation { startSyncSession(deviceUuid: "cal-phone") { id queues { totalCount } } }'),
+    ).startSyncSession;
     const page = dataOf(
-      await u.gql('query ($s: ID!) { syncQueue(sessionId: $s, page: 1) { items { kind eventType appointment { title } } } }', { s: session.id }),
+      await u.gql('query ($s: ID!) { syncQueue(sessionId: $s, page: 1) { items { kind eventType appointment { title } } } }', {
+        s: session.id,
+      }),
     ).syncQueue;
     expect(page.items.map((i: any) => [i.kind, i.eventType, i.appointment?.title]).sort()).toEqual([
       ['APPOINTMENT', 'CREATED', 'from device'],
@@ -261,24 +316,42 @@ describeEachDatabase('calendar', (server) => {
     const u = await user();
     const COMMIT = `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { id status message } } }`;
     for (const seriesFirst of [false, true]) {
-      const series = await u.create({ title: 'daily', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z', recurrence: { type: 'DAILY', interval: 1, occurrences: 3 } });
+      const series = await u.create({
+        title: 'daily',
+        start: '2026-12-01T10:00:00Z',
+        end: '2026-12-01T11:00:00Z',
+        recurrence: { type: 'DAILY', interval: 1, occurrences: 3 },
+      });
       const moved = dataOf(
-        await u.gql(UPDATE, { id: series.id, occurrence: '2026-12-02', input: { start: '2026-12-02T15:00:00Z', end: '2026-12-02T16:00:00Z' } }),
+        await u.gql(UPDATE, {
+          id: series.id,
+          occurrence: '2026-12-02',
+          input: { start: '2026-12-02T15:00:00Z', end: '2026-12-02T16:00:00Z' },
+        }),
       ).updateAppointment;
       const batch = dataOf(await u.gql('{ sync(kinds: [APPOINTMENT]) { token } }')).sync;
-      const refs = [{ id: moved.id, changes: { title: 'renamed on the phone' } }, { id: series.id, delete: true }];
-      const commit = dataOf(await u.gql(COMMIT, { input: { token: batch.token, appointments: seriesFirst ? refs.reverse() : refs } })).syncCommit;
+      const refs = [
+        { id: moved.id, changes: { title: 'renamed on the phone' } },
+        { id: series.id, delete: true },
+      ];
+      const commit = dataOf(
+        await u.gql(COMMIT, { input: { token: batch.token, appointments: seriesFirst ? refs.reverse() : refs } }),
+      ).syncCommit;
       const byId = Object.fromEntries(commit.results.map((r: any) => [r.id, [r.status, r.message]]));
       expect(byId[series.id]).toEqual(['DELETED', null]);
       // Deleting the series removes its exception, so the change to it is not kept, whatever the order.
       expect(byId[moved.id]).toEqual(['NOT_FOUND', 'deleted by this commit']);
       const left = dataOf(await u.gql(OCCURRENCES, { from: '2026-12-01T00:00:00Z', to: '2026-12-05T00:00:00Z' })).appointments;
       expect(left).toEqual([]);
-      const feed = dataOf(await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: batch.token })).sync;
+      const feed = dataOf(
+        await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: batch.token }),
+      ).sync;
       expect(feed.appointments).toEqual([]);
       expect(feed.deleted.map((d: any) => d.id).sort()).toEqual([moved.id, series.id].sort());
       // The device that deleted the series is told its exception went too (not the series: its own change).
-      const echo = dataOf(await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: commit.token })).sync;
+      const echo = dataOf(
+        await u.gql('query ($t: String) { sync(token: $t) { appointments { id } deleted { id } } }', { t: commit.token }),
+      ).sync;
       expect(echo).toEqual({ appointments: [], deleted: [{ id: moved.id }] });
     }
   });
@@ -304,7 +377,11 @@ describeEachDatabase('calendar', (server) => {
     // Starts 9:00..12:00 by 30 min; 10:30, 11:00, 11:30 and 12:00 overlap the organizer (11-12)... except 12:00.
     expect(page.totalCount).toBe(4);
     expect(page.hasMore).toBe(true);
-    expect(page.slots.map((s: any) => s.start)).toEqual(['2026-11-02T12:00:00.000Z', '2026-11-02T10:00:00.000Z', '2026-11-02T09:00:00.000Z']);
+    expect(page.slots.map((s: any) => s.start)).toEqual([
+      '2026-11-02T12:00:00.000Z',
+      '2026-11-02T10:00:00.000Z',
+      '2026-11-02T09:00:00.000Z',
+    ]);
     expect(page.slots[0]).toMatchObject({ unavailable: [], tentative: [] });
     expect(page.slots[1]).toMatchObject({ unavailable: [ben.account], tentative: [ben.account] });
     expect(page.slots[0].rank).toBeGreaterThan(page.slots[1].rank);
@@ -319,4 +396,3 @@ describeEachDatabase('calendar', (server) => {
     expect(codes(await organizer.gql(SLOTS, { input: { ...input, duration: 0 } }))).toEqual(['BAD_USER_INPUT']);
   });
 });
-

@@ -1,10 +1,10 @@
 // The `convene` command line: serve (first-run admin, clean shutdown), user and token commands,
 // on the embedded database and on PostgreSQL.
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
@@ -33,7 +33,9 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('convene serve', { timeout: 90_000 }, () => {
   it('creates and prints a first admin token once, serves, and shuts down cleanly on SIGTERM', async () => {

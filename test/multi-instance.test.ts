@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
 import { redisAvailable, redisUrl } from './support/redis.ts';
-import { codes, startTestServer, wsClient, type TestServer } from './support/server.ts';
+import { codes, startTestServer, type TestServer, wsClient } from './support/server.ts';
 
 const skip = !postgresAvailable || !redisAvailable;
 
@@ -43,9 +43,7 @@ describe.skipIf(skip)(
         token,
       );
       expect(write.errors).toBeUndefined();
-      expect((await event).data.accountsChanged.map((x: { identifier: string }) => x.identifier)).toContain(
-        'roamer@dav.example.com',
-      );
+      expect((await event).data.accountsChanged.map((x: { identifier: string }) => x.identifier)).toContain('roamer@dav.example.com');
       await client.dispose();
     });
 

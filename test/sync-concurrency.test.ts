@@ -3,9 +3,9 @@
 // resurrected or duplicated task.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from './support/postgres.ts';
-import { codes, startTestServer, type TestServer } from './support/server.ts';
-import { dataOf, syncClient, taskFields, type SyncClient, type Task } from './support/sync.ts';
 import { seededRandom } from './support/random.ts';
+import { codes, startTestServer, type TestServer } from './support/server.ts';
+import { dataOf, type SyncClient, syncClient, type Task, taskFields } from './support/sync.ts';
 
 const WRITERS = 6;
 const OPERATIONS_PER_WRITER = 400;
@@ -14,8 +14,7 @@ const seed = Number(process.env.SYNC_RACE_SEED ?? Date.now() % 100_000);
 const rand = seededRandom(seed);
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(rand() * items.length)];
 
-const comparable = (tasks: Iterable<Task>) =>
-  [...tasks].map((t) => ({ ...t })).sort((a, b) => a.id.localeCompare(b.id));
+const comparable = (tasks: Iterable<Task>) => [...tasks].map((t) => ({ ...t })).sort((a, b) => a.id.localeCompare(b.id));
 
 const skip = !postgresAvailable;
 
@@ -39,10 +38,10 @@ describe.skipIf(skip)(`sync under concurrent writers [postgres${skip ? ': skippe
       if (roll < 0.35 || !target) {
         known.push((await api.createTask({ title: `w${id}-${i}` })).id);
       } else if (roll < 0.8) {
-        const response = await api.gql<any>(
-          'mutation ($id: ID!, $input: TaskInput!) { updateTask(id: $id, input: $input) { id } }',
-          { id: target, input: { title: `w${id}-${i}-upd`, percentComplete: i % 101 } },
-        );
+        const response = await api.gql<any>('mutation ($id: ID!, $input: TaskInput!) { updateTask(id: $id, input: $input) { id } }', {
+          id: target,
+          input: { title: `w${id}-${i}-upd`, percentComplete: i % 101 },
+        });
         expect(codes(response).filter((code) => code !== 'NOT_FOUND')).toEqual([]);
       } else {
         const response = await api.gql<any>('mutation ($id: ID!) { deleteTask(id: $id) { id } }', { id: target });

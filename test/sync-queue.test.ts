@@ -1,6 +1,6 @@
 // Queue sessions (startSyncSession / syncQueue / ackSync) and the changesAvailable hint.
 import { describe, expect, it } from 'vitest';
-import { codes, describeEachDatabase, startTestServer, wsClient, type TestServer } from './support/server.ts';
+import { codes, describeEachDatabase, startTestServer, type TestServer, wsClient } from './support/server.ts';
 import { dataOf, syncClient } from './support/sync.ts';
 
 const START = 'mutation ($device: String!) { startSyncSession(deviceUuid: $device) { id queues { name pages totalCount } } }';
@@ -129,9 +129,7 @@ describeEachDatabase(
       const session = await device.start();
       const stranger = await server().newUser(`stranger${n}`);
       expect(codes(await server().gql(PAGE, { session: session!.id, page: 1 }, stranger.token))).toEqual(['NOT_FOUND']);
-      expect(codes(await server().gql(PAGE, { session: '00000000-0000-0000-0000-000000000000', page: 1 }))).toEqual([
-        'NOT_FOUND',
-      ]);
+      expect(codes(await server().gql(PAGE, { session: '00000000-0000-0000-0000-000000000000', page: 1 }))).toEqual(['NOT_FOUND']);
       expect(codes(await server().gql(PAGE, { session: 'junk', page: 1 }))).toEqual(['NOT_FOUND']);
       const item = (await device.page(session!.id, 1))!.items[0]!;
       expect(codes(await tasks.gql(PAGE, { session: session!.id, page: 0 }))).toEqual(['BAD_USER_INPUT']);
@@ -141,8 +139,7 @@ describeEachDatabase(
       // A stranger's acknowledgement of my object acknowledges nothing for me.
       await queueClient(server(), stranger.token, 'stranger-device').start();
       expect(
-        dataOf(await server().gql<any>(ACK, { device: 'stranger-device', keys: [item.ackKey] }, stranger.token)).ackSync
-          .acknowledged,
+        dataOf(await server().gql<any>(ACK, { device: 'stranger-device', keys: [item.ackKey] }, stranger.token)).ackSync.acknowledged,
       ).toBe(0);
       // An acknowledgement cannot reach past the object's revision.
       const forward = item.ackKey.replace(/-\d+$/, '-999999');
@@ -192,10 +189,9 @@ describeEachDatabase('changesAvailable', (server) => {
       });
     const batch = await once('{ sync { token full tasks { id } } }');
     expect(batch.data.sync).toMatchObject({ full: true, tasks: [] });
-    const commit = await once(
-      'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { status } } }',
-      { input: { token: batch.data.sync.token, tasks: [{ clientSyncId: 'ws-1', changes: { title: 'over ws' } }] } },
-    );
+    const commit = await once('mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { status } } }', {
+      input: { token: batch.data.sync.token, tasks: [{ clientSyncId: 'ws-1', changes: { title: 'over ws' } }] },
+    });
     expect(commit.data.syncCommit.results).toEqual([{ status: 'CREATED' }]);
     const bad = await once('{ sync(token: "forged.token") { token } }');
     expect(bad.errors[0].extensions.code).toBe('SYNC_TOKEN_INVALID');
@@ -227,7 +223,10 @@ describeEachDatabase('changesAvailable', (server) => {
     const batch = await tasks.sync();
     const committed = await tasks.commit({
       token: batch.token,
-      tasks: [{ id: task.id, changes: { title: 'pong' } }, { clientSyncId: 'n1', changes: { title: 'new' } }],
+      tasks: [
+        { id: task.id, changes: { title: 'pong' } },
+        { clientSyncId: 'n1', changes: { title: 'new' } },
+      ],
     });
     await expect.poll(() => notices.length).toBe(2);
     expect(notices[1].data.changesAvailable.revision).toBe(3);

@@ -1,7 +1,7 @@
 // Token sync (sync / syncCommit) through the GraphQL API, on PGlite and PostgreSQL.
 import { describe, expect, it } from 'vitest';
 import { codes, describeEachDatabase, startTestServer } from './support/server.ts';
-import { COMMIT, dataOf, SYNC, syncClient, type SyncClient } from './support/sync.ts';
+import { COMMIT, dataOf, SYNC, type SyncClient, syncClient } from './support/sync.ts';
 
 const titles = (tasks: Array<{ title: string }>) => tasks.map((task) => task.title).sort();
 
@@ -181,10 +181,22 @@ describeEachDatabase('token sync', (server) => {
     const entry = { start: '2026-12-01T09:00:00Z', end: '2026-12-01T10:00:00Z', title: 'dentist' };
     const pushed = await c.gql<any>(
       `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { kind status id calendarEntry { title start end } } } }`,
-      { input: { token: batch.token, calendarEntries: [{ clientSyncId: 'cal-1', changes: entry }, { clientSyncId: 'cal-2', changes: { start: entry.end, end: entry.start } }] } },
+      {
+        input: {
+          token: batch.token,
+          calendarEntries: [
+            { clientSyncId: 'cal-1', changes: entry },
+            { clientSyncId: 'cal-2', changes: { start: entry.end, end: entry.start } },
+          ],
+        },
+      },
     );
     const [created, invalid] = pushed.data.syncCommit.results;
-    expect(created).toMatchObject({ kind: 'CALENDAR_ENTRY', status: 'CREATED', calendarEntry: { title: 'dentist', start: '2026-12-01T09:00:00.000Z' } });
+    expect(created).toMatchObject({
+      kind: 'CALENDAR_ENTRY',
+      status: 'CREATED',
+      calendarEntry: { title: 'dentist', start: '2026-12-01T09:00:00.000Z' },
+    });
     expect(invalid).toMatchObject({ status: 'INVALID' });
     const next = await c.sync(pushed.data.syncCommit.token);
     expect(next.tasks).toEqual([]); // never synced back
@@ -215,14 +227,19 @@ describeEachDatabase('token sync', (server) => {
     const c = await newClient();
     const other = await newClient();
     const task = await c.createTask({ title: 'private' }, 'shared-csid');
-    expect(codes(await other.gql('mutation ($id: ID!) { updateTask(id: $id, input: { title: "x" }) { id } }', { id: task.id }))).toEqual(['NOT_FOUND']);
+    expect(codes(await other.gql('mutation ($id: ID!) { updateTask(id: $id, input: { title: "x" }) { id } }', { id: task.id }))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect(codes(await other.gql('mutation ($id: ID!) { deleteTask(id: $id) { id } }', { id: task.id }))).toEqual(['NOT_FOUND']);
     expect((await other.gql<any>('query ($id: ID!) { node(id: $id) { id } }', { id: task.id })).data.node).toBeNull();
     expect((await other.sync()).tasks).toEqual([]);
     const batch = await other.sync();
     const result = await other.commit({
       token: batch.token,
-      tasks: [{ id: task.id, changes: { title: 'stolen' } }, { clientSyncId: 'shared-csid', delete: true }],
+      tasks: [
+        { id: task.id, changes: { title: 'stolen' } },
+        { clientSyncId: 'shared-csid', delete: true },
+      ],
     });
     expect(result.results.map((r) => r.status)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
     expect((await c.allTasks())[0]!.title).toBe('private');
@@ -234,7 +251,11 @@ describeEachDatabase('token sync', (server) => {
     expect(codes(await c.gql(SYNC, { limit: 501 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await c.gql('mutation { createTask(input: { notes: "no title" }) { id } }'))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await c.gql('mutation { createTask(input: { title: "x", percentComplete: 101 }) { id } }'))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await c.gql('mutation { createTask(input: { title: "x", start: "2026-01-02T00:00:00Z", due: "2026-01-01T00:00:00Z" }) { id } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(
+        await c.gql('mutation { createTask(input: { title: "x", start: "2026-01-02T00:00:00Z", due: "2026-01-01T00:00:00Z" }) { id } }'),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
     const batch = await c.sync();
     const result = await c.commit({
       token: batch.token,

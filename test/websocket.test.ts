@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, wsClient, type TestServer } from './support/server.ts';
+import { startTestServer, type TestServer, wsClient } from './support/server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -70,12 +70,8 @@ describe('graphql-ws client', () => {
 
     const { token } = await server.newUser('wserr');
     const c = wsClient(server, token);
-    await expect(take(c, '{ me { id ', 1)).rejects.toMatchObject([
-      { extensions: { code: 'GRAPHQL_PARSE_FAILED' } },
-    ]);
-    await expect(take(c, '{ me { nope } }', 1)).rejects.toMatchObject([
-      { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
-    ]);
+    await expect(take(c, '{ me { id ', 1)).rejects.toMatchObject([{ extensions: { code: 'GRAPHQL_PARSE_FAILED' } }]);
+    await expect(take(c, '{ me { nope } }', 1)).rejects.toMatchObject([{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
     await c.dispose();
   });
 });
@@ -90,8 +86,7 @@ describe('graphql-transport-ws protocol', () => {
     const [code] = await once(socket, 'close');
     return code as number;
   }
-  const send = (socket: WebSocket, message: unknown) =>
-    socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  const send = (socket: WebSocket, message: unknown) => socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   async function acknowledged(token?: string) {
     const socket = await open();
     send(socket, { type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} });

@@ -136,9 +136,7 @@ export async function seedUsers(client: pg.Client, prefix: string, count: number
       await client.query(`
         INSERT INTO "Change" ("userId", kind, "objectId", revision, deleted, "clientSyncId", "originSyncId", "changedAt")
         SELECT user_id, 'TASK', id, n, false, CASE WHEN n % 2 = 1 THEN 'device-' || n END, NULL, at FROM seed_tasks`);
-      await client.query(`INSERT INTO "SyncCounter" ("userId", revision, floor) SELECT id, $1::int, 0 FROM seed_users`, [
-        tasksPerUser,
-      ]);
+      await client.query(`INSERT INTO "SyncCounter" ("userId", revision, floor) SELECT id, $1::int, 0 FROM seed_users`, [tasksPerUser]);
     }
     users = (await client.query('SELECT id, n, username FROM seed_users ORDER BY n')).rows;
     await client.query('COMMIT');

@@ -1,6 +1,6 @@
 // Starts a benchmark server (bench/servers/*.ts) in its own Node process, so that it has a
 // core to itself while the load generator runs in this one.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromChild, ToChild } from '../servers/child.ts';
@@ -73,11 +73,7 @@ export async function startServerProcess(name: string, args: string[] = [], opti
 }
 
 /** Sends a request over IPC and resolves with the first reply of that type. */
-function ask<T extends FromChild['type']>(
-  child: ChildProcess,
-  message: ToChild,
-  replyType: T,
-): Promise<Extract<FromChild, { type: T }>> {
+function ask<T extends FromChild['type']>(child: ChildProcess, message: ToChild, replyType: T): Promise<Extract<FromChild, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (reply: FromChild) => {
       if (reply.type !== replyType) return;

@@ -34,9 +34,7 @@ export interface SubscriberOptions {
 export async function connectSubscribers(options: SubscriberOptions): Promise<SubscriberPool> {
   const wsUrl = options.url.replace(/^http/, 'ws');
   const sockets: WebSocket[] = [];
-  let round:
-    | { arrivals: number[]; seen: Uint8Array; data: unknown; resolve: (r: Round) => void; reject: (e: Error) => void }
-    | undefined;
+  let round: { arrivals: number[]; seen: Uint8Array; data: unknown; resolve: (r: Round) => void; reject: (e: Error) => void } | undefined;
   let failure: Error | undefined;
   const fail = (error: Error) => {
     failure ??= error;
@@ -146,7 +144,9 @@ export async function connectSubscribers(options: SubscriberOptions): Promise<Su
 /** The soft limit on open files of this process (children inherit it), or null if unknown. */
 export function openFileLimit(): number | null {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft === 'unlimited' ? Infinity : soft ? Number(soft) : null;
   } catch {

@@ -54,9 +54,7 @@ export async function serveBenchTarget(start: () => Promise<Started>): Promise<v
   process.on('message', (message: ToChild) => {
     if (message.type === 'cpu') send({ type: 'cpu', usage: process.cpuUsage() });
     else if (message.type === 'memory') {
-      void (message.gc ? collect() : Promise.resolve(false)).then((gc) =>
-        send({ type: 'memory', usage: process.memoryUsage(), gc }),
-      );
+      void (message.gc ? collect() : Promise.resolve(false)).then((gc) => send({ type: 'memory', usage: process.memoryUsage(), gc }));
     } else if (message.type === 'stop') void stop();
   });
   // The parent died without asking us to stop.

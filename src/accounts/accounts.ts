@@ -6,9 +6,9 @@
 // found. Which users are connected to it is never shown, and what is on its calendar is guarded
 // where it is read (free/busy, appointments).
 import { z } from 'zod';
+import { removeAppointments } from '../calendar/appointments.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
-import { removeAppointments } from '../calendar/appointments.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
 import type { ChangeRecorder } from '../sync/feed.ts';
 import { isUuid, noOrigin } from '../sync/store.ts';

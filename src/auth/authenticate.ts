@@ -2,8 +2,8 @@
 // seconds (tokens are checked on every request) and concurrent lookups of one token share a
 // query; revoking a token evicts it at once here and, through the pub/sub, on every instance.
 import type { PrismaClient } from '../db/database.ts';
-import type { AuthEviction } from '../pubsub.ts';
 import type { Scope, User } from '../generated/prisma/client.ts';
+import type { AuthEviction } from '../pubsub.ts';
 import { hashAccessToken } from './tokens.ts';
 
 export interface Principal {

@@ -1,15 +1,13 @@
 // Users and their access tokens: shared by the admin mutations and the CLI.
 import { z } from 'zod';
-import type { PrismaClient } from '../db/database.ts';
 import { connectAccount } from '../accounts/accounts.ts';
+import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { Prisma, Provider, Scope } from '../generated/prisma/client.ts';
 import { generateAccessToken, hashAccessToken } from './tokens.ts';
 
 export const newUserSchema = z.object({
-  username: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/i, 'username: 2-64 letters, digits, ".", "_" or "-"'),
+  username: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/i, 'username: 2-64 letters, digits, ".", "_" or "-"'),
   email: z.email('email: not a valid address').transform((e) => e.toLowerCase()),
   name: z.string().trim().min(1).max(200).nullish(),
   isAdmin: z.boolean().default(false),
@@ -64,9 +62,7 @@ export async function createAccessToken(prisma: PrismaClient, input: NewAccessTo
 
 /** Revokes by token id or by the token itself. Revoking twice keeps the first time. */
 export async function revokeAccessToken(prisma: PrismaClient, idOrToken: string) {
-  const where = z.uuid().safeParse(idOrToken).success
-    ? { id: idOrToken }
-    : { tokenHash: hashAccessToken(idOrToken) };
+  const where = z.uuid().safeParse(idOrToken).success ? { id: idOrToken } : { tokenHash: hashAccessToken(idOrToken) };
   const existing = await prisma.accessToken.findUnique({ where });
   if (!existing) throw notFound('access token');
   if (existing.revokedAt) return existing;

@@ -4,19 +4,19 @@
 // time zone (src/calendar/recurrence.ts).
 import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
+import { connectedAccounts } from '../accounts/accounts.ts';
+import { issuesMessage, type Parsed } from '../errors.ts';
 import type { Appointment } from '../generated/prisma/client.ts';
 import { RecurrenceType, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { type ChangeRecorder, lockFeedRows, type Tx } from '../sync/feed.ts';
-import { connectedAccounts } from '../accounts/accounts.ts';
-import { issuesMessage, type Parsed } from '../errors.ts';
 import { insertObjects, noOrigin, type Origin, type SyncStore, updateObjects } from '../sync/store.ts';
 import {
   checkSeries,
   expand,
   localDateTime,
+  type Occurrence,
   occurrenceOn,
   parseRecurrence,
-  type Occurrence,
   type Recurrence,
   type RecurrenceInput,
   type Series,
@@ -66,8 +66,23 @@ export type AppointmentInput = z.input<typeof appointmentInputSchema>;
 
 /** What is stored of an appointment's own fields (not its place in a series). */
 const appointmentColumns = [
-  'accountId', 'title', 'location', 'notes', 'start', 'end', 'timezone', 'fullTime', 'shownAs', 'recurrenceType',
-  'interval', 'days', 'dayInMonth', 'month', 'until', 'occurrences', 'seriesEnd',
+  'accountId',
+  'title',
+  'location',
+  'notes',
+  'start',
+  'end',
+  'timezone',
+  'fullTime',
+  'shownAs',
+  'recurrenceType',
+  'interval',
+  'days',
+  'dayInMonth',
+  'month',
+  'until',
+  'occurrences',
+  'seriesEnd',
 ] as const satisfies ReadonlyArray<keyof Appointment>;
 export type AppointmentData = Pick<Appointment, (typeof appointmentColumns)[number]>;
 
@@ -88,10 +103,17 @@ export function seriesOf(a: Pick<Appointment, 'start' | 'end' | 'timezone' | 'fu
     const days = Temporal.PlainDate.from(start).until(localDate(a.end, a.timezone), { largestUnit: 'days' }).days;
     return { timezone: a.timezone, fullTime: true, start, days };
   }
-  return { timezone: a.timezone, fullTime: false, start: localDateTime(a.start, a.timezone), durationMs: a.end.getTime() - a.start.getTime() };
+  return {
+    timezone: a.timezone,
+    fullTime: false,
+    start: localDateTime(a.start, a.timezone),
+    durationMs: a.end.getTime() - a.start.getTime(),
+  };
 }
 
-export function ruleOf(a: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'>): Recurrence {
+export function ruleOf(
+  a: Pick<Appointment, 'recurrenceType' | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences'>,
+): Recurrence {
   return {
     type: a.recurrenceType,
     interval: a.interval ?? 1,
@@ -196,9 +218,26 @@ function ruleInputOf(a: AppointmentData): RecurrenceInput {
 /** What expanding an appointment reads (busy-time queries load only this). */
 export type OccurrenceSource = Pick<
   Appointment,
-  | 'id' | 'userId' | 'accountId' | 'title' | 'start' | 'end' | 'timezone' | 'fullTime' | 'shownAs' | 'recurrenceType'
-  | 'interval' | 'days' | 'dayInMonth' | 'month' | 'until' | 'occurrences' | 'deleteExceptions' | 'seriesId'
-  | 'recurrencePosition' | 'recurrenceDatePosition'
+  | 'id'
+  | 'userId'
+  | 'accountId'
+  | 'title'
+  | 'start'
+  | 'end'
+  | 'timezone'
+  | 'fullTime'
+  | 'shownAs'
+  | 'recurrenceType'
+  | 'interval'
+  | 'days'
+  | 'dayInMonth'
+  | 'month'
+  | 'until'
+  | 'occurrences'
+  | 'deleteExceptions'
+  | 'seriesId'
+  | 'recurrencePosition'
+  | 'recurrenceDatePosition'
 >;
 
 /** One occurrence as clients see it. */
@@ -239,7 +278,14 @@ export function occurrencesIn<A extends Expandable>(appointments: A[], from: Dat
     const skip = new Set([...a.deleteExceptions, ...a.replaced]);
     for (const o of expand(seriesOf(a), ruleOf(a), from, to)) {
       if (skip.has(o.date)) continue;
-      result.push({ appointment: a, start: o.start, end: o.end, recurrenceId: a.id, recurrencePosition: o.position, recurrenceDatePosition: o.date });
+      result.push({
+        appointment: a,
+        start: o.start,
+        end: o.end,
+        recurrenceId: a.id,
+        recurrencePosition: o.position,
+        recurrenceDatePosition: o.date,
+      });
     }
   }
   return result.sort((x, y) => x.start.getTime() - y.start.getTime() || x.appointment.id.localeCompare(y.appointment.id));
@@ -249,7 +295,13 @@ export function occurrencesIn<A extends Expandable>(appointments: A[], from: Dat
  * The user's appointments on these accounts that may have occurrences in [from, to), each
  * series with the dates its change exceptions replace (wherever the exceptions moved to).
  */
-export async function appointmentsIn(db: Tx, userId: string, accountIds: string[], from: Date, to: Date): Promise<Array<Appointment & Expandable>> {
+export async function appointmentsIn(
+  db: Tx,
+  userId: string,
+  accountIds: string[],
+  from: Date,
+  to: Date,
+): Promise<Array<Appointment & Expandable>> {
   const appointments = await db.appointment.findMany({
     where: { userId, accountId: { in: accountIds }, start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] },
   });
@@ -279,7 +331,12 @@ export async function removeAppointments(tx: Tx, changes: ChangeRecorder, userId
   if (!ids.length) return;
   await lockFeedRows(tx, userId, 'APPOINTMENT', ids);
   const exceptions = (await tx.appointment.findMany({ where: { seriesId: { in: ids } } })).filter((e) => !ids.includes(e.id));
-  await lockFeedRows(tx, userId, 'APPOINTMENT', exceptions.map((e) => e.id));
+  await lockFeedRows(
+    tx,
+    userId,
+    'APPOINTMENT',
+    exceptions.map((e) => e.id),
+  );
   // The exceptions go as a consequence: their tombstones have no origin, so that even the
   // synchronization that deleted the series is told (its own changes are not sent back to it).
   for (const e of exceptions) changes.recordObject('APPOINTMENT', e, true, noOrigin);
@@ -358,11 +415,14 @@ export async function changeOccurrence(
 export const appointmentStore: SyncStore<Appointment, AppointmentInput, AppointmentData> = {
   feedKind: 'APPOINTMENT',
   load: (db, userId, ids) => db.appointment.findMany({ where: { userId, id: { in: ids } } }),
-  findByClientSyncIds: (db, userId, clientSyncIds) =>
-    db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) => db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseAppointmentInput,
   async check(db, userId, data) {
-    const connected = await connectedAccounts(db, userId, data.map((d) => d.accountId));
+    const connected = await connectedAccounts(
+      db,
+      userId,
+      data.map((d) => d.accountId),
+    );
     return data.map((d) => (connected.has(d.accountId) ? null : 'accountId: not one of your accounts'));
   },
   async create(tx, changes, userId, creates, origin) {

@@ -5,7 +5,7 @@
 // shared account (a room, connected by several users) shows its own appointments only, so no
 // personal calendar leaks through it.
 import type { Tx } from '../sync/feed.ts';
-import { type Expandable, occurrencesIn, type OccurrenceSource } from './appointments.ts';
+import { type Expandable, type OccurrenceSource, occurrencesIn } from './appointments.ts';
 import type { BusyInterval } from './intervals.ts';
 
 export interface BusyItem {
@@ -46,7 +46,9 @@ export async function busyScopes(db: Tx, accountIds: string[]): Promise<Map<stri
   return new Map(
     rows.map((r): [string, BusyScope] => [
       r.id,
-      r.personal ? { accountIds: r.personal, userId: r.members[0]!, members: r.members } : { accountIds: [r.id], userId: null, members: r.members },
+      r.personal
+        ? { accountIds: r.personal, userId: r.members[0]!, members: r.members }
+        : { accountIds: [r.id], userId: null, members: r.members },
     ]),
   );
 }
@@ -86,7 +88,15 @@ export async function busyItemsOf(
   }
   const byUser = new Map(userIds.map((id) => [id, listsWhere((scope) => scope.userId === id)]));
   for (const e of entries) {
-    const item: BusyItem = { kind: 'CALENDAR_ENTRY', id: e.id, ownerId: e.userId, title: e.title, start: e.start, end: e.end, tentative: false };
+    const item: BusyItem = {
+      kind: 'CALENDAR_ENTRY',
+      id: e.id,
+      ownerId: e.userId,
+      title: e.title,
+      start: e.start,
+      end: e.end,
+      tentative: false,
+    };
     for (const list of byUser.get(e.userId) ?? []) list.push(item);
   }
   return lists.map((items) => items.sort((a, b) => a.start.getTime() - b.start.getTime()));

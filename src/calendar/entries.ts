@@ -29,8 +29,7 @@ function parseCalendarEntryInput(input: CalendarEntryInput, existing: CalendarEn
 export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, CalendarEntryData> = {
   feedKind: null,
   load: (db, userId, ids) => db.calendarEntry.findMany({ where: { userId, id: { in: ids } } }),
-  findByClientSyncIds: (db, userId, clientSyncIds) =>
-    db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) => db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseCalendarEntryInput,
   create: (tx, _changes, userId, creates, origin) =>
     insertObjects(userId, creates, origin, (data) => tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),

@@ -52,7 +52,6 @@ export interface Recurrence {
   occurrences: number | null;
 }
 
-
 /** The series' timing: the first occurrence in local time, in its IANA zone. */
 export interface Series {
   /** IANA, e.g. 'Europe/Berlin'. */
@@ -277,7 +276,9 @@ export function expand(series: Series, rule: Recurrence, from: Date, to: Date, o
       const endMs = plan.fullTime ? plan.zone.resolve((day + plan.lengthDays) * DAY_MS) : startMs + plan.lengthMs;
       if (endMs > fromMs) {
         if (result.length >= limit) {
-          throw new RangeError(`recurrence: more than ${limit} occurrences between ${from.toISOString()} and ${to.toISOString()}; ask for a smaller window`);
+          throw new RangeError(
+            `recurrence: more than ${limit} occurrences between ${from.toISOString()} and ${to.toISOString()}; ask for a smaller window`,
+          );
         }
         result.push({ position, date: formatDay(day), start: new Date(startMs), end: new Date(endMs) });
       }
@@ -366,7 +367,8 @@ function planOf(series: Series, rule: Recurrence): Plan {
     if (day === null) throw new RangeError(`recurrence: full-time series start must be YYYY-MM-DD, got ${series.start}`);
     startDay = day;
     lengthDays = series.days ?? 1;
-    if (!Number.isSafeInteger(lengthDays) || lengthDays < 1) throw new RangeError(`recurrence: full-time length must be whole days >= 1, got ${series.days}`);
+    if (!Number.isSafeInteger(lengthDays) || lengthDays < 1)
+      throw new RangeError(`recurrence: full-time length must be whole days >= 1, got ${series.days}`);
   } else {
     const local = parseLocalDateTime(series.start);
     if (!local) throw new RangeError(`recurrence: timed series start must be YYYY-MM-DDTHH:mm[:ss], got ${series.start}`);
@@ -376,8 +378,9 @@ function planOf(series: Series, rule: Recurrence): Plan {
   }
 
   const type = rule.type;
-  const interval = type === 'NONE' ? 1 : rule.interval ?? 1;
-  if (!Number.isSafeInteger(interval) || interval < 1) throw new RangeError(`recurrence: interval must be a whole number >= 1, got ${rule.interval}`);
+  const interval = type === 'NONE' ? 1 : (rule.interval ?? 1);
+  if (!Number.isSafeInteger(interval) || interval < 1)
+    throw new RangeError(`recurrence: interval must be a whole number >= 1, got ${rule.interval}`);
   // days: null (as stored for "all seven") means all seven.
   let mask = 0;
   for (const day of rule.days ?? WEEKDAYS) {
@@ -653,7 +656,8 @@ class ZoneResolver {
     for (let last = run[0]!; last.end <= to; ) {
       let next = this.segments[i + 1];
       if (!next || next.start !== last.end) {
-        this.segments.splice(i + 1, 0, (next = this.fetchFrom(last.end)));
+        next = this.fetchFrom(last.end);
+        this.segments.splice(i + 1, 0, next);
       }
       run.push(next);
       last = next;
@@ -689,7 +693,11 @@ class ZoneResolver {
     // The last transition at or before t ('previous' is strictly before its argument).
     const previous = zoned.add({ nanoseconds: 1 }).getTimeZoneTransition('previous');
     const next = zoned.getTimeZoneTransition('next');
-    return { start: previous ? previous.epochMilliseconds : -Infinity, end: next ? next.epochMilliseconds : Infinity, offset: zoned.offsetNanoseconds / 1e6 };
+    return {
+      start: previous ? previous.epochMilliseconds : -Infinity,
+      end: next ? next.epochMilliseconds : Infinity,
+      offset: zoned.offsetNanoseconds / 1e6,
+    };
   }
 
   /** The segment that starts at this transition. */
@@ -802,7 +810,10 @@ function parseLocalDateTime(text: string): [day: number, timeMs: number] | null 
   try {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return null;
     const local = Temporal.PlainDateTime.from(text, { overflow: 'reject' });
-    return [daysFromCivil(local.year, local.month, local.day), ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond];
+    return [
+      daysFromCivil(local.year, local.month, local.day),
+      ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond,
+    ];
   } catch {
     return null;
   }

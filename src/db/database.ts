@@ -1,14 +1,12 @@
 // Opens the database the configuration selects: PGlite in a directory (or in memory) by
 // default, PostgreSQL through @prisma/adapter-pg for a postgres:// URL. Everything above this
 // file sees one PrismaClient and one SQL dialect.
-import { mkdirSync } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type {
-  SqlDriverAdapter,
-  SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -82,9 +80,7 @@ class CatalogSafeClient extends pg.Client {
     if (typeof callback === 'function') {
       const rest = args.slice(0, -1);
       // @ts-expect-error forwarding the same overload
-      return super.query(...rest, (error: Error, result: pg.QueryResult) =>
-        callback(error, result && charAsText(result)),
-      );
+      return super.query(...rest, (error: Error, result: pg.QueryResult) => callback(error, result && charAsText(result)));
     }
     // @ts-expect-error forwarding the same overload
     return super.query(...args).then(charAsText);

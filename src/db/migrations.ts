@@ -5,15 +5,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
-import type {
-  MigrationList,
-  SchemaEngine,
-} from '@prisma/schema-engine-wasm';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const schemaPath = join(projectRoot, 'prisma/schema.prisma');
@@ -51,10 +45,7 @@ function withUnrefTimers(glue: WebAssembly.ModuleImports): WebAssembly.ModuleImp
   return imports;
 }
 
-async function withEngine<T>(
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-  run: (engine: SchemaEngine) => Promise<T>,
-): Promise<T> {
+async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFactory, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   await loadEngine();
   const engine: SchemaEngine = await engineGlue.SchemaEngine.new(
     { datamodels: [[schemaPath, readFileSync(schemaPath, 'utf8')]] },
@@ -131,8 +122,7 @@ export function migrationStatus(adapterFactory: SqlMigrationAwareDriverAdapterFa
         : history.diagnostic === 'databaseIsBehind' || history.diagnostic === 'historiesDiverge'
           ? history.unappliedMigrationNames
           : [],
-      unknown:
-        history && history.diagnostic !== 'databaseIsBehind' ? history.unpersistedMigrationNames : [],
+      unknown: history && history.diagnostic !== 'databaseIsBehind' ? history.unpersistedMigrationNames : [],
       failed: diagnosis.failedMigrationNames,
       edited: diagnosis.editedMigrationNames,
     };
@@ -161,10 +151,7 @@ export function schemaDrift(adapterFactory: SqlMigrationAwareDriverAdapterFactor
  * `prisma migrate dev --create-only`: writes a new migration from the schema diff, or returns
  * null when there is none. Named like the CLI's: <UTC timestamp>_<name>.
  */
-export async function createMigration(
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-  name: string,
-): Promise<string | null> {
+export async function createMigration(adapterFactory: SqlMigrationAwareDriverAdapterFactory, name: string): Promise<string | null> {
   const script = await schemaDrift(adapterFactory);
   if (!script) return null;
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);

@@ -134,9 +134,7 @@ function candidateStarts(frames: readonly Interval[], durationMs: number, stepMs
     counts.push(count);
     total += count;
     if (total > MAX_CANDIDATES) {
-      throw new RangeError(
-        `too many candidate slots: more than ${MAX_CANDIDATES}; use fewer or shorter frames or a longer step`,
-      );
+      throw new RangeError(`too many candidate slots: more than ${MAX_CANDIDATES}; use fewer or shorter frames or a longer step`);
     }
   }
   const starts = new Float64Array(total);

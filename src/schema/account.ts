@@ -1,11 +1,8 @@
 // Accounts: calendars a user connects (Meekan "accounts").
-import {
-  accountsByIdentifier,
-  connectAccount,
-  disconnectAccount,
-} from '../accounts/accounts.ts';
-import { z } from 'zod';
+
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import { accountsByIdentifier, connectAccount, disconnectAccount } from '../accounts/accounts.ts';
 import { Provider } from '../generated/prisma/client.ts';
 import { writeWithChanges } from '../sync/feed.ts';
 import { builder } from './builder.ts';
@@ -71,8 +68,7 @@ builder.mutationFields((t) => ({
   }),
   deleteAccount: t.field({
     type: DeletePayload,
-    description:
-      'Disconnects the account from the signed-in user; it is removed when no user is connected to it any more.',
+    description: 'Disconnects the account from the signed-in user; it is removed when no user is connected to it any more.',
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: [AccountRef] }) },
     resolve: async (_root, { id }, ctx) => {

@@ -6,13 +6,13 @@ import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
-import type { AuthResult, Authenticator } from '../auth/authenticate.ts';
+import type { Authenticator, AuthResult } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { appError, ErrorCode, issuesMessage } from '../errors.ts';
-import type { Scope } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { Scope } from '../generated/prisma/client.ts';
 import type { PubSub } from '../pubsub.ts';
 import { isUuid } from '../sync/store.ts';
 

@@ -2,10 +2,10 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type AppointmentData,
-  type AppointmentOccurrence,
   type AppointmentInput,
-  appointmentsIn,
+  type AppointmentOccurrence,
   appointmentStore,
+  appointmentsIn,
   changeOccurrence,
   deleteOccurrence,
   localDate,
@@ -24,7 +24,7 @@ import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../ge
 import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
 import { isUuid, lockOwned, noOrigin } from '../sync/store.ts';
 import { builder, type Context } from './builder.ts';
-import { decodeId, DeletePayload, globalId, ownedBy } from './common.ts';
+import { DeletePayload, decodeId, globalId, ownedBy } from './common.ts';
 
 const ShownAsEnum = builder.enumType(ShownAs, {
   name: 'ShownAs',
@@ -89,7 +89,10 @@ export const AppointmentRef = builder.prismaNode('Appointment', {
         return series ? encodeGlobalID('Appointment', series) : null;
       },
     }),
-    recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Change exceptions: the 1-based occurrence replaced.' }),
+    recurrencePosition: t.exposeInt('recurrencePosition', {
+      nullable: true,
+      description: 'Change exceptions: the 1-based occurrence replaced.',
+    }),
     recurrenceDatePosition: t.expose('recurrenceDatePosition', { type: 'Date', nullable: true }),
     deleteExceptions: t.expose('deleteExceptions', { type: ['Date'] }),
     clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
@@ -98,27 +101,25 @@ export const AppointmentRef = builder.prismaNode('Appointment', {
   }),
 });
 
-const OccurrenceRef = builder
-  .objectRef<AppointmentOccurrence>('AppointmentOccurrence')
-  .implement({
-    description: 'One occurrence: a single appointment, an occurrence of a series, or a change exception.',
-    fields: (t) => ({
-      appointment: t.field({ type: AppointmentRef, resolve: (o) => o.appointment }),
-      start: t.expose('start', { type: 'DateTime' }),
-      end: t.expose('end', { type: 'DateTime' }),
-      recurrenceId: t.id({
-        nullable: true,
-        description: 'The series, for its occurrences and its change exceptions.',
-        resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null),
-      }),
-      recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Which occurrence of the series, 1-based.' }),
-      recurrenceDatePosition: t.expose('recurrenceDatePosition', {
-        type: 'Date',
-        nullable: true,
-        description: "The occurrence's local start date in the series (what updateAppointment and deleteAppointment take as occurrence).",
-      }),
+const OccurrenceRef = builder.objectRef<AppointmentOccurrence>('AppointmentOccurrence').implement({
+  description: 'One occurrence: a single appointment, an occurrence of a series, or a change exception.',
+  fields: (t) => ({
+    appointment: t.field({ type: AppointmentRef, resolve: (o) => o.appointment }),
+    start: t.expose('start', { type: 'DateTime' }),
+    end: t.expose('end', { type: 'DateTime' }),
+    recurrenceId: t.id({
+      nullable: true,
+      description: 'The series, for its occurrences and its change exceptions.',
+      resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null),
     }),
-  });
+    recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Which occurrence of the series, 1-based.' }),
+    recurrenceDatePosition: t.expose('recurrenceDatePosition', {
+      type: 'Date',
+      nullable: true,
+      description: "The occurrence's local start date in the series (what updateAppointment and deleteAppointment take as occurrence).",
+    }),
+  }),
+});
 
 const RecurrenceInput = builder.inputType('RecurrenceInput', {
   description:
@@ -203,10 +204,7 @@ function occurrenceOrThrow(series: Appointment, date: string) {
 async function saveAppointment(
   ctx: Context,
   ignoreConflicts: boolean,
-  save: (
-    tx: Tx,
-    changes: ChangeRecorder,
-  ) => Promise<{ data: AppointmentData; excludeIds: string[]; write: () => Promise<Appointment> }>,
+  save: (tx: Tx, changes: ChangeRecorder) => Promise<{ data: AppointmentData; excludeIds: string[]; write: () => Promise<Appointment> }>,
 ) {
   return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
     const { data, excludeIds, write } = await save(tx, changes);
@@ -224,21 +222,19 @@ async function saveAppointment(
   });
 }
 
-
-const BusyInterval = builder
-  .objectRef<{ start: number; end: number; tentative: boolean }>('BusyInterval')
-  .implement({
-    fields: (t) => ({
-      start: t.field({ type: 'DateTime', resolve: (i) => new Date(i.start) }),
-      end: t.field({ type: 'DateTime', resolve: (i) => new Date(i.end) }),
-      tentative: t.exposeBoolean('tentative', { description: 'Only tentatively busy (TEMPORARY).' }),
-    }),
-  });
+const BusyInterval = builder.objectRef<{ start: number; end: number; tentative: boolean }>('BusyInterval').implement({
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', resolve: (i) => new Date(i.start) }),
+    end: t.field({ type: 'DateTime', resolve: (i) => new Date(i.end) }),
+    tentative: t.exposeBoolean('tentative', { description: 'Only tentatively busy (TEMPORARY).' }),
+  }),
+});
 
 builder.queryFields((t) => ({
   appointments: t.field({
     type: [OccurrenceRef],
-    description: "The signed-in user's appointments on these accounts (default: all of theirs) in [from, to) (at most 366 days), series expanded.",
+    description:
+      "The signed-in user's appointments on these accounts (default: all of theirs) in [from, to) (at most 366 days), series expanded.",
     authScopes: { scope: Scope.CALENDAR },
     args: {
       from: t.arg({ type: 'DateTime' }),
@@ -297,7 +293,13 @@ builder.mutationFields((t) => ({
         data,
         excludeIds: [],
         write: async () => {
-          const [created] = await appointmentStore.create(tx, changes, ownedBy(ctx), [{ data, clientSyncId: clientSyncId ?? null }], noOrigin);
+          const [created] = await appointmentStore.create(
+            tx,
+            changes,
+            ownedBy(ctx),
+            [{ data, clientSyncId: clientSyncId ?? null }],
+            noOrigin,
+          );
           if (!created) throw badInput('clientSyncId: you already have an appointment with it');
           return created;
         },

@@ -19,7 +19,10 @@ const SlotsInput = builder.inputType('SlotsInput', {
   fields: (t) => ({
     organizerAccountId: t.id({ description: "One of the signed-in user's accounts: it must be free." }),
     inviteeAccountIds: t.idList({ validate: z.array(z.string()).max(100, 'inviteeAccountIds: at most 100') }),
-    duration: t.int({ description: 'Minutes.', validate: z.number().int().min(5, 'duration: 5 to 1440 minutes').max(1440, 'duration: 5 to 1440 minutes') }),
+    duration: t.int({
+      description: 'Minutes.',
+      validate: z.number().int().min(5, 'duration: 5 to 1440 minutes').max(1440, 'duration: 5 to 1440 minutes'),
+    }),
     frames: t.field({
       type: [TimeFrame],
       description: 'The only windows to search (the client builds them from working hours and zones).',
@@ -32,7 +35,11 @@ const SlotsInput = builder.inputType('SlotsInput', {
       validate: z.number().int().min(5, 'step: 5 to 1440 minutes').max(1440, 'step: 5 to 1440 minutes'),
     }),
     page: t.int({ required: false, defaultValue: 1, validate: z.number().int().min(1, 'page: from 1') }),
-    pageSize: t.int({ required: false, defaultValue: 20, validate: z.number().int().min(1, 'pageSize: 1 to 100').max(100, 'pageSize: 1 to 100') }),
+    pageSize: t.int({
+      required: false,
+      defaultValue: 20,
+      validate: z.number().int().min(1, 'pageSize: 1 to 100').max(100, 'pageSize: 1 to 100'),
+    }),
   }),
 });
 
@@ -52,17 +59,15 @@ const SlotRef = builder.objectRef<Slot>('Slot').implement({
   }),
 });
 
-const SlotPageRef = builder
-  .objectRef<{ slots: Slot[]; page: number; pageSize: number; totalCount: number }>('SlotPage')
-  .implement({
-    fields: (t) => ({
-      slots: t.field({ type: [SlotRef], resolve: (p) => p.slots }),
-      page: t.exposeInt('page'),
-      pageSize: t.exposeInt('pageSize'),
-      totalCount: t.exposeInt('totalCount'),
-      hasMore: t.boolean({ resolve: (p) => p.page * p.pageSize < p.totalCount }),
-    }),
-  });
+const SlotPageRef = builder.objectRef<{ slots: Slot[]; page: number; pageSize: number; totalCount: number }>('SlotPage').implement({
+  fields: (t) => ({
+    slots: t.field({ type: [SlotRef], resolve: (p) => p.slots }),
+    page: t.exposeInt('page'),
+    pageSize: t.exposeInt('pageSize'),
+    totalCount: t.exposeInt('totalCount'),
+    hasMore: t.boolean({ resolve: (p) => p.page * p.pageSize < p.totalCount }),
+  }),
+});
 
 function accountId(globalId: string): string {
   const id = decodeId(globalId, 'Account');
@@ -92,7 +97,12 @@ builder.queryField('slots', (t) =>
       if (missing) throw notFound(`account ${encodeGlobalID('Account', missing)}`);
 
       const accounts = [organizer, ...invitees];
-      const busy = await busyItemsOf(ctx.prisma, accounts.map((id) => scopes.get(id)!), new Date(from), new Date(to));
+      const busy = await busyItemsOf(
+        ctx.prisma,
+        accounts.map((id) => scopes.get(id)!),
+        new Date(from),
+        new Date(to),
+      );
       let ranked: Slot[];
       try {
         ranked = suggestSlots({

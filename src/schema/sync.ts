@@ -1,16 +1,17 @@
 // Sync: token sync (sync / syncCommit), queue sessions (startSyncSession / syncQueue / ackSync)
 // and the changesAvailable hint. The mechanics live in src/sync; this file maps them to GraphQL.
+
+import type { InputObjectRef } from '@pothos/core';
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
+import type { AppointmentInput } from '../calendar/appointments.ts';
 import { badInput } from '../errors.ts';
-import { Scope, SyncKind, SynchronizationType } from '../generated/prisma/client.ts';
-import { commitBatch, type CommitOutcome, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
-import { acknowledge, mainQueue, readQueuePage, startSession, type QueueItem } from '../sync/queue.ts';
+import { Scope, SynchronizationType, SyncKind } from '../generated/prisma/client.ts';
+import { type CommitOutcome, commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
+import { acknowledge, mainQueue, type QueueItem, readQueuePage, startSession } from '../sync/queue.ts';
 import { loadObjects, type SyncedObject } from '../sync/store.ts';
 import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
-import type { InputObjectRef } from '@pothos/core';
 import { builder, type Context } from './builder.ts';
-import type { AppointmentInput } from '../calendar/appointments.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
 import { decodeId, globalId, kindTypenames, ownedBy } from './common.ts';
 import { CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
@@ -191,8 +192,7 @@ const SyncCommitResultRef = builder
       token: t.exposeString('token', { description: 'Sync with it next.' }),
       synchronization: t.prismaField({
         type: 'Synchronization',
-        resolve: (query, r, _args, ctx) =>
-          ctx.prisma.synchronization.findUniqueOrThrow({ ...query, where: { id: r.synchronizationId } }),
+        resolve: (query, r, _args, ctx) => ctx.prisma.synchronization.findUniqueOrThrow({ ...query, where: { id: r.synchronizationId } }),
       }),
       results: t.field({ type: [SyncObjectResultRef], resolve: (r) => r.results }),
     }),
@@ -235,24 +235,20 @@ builder.mutationField('syncCommit', (t) =>
 
 // ---- Queue sessions ----
 
-const SyncQueueRef = builder
-  .objectRef<{ name: string; pages: number; totalCount: number }>('SyncQueue')
-  .implement({
-    fields: (t) => ({
-      name: t.exposeString('name'),
-      pages: t.exposeInt('pages'),
-      totalCount: t.exposeInt('totalCount'),
-    }),
-  });
+const SyncQueueRef = builder.objectRef<{ name: string; pages: number; totalCount: number }>('SyncQueue').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    pages: t.exposeInt('pages'),
+    totalCount: t.exposeInt('totalCount'),
+  }),
+});
 
-const SyncSessionRef = builder
-  .objectRef<NonNullable<Awaited<ReturnType<typeof startSession>>>>('SyncSession')
-  .implement({
-    fields: (t) => ({
-      id: t.exposeID('id'),
-      queues: t.field({ type: [SyncQueueRef], resolve: (s) => s.queues }),
-    }),
-  });
+const SyncSessionRef = builder.objectRef<NonNullable<Awaited<ReturnType<typeof startSession>>>>('SyncSession').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    queues: t.field({ type: [SyncQueueRef], resolve: (s) => s.queues }),
+  }),
+});
 
 const SyncQueueItemRef = builder.objectRef<QueueItem>('SyncQueueItem').implement({
   fields: (t) => ({
@@ -284,16 +280,14 @@ const FailedObjectRef = builder.objectRef<{ kind: SyncKind; id: string }>('Faile
   }),
 });
 
-const SyncQueuePageRef = builder
-  .objectRef<NonNullable<Awaited<ReturnType<typeof readQueuePage>>>>('SyncQueuePage')
-  .implement({
-    fields: (t) => ({
-      items: t.field({ type: [SyncQueueItemRef], resolve: (p) => p.items }),
-      count: t.exposeInt('count'),
-      countLeft: t.exposeInt('countLeft'),
-      failedObjects: t.field({ type: [FailedObjectRef], resolve: (p) => p.failedObjects }),
-    }),
-  });
+const SyncQueuePageRef = builder.objectRef<NonNullable<Awaited<ReturnType<typeof readQueuePage>>>>('SyncQueuePage').implement({
+  fields: (t) => ({
+    items: t.field({ type: [SyncQueueItemRef], resolve: (p) => p.items }),
+    count: t.exposeInt('count'),
+    countLeft: t.exposeInt('countLeft'),
+    failedObjects: t.field({ type: [FailedObjectRef], resolve: (p) => p.failedObjects }),
+  }),
+});
 
 const AckResultRef = builder.objectRef<{ acknowledged: number }>('AckResult').implement({
   fields: (t) => ({
@@ -360,7 +354,10 @@ builder.subscriptionField('changesAvailable', (t) =>
       const notices = ctx.pubsub.subscribe('changes', ownedBy(ctx));
       const wanted = new Set(kinds);
       if (!kinds?.length || allSyncKinds.every((kind) => wanted.has(kind))) return notices;
-      return pipe(notices, filter((notice) => notice.kinds.some((kind) => wanted.has(kind))));
+      return pipe(
+        notices,
+        filter((notice) => notice.kinds.some((kind) => wanted.has(kind))),
+      );
     },
     resolve: (notice, { kinds }) => ({
       revision: notice.revision,
@@ -370,6 +367,4 @@ builder.subscriptionField('changesAvailable', (t) =>
 );
 
 // Reached through `me`, so a user sees only their own.
-builder.prismaObjectField('User', 'synchronizations', (t) =>
-  t.relation('synchronizations', { query: { orderBy: { createdAt: 'asc' } } }),
-);
+builder.prismaObjectField('User', 'synchronizations', (t) => t.relation('synchronizations', { query: { orderBy: { createdAt: 'asc' } } }));

@@ -11,7 +11,6 @@ import { DeletePayload, ownedBy } from './common.ts';
 const TaskStatusEnum = builder.enumType(TaskStatus, { name: 'TaskStatus' });
 const TaskPriorityEnum = builder.enumType(TaskPriority, { name: 'TaskPriority' });
 
-
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
   nullable: true,
@@ -77,7 +76,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-
 builder.mutationFields((t) => ({
   createTask: t.field({
     type: TaskRef,
@@ -107,7 +105,13 @@ builder.mutationFields((t) => ({
       writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
         const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
         if (!task) throw notFound('task');
-        const [updated] = await taskStore.update(tx, changes, task.userId, [{ row: task, data: orThrow(parseTaskInput(input, task)) }], noOrigin);
+        const [updated] = await taskStore.update(
+          tx,
+          changes,
+          task.userId,
+          [{ row: task, data: orThrow(parseTaskInput(input, task)) }],
+          noOrigin,
+        );
         return updated!; // locked above, so it exists
       }),
   }),

@@ -2,8 +2,8 @@
 import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
 import { notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
-import { builder, type Context } from './builder.ts';
 import { AccountRef } from './account.ts';
+import { builder, type Context } from './builder.ts';
 
 export const ScopeEnum = builder.enumType(Scope, {
   name: 'Scope',
@@ -50,15 +50,13 @@ const AccessTokenRef = builder.prismaNode('AccessToken', {
   }),
 });
 
-const CreatedAccessToken = builder
-  .objectRef<Awaited<ReturnType<typeof createAccessToken>>>('CreatedAccessToken')
-  .implement({
-    description: 'A new token. `token` is the secret: it is shown once and only its hash is kept.',
-    fields: (t) => ({
-      token: t.exposeString('token'),
-      accessToken: t.field({ type: AccessTokenRef, resolve: (created) => created.accessToken }),
-    }),
-  });
+const CreatedAccessToken = builder.objectRef<Awaited<ReturnType<typeof createAccessToken>>>('CreatedAccessToken').implement({
+  description: 'A new token. `token` is the secret: it is shown once and only its hash is kept.',
+  fields: (t) => ({
+    token: t.exposeString('token'),
+    accessToken: t.field({ type: AccessTokenRef, resolve: (created) => created.accessToken }),
+  }),
+});
 
 builder.queryField('me', (t) =>
   t.field({

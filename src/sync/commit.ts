@@ -5,11 +5,12 @@
 // - objects of the batch it leaves out come again on the next sync of that synchronization;
 // - unknown clientSyncIds create objects, and a retried token acts once.
 // The first commit of a token without a synchronization creates one (DEVICE).
+
+import { calendarEntryStore } from '../calendar/entries.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { appError, ErrorCode } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import type { PubSub } from '../pubsub.ts';
-import { calendarEntryStore } from '../calendar/entries.ts';
 import { type ChangeRecorder, type FeedRow, lockFeedRows, type Tx, writeWithChanges } from './feed.ts';
 import { feedStores } from './kinds.ts';
 import { isUuid, type SyncedObject, type SyncStore } from './store.ts';
@@ -49,9 +50,7 @@ export interface CommitOutcome {
 /** What the server knows of the object a reference names. */
 export type Known = { state: 'live'; changedSince: boolean } | { state: 'deleted' } | { state: 'unknown' };
 
-export type Plan =
-  | { action: 'create' | 'update' | 'delete' }
-  | { action: 'report'; status: SyncStatus; message: string | null };
+export type Plan = { action: 'create' | 'update' | 'delete' } | { action: 'report'; status: SyncStatus; message: string | null };
 
 const report = (status: SyncStatus, message: string | null = null): Plan => ({ action: 'report', status, message });
 
@@ -172,9 +171,7 @@ async function commitRefs(
   // Deletes, changes and new objects are saved after the loop (`at`: their place in `results`).
   const writes: Writes = { deletes: [], updates: [], creates: [] };
   for (const ref of refs) {
-    const objectId = ref.id
-      ? isUuid(ref.id) ? ref.id : null
-      : ((ref.clientSyncId && idOfClientSyncId.get(ref.clientSyncId)) ?? null);
+    const objectId = ref.id ? (isUuid(ref.id) ? ref.id : null) : ((ref.clientSyncId && idOfClientSyncId.get(ref.clientSyncId)) ?? null);
     const result = (status: SyncStatus, id: string | null, message: string | null = null): SyncObjectResult => ({
       kind,
       id,
@@ -198,7 +195,11 @@ async function commitRefs(
         : { state: 'unknown' };
     const plan = planRef(ref, known);
     if (
-      plan.action === 'report' && plan.status === 'NOT_FOUND' && ref.delete && !ref.id && ref.clientSyncId &&
+      plan.action === 'report' &&
+      plan.status === 'NOT_FOUND' &&
+      ref.delete &&
+      !ref.id &&
+      ref.clientSyncId &&
       (await store.deleteFallback?.(tx, changes, userId, ref.clientSyncId, origin))
     ) {
       results.push(result('DELETED', null, 'deleted the object of another kind with this clientSyncId'));
@@ -245,7 +246,13 @@ async function saveWrites(
 ) {
   if (deletes.length) await store.remove(tx, changes, userId, deletes, origin);
   const checked = [...updates, ...creates];
-  const refusals = store.check ? await store.check(tx, userId, checked.map((w) => w.data)) : [];
+  const refusals = store.check
+    ? await store.check(
+        tx,
+        userId,
+        checked.map((w) => w.data),
+      )
+    : [];
   refusals.forEach((message, i) => {
     if (message) Object.assign(results[checked[i]!.at]!, { status: 'INVALID', message });
   });

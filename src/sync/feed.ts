@@ -8,9 +8,10 @@
 //
 // Lock order, to rule out deadlocks: feed rows of the objects being changed (by object id),
 // then counters (by user id), both through this module.
-import { Prisma } from '../generated/prisma/client.ts';
+
 import type { PrismaClient } from '../db/database.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { ChangeNotice, PubSub } from '../pubsub.ts';
 
 export type Tx = Prisma.TransactionClient;
@@ -52,7 +53,14 @@ export class ChangeRecorder {
     deleted: boolean,
     origin: { synchronizationId: string | null },
   ) {
-    this.record({ userId: object.userId, kind, objectId: object.id, deleted, clientSyncId: object.clientSyncId, originSyncId: origin.synchronizationId });
+    this.record({
+      userId: object.userId,
+      kind,
+      objectId: object.id,
+      deleted,
+      clientSyncId: object.clientSyncId,
+      originSyncId: origin.synchronizationId,
+    });
   }
 
   async flush(tx: Tx): Promise<ChangeNotice[]> {
@@ -152,4 +160,3 @@ function isWriteConflict(error: unknown): boolean {
   const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
   return e?.code === 'P2034' || e?.meta?.driverAdapterError?.cause?.kind === 'TransactionWriteConflict';
 }
-

@@ -12,6 +12,7 @@ interface FeedObjects {
 
 export type FeedObject<K extends SyncKind> = FeedObjects[K];
 
+// biome-ignore lint/suspicious/noExplicitAny: each store has its own input and data types
 export const feedStores: { [K in SyncKind]: SyncStore<FeedObjects[K], any, any> } = {
   TASK: taskStore,
   APPOINTMENT: appointmentStore,

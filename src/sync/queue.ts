@@ -139,7 +139,12 @@ export async function readQueuePage(
     ORDER BY i.position`;
 
   const live = rows.filter((row) => row.deleted === false);
-  const objects = await loadObjects(prisma, userId, feedStores, live.map((row) => ({ kind: row.kind, id: row.objectId })));
+  const objects = await loadObjects(
+    prisma,
+    userId,
+    feedStores,
+    live.map((row) => ({ kind: row.kind, id: row.objectId })),
+  );
   const items: QueueItem[] = [];
   const failedObjects: QueuePage['failedObjects'] = [];
   for (const row of rows) {

@@ -10,7 +10,6 @@ export interface SyncedObject {
   clientSyncId: string | null;
 }
 
-
 /** Who made a change: the synchronization whose commit carries it (null for plain mutations). */
 export interface Origin {
   synchronizationId: string | null;
@@ -34,9 +33,21 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
    * New objects, in the order given; null where an object with that clientSyncId appeared
    * meanwhile (a racing commit). One statement for all: a commit may carry hundreds.
    */
-  create(tx: Tx, changes: ChangeRecorder, userId: string, creates: Array<{ data: Data; clientSyncId: string | null }>, origin: Origin): Promise<Array<Row | null>>;
+  create(
+    tx: Tx,
+    changes: ChangeRecorder,
+    userId: string,
+    creates: Array<{ data: Data; clientSyncId: string | null }>,
+    origin: Origin,
+  ): Promise<Array<Row | null>>;
   /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
-  update(tx: Tx, changes: ChangeRecorder, userId: string, updates: Array<{ row: Row; data: Data }>, origin: Origin): Promise<Array<Row | null>>;
+  update(
+    tx: Tx,
+    changes: ChangeRecorder,
+    userId: string,
+    updates: Array<{ row: Row; data: Data }>,
+    origin: Origin,
+  ): Promise<Array<Row | null>>;
   /** Deletes these objects (locked by the caller), leaving tombstones. */
   remove(tx: Tx, changes: ChangeRecorder, userId: string, rows: Row[], origin: Origin): Promise<void>;
   /**
@@ -101,7 +112,13 @@ export async function insertObjects<Row extends SyncedObject, Data>(
 ): Promise<Array<Row | null>> {
   const ids = creates.map(() => randomUUID());
   const rows = await insert(
-    creates.map(({ data, clientSyncId }, i) => ({ ...data, id: ids[i]!, userId, clientSyncId, synchronizationId: origin.synchronizationId })),
+    creates.map(({ data, clientSyncId }, i) => ({
+      ...data,
+      id: ids[i]!,
+      userId,
+      clientSyncId,
+      synchronizationId: origin.synchronizationId,
+    })),
   );
   return inOrder(ids, rows);
 }
@@ -134,7 +151,10 @@ export async function updateObjects<Row extends SyncedObject>(
     FROM jsonb_populate_recordset(NULL::${Prisma.raw(`"${table}"`)}, ${JSON.stringify(records)}::jsonb) AS u
     WHERE t.id = u.id
     RETURNING t.id::text`;
-  return inOrder(updates.map(({ row }) => row.id), await load(updated.map((row) => row.id)));
+  return inOrder(
+    updates.map(({ row }) => row.id),
+    await load(updated.map((row) => row.id)),
+  );
 }
 
 function inOrder<Row extends SyncedObject>(ids: string[], rows: Row[]): Array<Row | null> {

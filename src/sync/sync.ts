@@ -5,8 +5,8 @@ import type { PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
 import { Prisma, SyncKind } from '../generated/prisma/client.ts';
 import { type FeedRow, feedRowColumns, type Tx } from './feed.ts';
+import { type FeedObject, feedStores } from './kinds.ts';
 import { loadObjects } from './store.ts';
-import { feedStores, type FeedObject } from './kinds.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
 
 export const allSyncKinds = Object.values(SyncKind);
@@ -86,7 +86,9 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
   // as a tombstone then.) Without a token, the head is also where tombstones start to count.
   const head = Prisma.sql`(SELECT head FROM counter)`;
   const filter = batchFilter({ synchronizationId, kinds }, given ? (given.fullUntil ?? 0) : head);
-  const [read] = await prisma.$queryRaw<Array<{ head: number; floor: number; synchronization: boolean; pending: FeedRow[]; delta: FeedRow[] }>>`
+  const [read] = await prisma.$queryRaw<
+    Array<{ head: number; floor: number; synchronization: boolean; pending: FeedRow[]; delta: FeedRow[] }>
+  >`
     WITH counter AS (
       SELECT COALESCE(MAX(revision), 0)::int AS head, COALESCE(MAX(floor), 0)::int AS floor FROM "SyncCounter" WHERE "userId" = ${userId}::uuid
     ),
@@ -123,7 +125,12 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
 /** The live objects and the tombstones of these feed rows. */
 async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
   const live = rows.filter((row) => !row.deleted);
-  const loaded = await loadObjects(db, userId, feedStores, live.map((row) => ({ kind: row.kind, id: row.objectId })));
+  const loaded = await loadObjects(
+    db,
+    userId,
+    feedStores,
+    live.map((row) => ({ kind: row.kind, id: row.objectId })),
+  );
   const objects = Object.fromEntries(
     allSyncKinds.map((kind) => [kind, live.flatMap((row) => (row.kind === kind ? (loaded.get(`${kind}/${row.objectId}`) ?? []) : []))]),
   ) as SyncBatch['objects'];

@@ -18,7 +18,9 @@ const taskInputSchema = z
 
 /** Absent fields keep their value; null clears an optional one (and is refused for the others). */
 export type TaskInput = z.input<typeof taskInputSchema>;
-const taskColumns = ['title', 'notes', 'start', 'due', 'status', 'priority', 'percentComplete'] as const satisfies ReadonlyArray<keyof Task>;
+const taskColumns = ['title', 'notes', 'start', 'due', 'status', 'priority', 'percentComplete'] as const satisfies ReadonlyArray<
+  keyof Task
+>;
 type TaskData = Pick<Task, (typeof taskColumns)[number]>;
 
 const newTask: Omit<TaskData, 'title'> = {
@@ -49,8 +51,7 @@ export function parseTaskInput(input: TaskInput, existing: TaskData | null): Par
 export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   feedKind: 'TASK',
   load: (db, userId, ids) => db.task.findMany({ where: { userId, id: { in: ids } } }),
-  findByClientSyncIds: (db, userId, clientSyncIds) =>
-    db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) => db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseTaskInput,
   async create(tx, changes, userId, creates, origin) {
     // ON CONFLICT DO NOTHING: a racing commit may have created a clientSyncId meanwhile.

@@ -1,11 +1,11 @@
 // Starts a real convene server on a free port, on PGlite (in memory) or on a fresh PostgreSQL
 // database, and talks to it over HTTP like a client would.
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe } from 'vitest';
 import WebSocket from 'ws';
 import { createAccessToken, createUser } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createServer, type ConveneServer } from '../../src/server.ts';
+import { type ConveneServer, createServer } from '../../src/server.ts';
 import { createTestDatabase, postgresAvailable } from './postgres.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -29,19 +29,13 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(
-  kind: DatabaseKind,
-  env: Record<string, string> = {},
-  databaseUrl?: string,
-): Promise<TestServer> {
+export async function startTestServer(kind: DatabaseKind, env: Record<string, string> = {}, databaseUrl?: string): Promise<TestServer> {
   const database = databaseUrl
     ? { url: databaseUrl, drop: async () => {} }
     : kind === 'postgres'
       ? await createTestDatabase()
       : { url: 'pglite:memory', drop: async () => {} };
-  const server = createServer(
-    loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
-  );
+  const server = createServer(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }));
   const url = await server.start();
   const prisma = server.db.prisma;
 
@@ -85,11 +79,7 @@ export async function startTestServer(
  * Runs a suite once per database: PGlite always, PostgreSQL when reachable (skipped with the
  * reason in its title otherwise).
  */
-export function describeEachDatabase(
-  title: string,
-  body: (server: () => TestServer) => void,
-  env: Record<string, string> = {},
-) {
+export function describeEachDatabase(title: string, body: (server: () => TestServer) => void, env: Record<string, string> = {}) {
   for (const kind of ['pglite', 'postgres'] as const) {
     const skip = kind === 'postgres' && !postgresAvailable;
     describe.skipIf(skip)(`${title} [${kind}${skip ? ': skipped, PostgreSQL not reachable' : ''}]`, () => {

@@ -24,7 +24,14 @@ export interface Batch {
 export interface CommitResult {
   token: string;
   synchronization: { id: string; type: string };
-  results: Array<{ kind: string; id: string | null; clientSyncId: string | null; status: string; message: string | null; task: Task | null }>;
+  results: Array<{
+    kind: string;
+    id: string | null;
+    clientSyncId: string | null;
+    status: string;
+    message: string | null;
+    task: Task | null;
+  }>;
 }
 
 export function dataOf<T>(response: GraphQLResponse<T>): T {

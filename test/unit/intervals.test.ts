@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BusyInterval, type Interval, clip, mergeBusy, mergeIntervals, overlaps } from '../../src/calendar/intervals.ts';
+import { type BusyInterval, clip, type Interval, mergeBusy, mergeIntervals, overlaps } from '../../src/calendar/intervals.ts';
 import { seededRandom } from '../support/random.ts';
 
 const iv = (start: number, end: number): Interval => ({ start, end });
@@ -53,7 +53,11 @@ describe('mergeIntervals', () => {
     ['inverted dropped', [iv(5, 2), iv(6, 7)], [iv(6, 7)]],
     ['chain of touching', [iv(4, 6), iv(0, 2), iv(2, 4)], [iv(0, 6)]],
     ['same start, longer wins', [iv(1, 3), iv(1, 7)], [iv(1, 7)]],
-    ['real epoch ms', [iv(1_700_000_000_000, 1_700_000_060_000), iv(1_700_000_030_000, 1_700_000_090_000)], [iv(1_700_000_000_000, 1_700_000_090_000)]],
+    [
+      'real epoch ms',
+      [iv(1_700_000_000_000, 1_700_000_060_000), iv(1_700_000_030_000, 1_700_000_090_000)],
+      [iv(1_700_000_000_000, 1_700_000_090_000)],
+    ],
   ])('%s', (_name, input, expected) => {
     const copy = structuredClone(input);
     expect(mergeIntervals(input)).toEqual(expected);
@@ -90,11 +94,7 @@ describe('mergeBusy', () => {
       [ten(0, 20), def(2, 4), def(6, 8), def(18, 25)],
       [ten(0, 2), def(2, 4), ten(4, 6), def(6, 8), ten(8, 18), def(18, 25)],
     ],
-    [
-      'one definite spans two tentative',
-      [ten(0, 5), ten(8, 12), def(3, 10)],
-      [ten(0, 3), def(3, 10), ten(10, 12)],
-    ],
+    ['one definite spans two tentative', [ten(0, 5), ten(8, 12), def(3, 10)], [ten(0, 3), def(3, 10), ten(10, 12)]],
     ['definite spans tentative exactly to its end', [ten(0, 5), ten(8, 12), def(3, 12)], [ten(0, 3), def(3, 12)]],
     ['zero-length dropped', [def(2, 2), ten(3, 3), ten(4, 6)], [ten(4, 6)]],
     ['zero-length definite cuts nothing', [ten(1, 6), def(3, 3)], [ten(1, 6)]],

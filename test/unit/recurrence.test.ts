@@ -9,15 +9,15 @@ import {
   expand,
   localDateTime,
   MAX_OCCURRENCES,
+  type Occurrence,
   occurrenceAt,
   occurrenceOn,
   parseRecurrence,
-  seriesEnd,
-  startsOnOccurrence,
-  type Occurrence,
   type Recurrence,
   type RecurrenceInput,
   type Series,
+  seriesEnd,
+  startsOnOccurrence,
 } from '../../src/calendar/recurrence.ts';
 import { seededRandom, shuffle } from '../support/random.ts';
 
@@ -38,13 +38,21 @@ function refused(input: RecurrenceInput): string {
   return parsed.message;
 }
 
-const timed = (timezone: string, start: string, minutes = 60): Series => ({ timezone, fullTime: false, start, durationMs: minutes * 60_000 });
+const timed = (timezone: string, start: string, minutes = 60): Series => ({
+  timezone,
+  fullTime: false,
+  start,
+  durationMs: minutes * 60_000,
+});
 const fullDay = (timezone: string, start: string, days = 1): Series => ({ timezone, fullTime: true, start, days });
 const utc = (iso: string) => new Date(iso);
 
 /** Local wall time of an instant in a zone, 'YYYY-MM-DDTHH:mm'. */
 function local(instant: Date, zone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(zone).toPlainDateTime().toString({ smallestUnit: 'minute' });
+  return Temporal.Instant.fromEpochMilliseconds(instant.getTime())
+    .toZonedDateTimeISO(zone)
+    .toPlainDateTime()
+    .toString({ smallestUnit: 'minute' });
 }
 
 const plain = (o: Occurrence) => ({ position: o.position, date: o.date, start: o.start.toISOString(), end: o.end.toISOString() });
@@ -62,7 +70,9 @@ describe('parseRecurrence: presence rules and defaults', () => {
       data: { type: 'NONE', interval: 1, days: null, dayInMonth: null, month: null, until: null, occurrences: null },
     });
     // null means "not present".
-    expect(parseRecurrence({ type: 'NONE', interval: null, days: null, dayInMonth: null, month: null, until: null, occurrences: null }).ok).toBe(true);
+    expect(
+      parseRecurrence({ type: 'NONE', interval: null, days: null, dayInMonth: null, month: null, until: null, occurrences: null }).ok,
+    ).toBe(true);
   });
 
   it.each([
@@ -122,19 +132,26 @@ describe('parseRecurrence: presence rules and defaults', () => {
   it('dayInMonth: 1..31 as a day of the month, 1..5 with a weekday set', () => {
     expect(rule({ type: 'MONTHLY', dayInMonth: 31 }).dayInMonth).toBe(31);
     expect(rule({ type: 'MONTHLY', dayInMonth: 1 }).dayInMonth).toBe(1);
-    for (const dayInMonth of [0, 32, 2.5]) expect(refused({ type: 'MONTHLY', dayInMonth })).toMatch(/^recurrence\.dayInMonth: a whole number from 1 to 31/);
+    for (const dayInMonth of [0, 32, 2.5])
+      expect(refused({ type: 'MONTHLY', dayInMonth })).toMatch(/^recurrence\.dayInMonth: a whole number from 1 to 31/);
     expect(rule({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 5 }).dayInMonth).toBe(5);
-    expect(refused({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 6 })).toMatch(/^recurrence\.dayInMonth: with days, a whole number from 1 to 5/);
+    expect(refused({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 6 })).toMatch(
+      /^recurrence\.dayInMonth: with days, a whole number from 1 to 5/,
+    );
     expect(refused({ type: 'YEARLY', days: ['MONDAY', 'FRIDAY'], dayInMonth: 0, month: 1 })).toMatch(/^recurrence\.dayInMonth: with days/);
     // All seven days listed is the default: a plain day of the month.
-    expect(rule({ type: 'MONTHLY', days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'], dayInMonth: 31 }).dayInMonth).toBe(31);
+    expect(
+      rule({ type: 'MONTHLY', days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'], dayInMonth: 31 })
+        .dayInMonth,
+    ).toBe(31);
   });
 
   it('month: required for YEARLY (1..12), refused elsewhere', () => {
     expect(refused({ type: 'YEARLY', dayInMonth: 1 })).toMatch(/^recurrence\.month: required for YEARLY \(1 = January/);
     expect(refused({ type: 'MONTHLY', dayInMonth: 1, month: 2 })).toBe('recurrence.month: only for YEARLY (type is MONTHLY)');
     expect(refused({ type: 'WEEKLY', month: 2 })).toBe('recurrence.month: only for YEARLY (type is WEEKLY)');
-    for (const month of [0, 13, 1.5]) expect(refused({ type: 'YEARLY', dayInMonth: 1, month })).toMatch(/^recurrence\.month: a whole number from 1 \(January\) to 12/);
+    for (const month of [0, 13, 1.5])
+      expect(refused({ type: 'YEARLY', dayInMonth: 1, month })).toMatch(/^recurrence\.month: a whole number from 1 \(January\) to 12/);
     expect(rule({ type: 'YEARLY', dayInMonth: 1, month: 12 }).month).toBe(12);
   });
 
@@ -147,7 +164,8 @@ describe('parseRecurrence: presence rules and defaults', () => {
 
   it('occurrences: a whole number >= 1', () => {
     expect(rule({ type: 'WEEKLY', occurrences: 1 }).occurrences).toBe(1);
-    for (const occurrences of [0, -3, 2.5]) expect(refused({ type: 'WEEKLY', occurrences })).toBe('recurrence.occurrences: a whole number of at least 1');
+    for (const occurrences of [0, -3, 2.5])
+      expect(refused({ type: 'WEEKLY', occurrences })).toBe('recurrence.occurrences: a whole number of at least 1');
   });
 
   it('until and occurrences together are refused (RFC 5545)', () => {
@@ -159,7 +177,15 @@ describe('parseRecurrence: presence rules and defaults', () => {
   it('a full rule round-trips', () => {
     const input: RecurrenceInput = { type: 'MONTHLY', interval: 2, days: ['SUNDAY'], dayInMonth: 5, until: '2030-12-31' };
     const data = rule(input);
-    expect(data).toEqual({ type: 'MONTHLY', interval: 2, days: ['SUNDAY'], dayInMonth: 5, month: null, until: '2030-12-31', occurrences: null });
+    expect(data).toEqual({
+      type: 'MONTHLY',
+      interval: 2,
+      days: ['SUNDAY'],
+      dayInMonth: 5,
+      month: null,
+      until: '2030-12-31',
+      occurrences: null,
+    });
     expect(rule(data)).toEqual(data);
   });
 });
@@ -167,7 +193,10 @@ describe('parseRecurrence: presence rules and defaults', () => {
 describe('checkSeries and startsOnOccurrence', () => {
   it('until must not be before the start date (the start date itself is fine)', () => {
     const series = timed(B, '2026-03-10T09:00');
-    expect(checkSeries(series, rule({ type: 'DAILY', until: '2026-03-09' }))).toEqual({ ok: false, message: 'recurrence.until: before the series starts' });
+    expect(checkSeries(series, rule({ type: 'DAILY', until: '2026-03-09' }))).toEqual({
+      ok: false,
+      message: 'recurrence.until: before the series starts',
+    });
     expect(checkSeries(series, rule({ type: 'DAILY', until: '2026-03-10' }))).toEqual({ ok: true, data: true });
   });
 
@@ -191,7 +220,12 @@ describe('checkSeries and startsOnOccurrence', () => {
     ['2nd Tuesday: 2026-03-10', timed(SYD, '2026-03-10T09:00'), { type: 'MONTHLY', days: ['TUESDAY'], dayInMonth: 2 }, true],
     ['3rd Tuesday is not 2026-03-10', timed(SYD, '2026-03-10T09:00'), { type: 'MONTHLY', days: ['TUESDAY'], dayInMonth: 3 }, false],
     ['last (5th) Tuesday: 2026-03-31', timed(SYD, '2026-03-31T09:00'), { type: 'MONTHLY', days: ['TUESDAY'], dayInMonth: 5 }, true],
-    ['last (5) Monday of Feb 2026 is the 4th: 2026-02-23', fullDay(SYD, '2026-02-23'), { type: 'MONTHLY', days: ['MONDAY'], dayInMonth: 5 }, true],
+    [
+      'last (5) Monday of Feb 2026 is the 4th: 2026-02-23',
+      fullDay(SYD, '2026-02-23'),
+      { type: 'MONTHLY', days: ['MONDAY'], dayInMonth: 5 },
+      true,
+    ],
     ['yearly March 10', timed(B, '2026-03-10T09:00'), { type: 'YEARLY', dayInMonth: 10, month: 3 }, true],
     ['yearly April 10 on March 10', timed(B, '2026-03-10T09:00'), { type: 'YEARLY', dayInMonth: 10, month: 4 }, false],
     ['yearly Feb 31 = Feb 28 2026', fullDay(B, '2026-02-28'), { type: 'YEARLY', dayInMonth: 31, month: 2 }, true],
@@ -226,7 +260,9 @@ describe('RFC 5545 examples (America/New_York)', () => {
 
   it('every other day, forever', () => {
     const list = run(ny('1997-09-02T09:00'), { type: 'DAILY', interval: 2 }, window[0], utc('1997-10-01T00:00Z'));
-    expect(dates(list)).toEqual(['02', '04', '06', '08', '10', '12', '14', '16', '18', '20', '22', '24', '26', '28', '30'].map((d) => `1997-09-${d}`));
+    expect(dates(list)).toEqual(
+      ['02', '04', '06', '08', '10', '12', '14', '16', '18', '20', '22', '24', '26', '28', '30'].map((d) => `1997-09-${d}`),
+    );
     expect(list.at(-1)!.position).toBe(15);
   });
 
@@ -243,7 +279,18 @@ describe('RFC 5545 examples (America/New_York)', () => {
   it('weekly for 10 occurrences, 09:00 local across the end of DST (1997-10-26)', () => {
     const list = run(ny('1997-09-02T09:00'), { type: 'WEEKLY', days: ['TUESDAY'], occurrences: 10 });
     expect(localTimes(list)).toEqual(
-      ['1997-09-02', '1997-09-09', '1997-09-16', '1997-09-23', '1997-09-30', '1997-10-07', '1997-10-14', '1997-10-21', '1997-10-28', '1997-11-04'].map(at9),
+      [
+        '1997-09-02',
+        '1997-09-09',
+        '1997-09-16',
+        '1997-09-23',
+        '1997-09-30',
+        '1997-10-07',
+        '1997-10-14',
+        '1997-10-21',
+        '1997-10-28',
+        '1997-11-04',
+      ].map(at9),
     );
     expect(list[7]!.start.toISOString()).toBe('1997-10-21T13:00:00.000Z'); // EDT
     expect(list[8]!.start.toISOString()).toBe('1997-10-28T14:00:00.000Z'); // EST
@@ -260,15 +307,40 @@ describe('RFC 5545 examples (America/New_York)', () => {
     const list = run(ny('1997-09-01T09:00'), { type: 'WEEKLY', interval: 2, days: ['MONDAY', 'WEDNESDAY', 'FRIDAY'], until: '1997-12-23' });
     expect(dates(list)).toEqual(
       [
-        '09-01', '09-03', '09-05', '09-15', '09-17', '09-19', '09-29', '10-01', '10-03', '10-13', '10-15', '10-17', '10-27', '10-29',
-        '10-31', '11-10', '11-12', '11-14', '11-24', '11-26', '11-28', '12-08', '12-10', '12-12', '12-22',
+        '09-01',
+        '09-03',
+        '09-05',
+        '09-15',
+        '09-17',
+        '09-19',
+        '09-29',
+        '10-01',
+        '10-03',
+        '10-13',
+        '10-15',
+        '10-17',
+        '10-27',
+        '10-29',
+        '10-31',
+        '11-10',
+        '11-12',
+        '11-14',
+        '11-24',
+        '11-26',
+        '11-28',
+        '12-08',
+        '12-10',
+        '12-12',
+        '12-22',
       ].map((d) => `1997-${d}`),
     );
   });
 
   it('weekly on Tuesday and Thursday for five weeks', () => {
     const list = run(ny('1997-09-02T09:00'), { type: 'WEEKLY', days: ['TUESDAY', 'THURSDAY'], occurrences: 10 });
-    expect(dates(list)).toEqual(['09-02', '09-04', '09-09', '09-11', '09-16', '09-18', '09-23', '09-25', '09-30', '10-02'].map((d) => `1997-${d}`));
+    expect(dates(list)).toEqual(
+      ['09-02', '09-04', '09-09', '09-11', '09-16', '09-18', '09-23', '09-25', '09-30', '10-02'].map((d) => `1997-${d}`),
+    );
     const until = run(ny('1997-09-02T09:00'), { type: 'WEEKLY', days: ['TUESDAY', 'THURSDAY'], until: '1997-10-06' });
     expect(dates(until)).toEqual(dates(list));
   });
@@ -291,7 +363,18 @@ describe('RFC 5545 examples (America/New_York)', () => {
   it('monthly on the first Friday for 10 occurrences', () => {
     const list = run(ny('1997-09-05T09:00'), { type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 1, occurrences: 10 });
     expect(localTimes(list)).toEqual(
-      ['1997-09-05', '1997-10-03', '1997-11-07', '1997-12-05', '1998-01-02', '1998-02-06', '1998-03-06', '1998-04-03', '1998-05-01', '1998-06-05'].map(at9),
+      [
+        '1997-09-05',
+        '1997-10-03',
+        '1997-11-07',
+        '1997-12-05',
+        '1998-01-02',
+        '1998-02-06',
+        '1998-03-06',
+        '1998-04-03',
+        '1998-05-01',
+        '1998-06-05',
+      ].map(at9),
     );
   });
 
@@ -316,15 +399,17 @@ describe('RFC 5545 examples (America/New_York)', () => {
   });
 
   it('the third instance of Tuesday, Wednesday or Thursday, for the next 3 months', () => {
-    expect(dates(run(ny('1997-09-04T09:00'), { type: 'MONTHLY', days: ['TUESDAY', 'WEDNESDAY', 'THURSDAY'], dayInMonth: 3, occurrences: 3 }))).toEqual([
-      '1997-09-04',
-      '1997-10-07',
-      '1997-11-06',
-    ]);
+    expect(
+      dates(run(ny('1997-09-04T09:00'), { type: 'MONTHLY', days: ['TUESDAY', 'WEDNESDAY', 'THURSDAY'], dayInMonth: 3, occurrences: 3 })),
+    ).toEqual(['1997-09-04', '1997-10-07', '1997-11-06']);
   });
 
   it('yearly (one month only: the model has a single month)', () => {
-    expect(dates(run(ny('1997-06-10T09:00'), { type: 'YEARLY', dayInMonth: 10, month: 6, occurrences: 3 }))).toEqual(['1997-06-10', '1998-06-10', '1999-06-10']);
+    expect(dates(run(ny('1997-06-10T09:00'), { type: 'YEARLY', dayInMonth: 10, month: 6, occurrences: 3 }))).toEqual([
+      '1997-06-10',
+      '1998-06-10',
+      '1999-06-10',
+    ]);
   });
 });
 
@@ -347,15 +432,50 @@ describe('DST: 09:00 stays 09:00 local, both transitions, three zones', () => {
 
   it.each([
     // A daily 02:30 series through the spring-forward day: 02:30 does not exist -> 03:30 (moved by the gap).
-    [B, '2026-03-28T02:30', ['2026-03-28T01:30:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z'], ['02:30', '03:30', '02:30']],
-    [NY, '2026-03-07T02:30', ['2026-03-07T07:30:00.000Z', '2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z'], ['02:30', '03:30', '02:30']],
-    [SYD, '2026-10-03T02:30', ['2026-10-02T16:30:00.000Z', '2026-10-03T16:30:00.000Z', '2026-10-04T15:30:00.000Z'], ['02:30', '03:30', '02:30']],
+    [
+      B,
+      '2026-03-28T02:30',
+      ['2026-03-28T01:30:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z'],
+      ['02:30', '03:30', '02:30'],
+    ],
+    [
+      NY,
+      '2026-03-07T02:30',
+      ['2026-03-07T07:30:00.000Z', '2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z'],
+      ['02:30', '03:30', '02:30'],
+    ],
+    [
+      SYD,
+      '2026-10-03T02:30',
+      ['2026-10-02T16:30:00.000Z', '2026-10-03T16:30:00.000Z', '2026-10-04T15:30:00.000Z'],
+      ['02:30', '03:30', '02:30'],
+    ],
     // Fall-back day: the wall time exists twice -> the first (earlier) instant.
-    [B, '2026-10-24T02:30', ['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z'], ['02:30', '02:30', '02:30']],
-    [NY, '2026-10-31T01:30', ['2026-10-31T05:30:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z'], ['01:30', '01:30', '01:30']],
-    [SYD, '2026-04-04T02:30', ['2026-04-03T15:30:00.000Z', '2026-04-04T15:30:00.000Z', '2026-04-05T16:30:00.000Z'], ['02:30', '02:30', '02:30']],
+    [
+      B,
+      '2026-10-24T02:30',
+      ['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z'],
+      ['02:30', '02:30', '02:30'],
+    ],
+    [
+      NY,
+      '2026-10-31T01:30',
+      ['2026-10-31T05:30:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z'],
+      ['01:30', '01:30', '01:30'],
+    ],
+    [
+      SYD,
+      '2026-04-04T02:30',
+      ['2026-04-03T15:30:00.000Z', '2026-04-04T15:30:00.000Z', '2026-04-05T16:30:00.000Z'],
+      ['02:30', '02:30', '02:30'],
+    ],
   ])('%s daily from %s: gap and overlap', (zone, start, starts, wall) => {
-    const list = expand(timed(zone, start, 30), rule({ type: 'DAILY', occurrences: 3 }), utc('2026-01-01T00:00Z'), utc('2027-01-01T00:00Z'));
+    const list = expand(
+      timed(zone, start, 30),
+      rule({ type: 'DAILY', occurrences: 3 }),
+      utc('2026-01-01T00:00Z'),
+      utc('2027-01-01T00:00Z'),
+    );
     expect(list.map((o) => o.start.toISOString())).toEqual(starts);
     expect(list.map((o) => local(o.start, zone).slice(11))).toEqual(wall);
     expect(list.map((o) => o.position)).toEqual([1, 2, 3]);
@@ -377,7 +497,12 @@ describe('DST: 09:00 stays 09:00 local, both transitions, three zones', () => {
   });
 
   it('an occurrence at 02:30 on a fall-back day (last Sunday of October, Berlin)', () => {
-    const list = expand(timed(B, '2026-10-25T02:30'), rule({ type: 'YEARLY', days: ['SUNDAY'], dayInMonth: 5, month: 10 }), utc('2026-01-01T00:00Z'), utc('2028-01-01T00:00Z'));
+    const list = expand(
+      timed(B, '2026-10-25T02:30'),
+      rule({ type: 'YEARLY', days: ['SUNDAY'], dayInMonth: 5, month: 10 }),
+      utc('2026-01-01T00:00Z'),
+      utc('2028-01-01T00:00Z'),
+    );
     expect(list.map((o) => [o.date, o.start.toISOString()])).toEqual([
       ['2026-10-25', '2026-10-25T00:30:00.000Z'], // 02:30 CEST, the first of the two
       ['2027-10-31', '2027-10-31T00:30:00.000Z'],
@@ -421,7 +546,10 @@ describe('windows', () => {
   it('is half-open: [from, to)', () => {
     // 2026-01-06 09:00 CET = 08:00Z .. 09:00Z
     expect(expand(series, daily, utc('2026-01-06T09:00Z'), utc('2026-01-07T08:00Z'))).toEqual([]);
-    expect(dates(expand(series, daily, utc('2026-01-06T08:59:59.999Z'), utc('2026-01-07T08:00:00.001Z')))).toEqual(['2026-01-06', '2026-01-07']);
+    expect(dates(expand(series, daily, utc('2026-01-06T08:59:59.999Z'), utc('2026-01-07T08:00:00.001Z')))).toEqual([
+      '2026-01-06',
+      '2026-01-07',
+    ]);
     expect(expand(series, daily, utc('2026-01-07T00:00Z'), utc('2026-01-07T00:00Z'))).toEqual([]);
     expect(expand(series, daily, utc('2026-01-08T00:00Z'), utc('2026-01-07T00:00Z'))).toEqual([]);
   });
@@ -440,8 +568,15 @@ describe('windows', () => {
   });
 
   it('includes a full-time multi-day occurrence that began before the window', () => {
-    const list = expand(fullDay(NY, '2026-01-05', 5), rule({ type: 'WEEKLY', days: ['MONDAY'] }), utc('2030-01-11T12:00Z'), utc('2030-01-11T13:00Z'));
-    expect(list.map(plain)).toEqual([{ position: 210, date: '2030-01-07', start: '2030-01-07T05:00:00.000Z', end: '2030-01-12T05:00:00.000Z' }]);
+    const list = expand(
+      fullDay(NY, '2026-01-05', 5),
+      rule({ type: 'WEEKLY', days: ['MONDAY'] }),
+      utc('2030-01-11T12:00Z'),
+      utc('2030-01-11T13:00Z'),
+    );
+    expect(list.map(plain)).toEqual([
+      { position: 210, date: '2030-01-07', start: '2030-01-07T05:00:00.000Z', end: '2030-01-12T05:00:00.000Z' },
+    ]);
   });
 
   it('NONE: the single event, position 1', () => {
@@ -459,7 +594,9 @@ describe('windows', () => {
   it(`refuses more than ${MAX_OCCURRENCES} occurrences in one window (RangeError), or the given limit`, () => {
     expect(() => expand(series, daily, utc('2026-01-01T00:00Z'), utc('2056-01-01T00:00Z'))).toThrow(RangeError);
     expect(expand(series, daily, utc('2026-01-01T00:00Z'), utc('2046-01-01T00:00Z'))).toHaveLength(7301);
-    expect(() => expand(series, daily, utc('2026-01-01T00:00Z'), utc('2026-02-01T00:00Z'), { limit: 10 })).toThrow(/more than 10 occurrences/);
+    expect(() => expand(series, daily, utc('2026-01-01T00:00Z'), utc('2026-02-01T00:00Z'), { limit: 10 })).toThrow(
+      /more than 10 occurrences/,
+    );
     expect(expand(series, daily, utc('2026-01-01T00:00Z'), utc('2026-01-15T08:00Z'), { limit: 10 })).toHaveLength(10);
   });
 
@@ -550,13 +687,17 @@ describe('skip-ahead: positions by arithmetic', () => {
     const input: RecurrenceInput = { type, interval: type === 'YEARLY' ? 1 : 1 + Math.floor(random() * 4) };
     if (type !== 'DAILY' && random() < 0.7) input.days = weekdays.filter(() => random() < 0.4).slice(0, type === 'WEEKLY' ? 7 : 6);
     if (input.days?.length === 0) input.days = [pick(weekdays)];
-    if (type === 'MONTHLY' || type === 'YEARLY') input.dayInMonth = input.days ? 1 + Math.floor(random() * 5) : 1 + Math.floor(random() * 31);
+    if (type === 'MONTHLY' || type === 'YEARLY')
+      input.dayInMonth = input.days ? 1 + Math.floor(random() * 5) : 1 + Math.floor(random() * 31);
     if (type === 'YEARLY') input.month = 1 + Math.floor(random() * 12);
     if (random() < 0.3) input.occurrences = 1 + Math.floor(random() * 400);
     const zone = pick(zones);
     const year = 1995 + Math.floor(random() * 20);
     const start = `${year}-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
-    const series = random() < 0.3 ? fullDay(zone, start, 1 + Math.floor(random() * 3)) : timed(zone, `${start}T${pick(['00:00', '00:30', '02:15', '02:30', '09:00', '23:45'])}`, pick([30, 60, 1500]));
+    const series =
+      random() < 0.3
+        ? fullDay(zone, start, 1 + Math.floor(random() * 3))
+        : timed(zone, `${start}T${pick(['00:00', '00:30', '02:15', '02:30', '09:00', '23:45'])}`, pick([30, 60, 1500]));
     const fromYear = year + 3 + Math.floor(random() * 15);
     return [`#${i} ${zone} ${series.start} ${JSON.stringify(input)}`, series, input, fromYear] as const;
   });
@@ -576,7 +717,12 @@ describe('occurrenceOn, occurrenceAt and seriesEnd', () => {
   const weekly = rule({ type: 'WEEKLY', interval: 2, days: ['MONDAY', 'THURSDAY'] });
 
   it('finds occurrences by date and refuses other dates', () => {
-    expect(plain(occurrenceOn(series, weekly, '2026-01-05')!)).toEqual({ position: 1, date: '2026-01-05', start: '2026-01-05T08:00:00.000Z', end: '2026-01-05T09:00:00.000Z' });
+    expect(plain(occurrenceOn(series, weekly, '2026-01-05')!)).toEqual({
+      position: 1,
+      date: '2026-01-05',
+      start: '2026-01-05T08:00:00.000Z',
+      end: '2026-01-05T09:00:00.000Z',
+    });
     expect(occurrenceOn(series, weekly, '2026-01-08')?.position).toBe(2);
     expect(occurrenceOn(series, weekly, '2026-01-19')?.position).toBe(3);
     expect(occurrenceOn(series, weekly, '2026-01-12')).toBeNull(); // an off week
@@ -632,17 +778,35 @@ describe('zone resolution matches Temporal (compatible) everywhere, cache or not
     [B, '1995-03-20T02:30'],
     [NY, '2006-10-25T01:30'],
   ])('%s daily from %s', (zone, start) => {
-    const list = expand(timed(zone, start, 30), rule({ type: 'DAILY' }), utc('1980-01-01T00:00Z'), new Date(utc(`${start}Z`).getTime() + 400 * 86_400_000));
+    const list = expand(
+      timed(zone, start, 30),
+      rule({ type: 'DAILY' }),
+      utc('1980-01-01T00:00Z'),
+      new Date(utc(`${start}Z`).getTime() + 400 * 86_400_000),
+    );
     expect(list.length).toBeGreaterThan(390);
     for (const o of list) {
-      const expected = Temporal.PlainDateTime.from(`${o.date}T${start.slice(11)}`).toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
+      const expected = Temporal.PlainDateTime.from(`${o.date}T${start.slice(11)}`).toZonedDateTime(zone, {
+        disambiguation: 'compatible',
+      }).epochMilliseconds;
       expect(o.start.getTime(), `${zone} ${o.date}`).toBe(expected);
     }
   });
 });
 
 describe('zone resolution around every transition 1990-2030 (against Temporal, shuffled order)', () => {
-  const zones = [B, NY, SYD, 'Europe/Dublin', 'Australia/Lord_Howe', 'Pacific/Apia', 'America/Sao_Paulo', 'Pacific/Chatham', 'Africa/Casablanca', 'Asia/Tehran'];
+  const zones = [
+    B,
+    NY,
+    SYD,
+    'Europe/Dublin',
+    'Australia/Lord_Howe',
+    'Pacific/Apia',
+    'America/Sao_Paulo',
+    'Pacific/Chatham',
+    'Africa/Casablanca',
+    'Asia/Tehran',
+  ];
   it.each(zones)('%s', (zone) => {
     const wallTimes: string[] = [];
     let at: Temporal.ZonedDateTime | null = Temporal.ZonedDateTime.from({ year: 1990, month: 1, day: 1, timeZone: zone });
@@ -679,7 +843,10 @@ describe('localDateTime: the wall time of an instant, against Temporal', () => {
     for (let i = 0; i < 500; i++) instants.push(Math.floor((random() * 2 - 0.5) * 4e12));
     shuffle(instants, random);
     for (const ms of instants) {
-      const expected = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone).toPlainDateTime().toString({ smallestUnit: 'second' });
+      const expected = Temporal.Instant.fromEpochMilliseconds(ms)
+        .toZonedDateTimeISO(zone)
+        .toPlainDateTime()
+        .toString({ smallestUnit: 'second' });
       expect(localDateTime(new Date(ms), zone), `${zone} ${new Date(ms).toISOString()}`).toBe(expected);
     }
   });
@@ -703,7 +870,10 @@ interface Vector {
 }
 
 describe('vectors from python-dateutil (scripts/recurrence-vectors.py)', () => {
-  const file = JSON.parse(readFileSync(new URL('../data/recurrence-vectors.json', import.meta.url), 'utf8')) as { count: number; vectors: Vector[] };
+  const file = JSON.parse(readFileSync(new URL('../data/recurrence-vectors.json', import.meta.url), 'utf8')) as {
+    count: number;
+    vectors: Vector[];
+  };
 
   it('has a few hundred vectors', () => {
     expect(file.vectors.length).toBe(file.count);
@@ -718,4 +888,3 @@ describe('vectors from python-dateutil (scripts/recurrence-vectors.py)', () => {
     for (const o of v.expected) expect(plain(occurrenceOn(v.series, r, o.date)!)).toEqual(o);
   });
 });
-

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusyInterval, Interval } from '../../src/calendar/intervals.ts';
-import { MAX_CANDIDATES, type Slot, type SlotRequest, rankSlot, suggestSlots } from '../../src/scheduling/slots.ts';
+import { MAX_CANDIDATES, rankSlot, type Slot, type SlotRequest, suggestSlots } from '../../src/scheduling/slots.ts';
 import { seededRandom } from '../support/random.ts';
 
 const MIN = 60_000;
@@ -123,9 +123,7 @@ describe('suggestSlots', () => {
   it('treats busy time that only touches a slot as free', () => {
     const invitees = [{ accountId: 'ann', busy: [def(0, 30), ten(60, 70)] }];
     const slots = suggestSlots(request({ frames: [frame(30, 60)], invitees }));
-    expect(slots).toEqual([
-      { start: t(30), end: t(60), unavailable: [], tentative: [], organizerTentative: false, rank: 4 },
-    ]);
+    expect(slots).toEqual([{ start: t(30), end: t(60), unavailable: [], tentative: [], organizerTentative: false, rank: 4 }]);
   });
 
   it('breaks ties by the earlier start', () => {

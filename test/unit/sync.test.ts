@@ -1,7 +1,7 @@
 // Pure parts of the sync engine: tokens, windows, the retention floor, commit rules, ack keys.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { planRef, type Known, type SyncRef } from '../../src/sync/commit.ts';
+import { type Known, planRef, type SyncRef } from '../../src/sync/commit.ts';
 import { ackKey, parseAckKey } from '../../src/sync/queue.ts';
 import { keepFullUntil } from '../../src/sync/sync.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, neededFrom, type SyncPosition } from '../../src/sync/tokens.ts';
