@@ -74,7 +74,7 @@ async function serve() {
 /** On first run there is no admin: create one and print its token, once. */
 async function ensureFirstAdmin(prisma: PrismaClient) {
   if (await prisma.user.findFirst({ where: { isAdmin: true } })) return;
-  await createUser(prisma, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
+  await createUser({ prisma }, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
   const { token } = await createAccessToken(prisma, { username: 'admin', scopes: allScopes, name: 'first-run' });
   console.log(
     [
@@ -105,12 +105,15 @@ try {
   } else if (command === 'user' && subcommand === 'create') {
     if (!argument || !values.email) usage('usage: convene user create <username> --email <email> [--name <name>] [--admin]');
     await withDatabase(async (prisma) => {
-      const user = await createUser(prisma, {
-        username: argument,
-        email: values.email!,
-        name: values.name,
-        isAdmin: values.admin ?? false,
-      });
+      const user = await createUser(
+        { prisma },
+        {
+          username: argument,
+          email: values.email!,
+          name: values.name,
+          isAdmin: values.admin ?? false,
+        },
+      );
       console.log(user.id);
     });
   } else if (command === 'token' && subcommand === 'create') {
@@ -130,7 +133,7 @@ try {
   } else if (command === 'token' && subcommand === 'revoke') {
     if (!argument) usage('usage: convene token revoke <token id | token>');
     await withDatabase(async (prisma) => {
-      const token = await revokeAccessToken(prisma, argument);
+      const token = await revokeAccessToken({ prisma }, argument);
       console.error(`revoked token ${token.id}`);
     });
   } else {

@@ -2,7 +2,7 @@
 import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
@@ -13,8 +13,8 @@ import { appError, ErrorCode, issuesMessage } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Scope } from '../generated/prisma/client.ts';
+import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
-import { isUuid } from '../sync/store.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -76,8 +76,8 @@ export const builder = new SchemaBuilder<{
     // Every node id is a UUID: a global id holding anything else is refused as input
     // (BAD_USER_INPUT) before it reaches a uuid column.
     decodeGlobalID: (globalID) => {
-      const decoded = decodeGlobalID(globalID);
-      if (!isUuid(decoded.id)) throw new PothosValidationError(`Invalid global ID: ${globalID}`);
+      const decoded = parseGlobalId(globalID);
+      if (!decoded) throw new PothosValidationError(`Invalid global ID: ${globalID}`);
       return decoded;
     },
     // node(id) answers null for an id that names nothing: a missing object, another user's

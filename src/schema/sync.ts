@@ -4,16 +4,17 @@
 import type { InputObjectRef } from '@pothos/core';
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
-import type { AppointmentInput } from '../calendar/appointments.ts';
+import type { AppointmentInput } from '../calendar/appointments/input.ts';
 import { badInput } from '../errors.ts';
 import { Scope, SynchronizationType, SyncKind } from '../generated/prisma/client.ts';
+import { decodeId } from '../ids.ts';
 import { type CommitOutcome, commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
 import { acknowledge, mainQueue, type QueueItem, readQueuePage, startSession } from '../sync/queue.ts';
 import { loadObjects, type SyncedObject } from '../sync/store.ts';
 import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
 import { builder, type Context } from './builder.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
-import { decodeId, globalId, kindTypenames, ownedBy } from './common.ts';
+import { kindGlobalId, kindTypenames, viewerId } from './common.ts';
 import { CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
@@ -40,7 +41,7 @@ builder.prismaNode('Synchronization', {
   id: { field: 'id' },
   nullable: true,
   description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
-  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
     type: t.expose('type', { type: SynchronizationTypeEnum }),
     name: t.exposeString('name', { nullable: true }),
@@ -54,7 +55,7 @@ const DeletedObjectRef = builder.objectRef<DeletedObject>('DeletedObject').imple
   description: 'A tombstone: delete this object locally.',
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (d) => globalId(d.kind, d.id) }),
+    id: t.id({ resolve: (d) => kindGlobalId(d.kind, d.id) }),
     clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
   }),
 });
@@ -88,7 +89,7 @@ builder.queryField('sync', (t) =>
       limit: t.arg.int({ required: false, defaultValue: defaultSyncLimit, description: `1 to ${maxSyncLimit}.` }),
     },
     resolve: (_root, args, ctx) =>
-      readBatch(ctx.prisma, ctx.syncSecret, ownedBy(ctx), {
+      readBatch(ctx.prisma, ctx.syncSecret, viewerId(ctx), {
         token: args.token ?? null,
         kinds: args.kinds ?? null,
         limit: args.limit ?? defaultSyncLimit,
@@ -162,7 +163,7 @@ type ResultWithObject = SyncObjectResult & { object: SyncedObject | null };
 const SyncObjectResultRef = builder.objectRef<ResultWithObject>('SyncObjectResult').implement({
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncObjectKindEnum }),
-    id: t.id({ nullable: true, resolve: (r) => (r.id ? globalId(r.kind, r.id) : null) }),
+    id: t.id({ nullable: true, resolve: (r) => (r.id ? kindGlobalId(r.kind, r.id) : null) }),
     clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
     status: t.expose('status', { type: SyncStatusEnum }),
     message: t.exposeString('message', { nullable: true }),
@@ -201,7 +202,7 @@ const SyncCommitResultRef = builder
 /** The current version of each object a result names (after the commit). */
 async function withObjects(ctx: Context, results: SyncObjectResult[]): Promise<ResultWithObject[]> {
   const refs = results.flatMap((r) => (r.id && r.status !== 'DELETED' ? [{ kind: r.kind, id: r.id }] : []));
-  const objects = await loadObjects(ctx.prisma, ownedBy(ctx), commitStores, refs);
+  const objects = await loadObjects(ctx.prisma, viewerId(ctx), commitStores, refs);
   return results.map((r) => ({ ...r, object: objects.get(`${r.kind}/${r.id}`) ?? null }));
 }
 
@@ -227,7 +228,7 @@ builder.mutationField('syncCommit', (t) =>
       const count = groups.reduce((n, g) => n + g.refs.length, 0);
       if (count > maxCommitObjects) throw badInput(`a commit carries at most ${maxCommitObjects} objects`);
       for (const group of groups) group.refs = group.refs.map((ref) => ({ ...ref, id: rawId(group.kind, ref.id) }));
-      const outcome = await commitBatch(ctx.prisma, ctx.pubsub, ctx.syncSecret, ownedBy(ctx), input.token, groups);
+      const outcome = await commitBatch(ctx, ctx.syncSecret, viewerId(ctx), input.token, groups);
       return { ...outcome, results: await withObjects(ctx, outcome.results) };
     },
   }),
@@ -253,7 +254,7 @@ const SyncSessionRef = builder.objectRef<NonNullable<Awaited<ReturnType<typeof s
 const SyncQueueItemRef = builder.objectRef<QueueItem>('SyncQueueItem').implement({
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (item) => globalId(item.kind, item.id) }),
+    id: t.id({ resolve: (item) => kindGlobalId(item.kind, item.id) }),
     eventType: t.expose('eventType', { type: SyncEventTypeEnum }),
     ackKey: t.exposeString('ackKey', { description: 'Send it to ackSync once the item is stored.' }),
     revision: t.exposeInt('revision'),
@@ -276,7 +277,7 @@ const FailedObjectRef = builder.objectRef<{ kind: SyncKind; id: string }>('Faile
   description: 'An item of the page that could not be fetched (deleted meanwhile): it comes again next session.',
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (o) => globalId(o.kind, o.id) }),
+    id: t.id({ resolve: (o) => kindGlobalId(o.kind, o.id) }),
   }),
 });
 
@@ -307,7 +308,7 @@ builder.queryField('syncQueue', (t) =>
       page: t.arg.int(),
     },
     resolve: (_root, args, ctx) =>
-      readQueuePage(ctx.prisma, ctx.config.sync, ownedBy(ctx), args.sessionId, args.queue ?? mainQueue, args.page),
+      readQueuePage(ctx.prisma, ctx.config.sync, viewerId(ctx), args.sessionId, args.queue ?? mainQueue, args.page),
   }),
 );
 
@@ -318,7 +319,7 @@ builder.mutationFields((t) => ({
     description: "Starts a queue session for this device; null when it has nothing new. Replaces the device's previous session.",
     authScopes: { scope: Scope.SYNC },
     args: { deviceUuid: t.arg.string() },
-    resolve: (_root, { deviceUuid }, ctx) => startSession(ctx.prisma, ctx.config.sync, ownedBy(ctx), deviceUuid),
+    resolve: (_root, { deviceUuid }, ctx) => startSession(ctx.prisma, ctx.config.sync, viewerId(ctx), deviceUuid),
   }),
   ackSync: t.field({
     type: AckResultRef,
@@ -329,7 +330,7 @@ builder.mutationFields((t) => ({
       ackKeys: t.arg.stringList({ validate: z.array(z.string()).max(1000, 'ackKeys: at most 1000 per call') }),
     },
     resolve: async (_root, { deviceUuid, ackKeys }, ctx) => ({
-      acknowledged: await acknowledge(ctx.prisma, ownedBy(ctx), deviceUuid, ackKeys),
+      acknowledged: await acknowledge(ctx.prisma, viewerId(ctx), deviceUuid, ackKeys),
     }),
   }),
 }));
@@ -351,7 +352,7 @@ builder.subscriptionField('changesAvailable', (t) =>
     authScopes: { scope: Scope.SYNC },
     args: { kinds: t.arg({ type: [SyncKindEnum], required: false }) },
     subscribe: (_root, { kinds }, ctx) => {
-      const notices = ctx.pubsub.subscribe('changes', ownedBy(ctx));
+      const notices = ctx.pubsub.subscribe('changes', viewerId(ctx));
       const wanted = new Set(kinds);
       if (!kinds?.length || allSyncKinds.every((kind) => wanted.has(kind))) return notices;
       return pipe(

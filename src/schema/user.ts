@@ -1,6 +1,5 @@
 // Users, access tokens and the admin operations that manage them.
 import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
-import { notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { AccountRef } from './account.ts';
 import { builder, type Context } from './builder.ts';
@@ -90,7 +89,7 @@ builder.mutationFields((t) => ({
     description: 'Admin: creates a user with a LOCAL main account on their email.',
     authScopes: { scope: Scope.ADMIN },
     args: { input: t.arg({ type: CreateUserInput }) },
-    resolve: (_root, { input }, ctx) => createUser(ctx.prisma, { ...input, isAdmin: input.isAdmin ?? false }),
+    resolve: (_root, { input }, ctx) => createUser(ctx, { ...input, isAdmin: input.isAdmin ?? false }),
   }),
   createAccessToken: t.field({
     type: CreatedAccessToken,
@@ -105,11 +104,10 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: [AccessTokenRef] }) },
     resolve: async (_root, { id }, ctx) => {
-      const token = await ctx.prisma.accessToken.findUnique({ where: { id: id.id } });
-      if (!token || !isSelfOrAdmin(token.userId, ctx)) throw notFound('access token');
-      const revoked = await revokeAccessToken(ctx.prisma, token.id);
-      ctx.authenticator.evict({ tokenIds: [token.id] });
-      ctx.pubsub.publish('auth:evict', { tokenIds: [token.id] });
+      const revoked = await revokeAccessToken(ctx, id.id, (token) => isSelfOrAdmin(token.userId, ctx));
+      // Every instance hears of it through the event bus; this one drops it before answering,
+      // even when the bus is Redis, so that the very next request is refused.
+      ctx.authenticator.evict({ tokenIds: [revoked.id] });
       return revoked;
     },
   }),

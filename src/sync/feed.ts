@@ -9,12 +9,11 @@
 // Lock order, to rule out deadlocks: feed rows of the objects being changed (by object id),
 // then counters (by user id), both through this module.
 
-import type { PrismaClient } from '../db/database.ts';
+import type { Tx } from '../db/database.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import type { ChangeNotice, PubSub } from '../pubsub.ts';
-
-export type Tx = Prisma.TransactionClient;
+import type { ChangeNotice } from '../pubsub.ts';
+import type { Origin } from '../write.ts';
 
 export interface FeedRow {
   kind: SyncKind;
@@ -38,7 +37,7 @@ export interface Change {
   originSyncId: string | null;
 }
 
-/** Collects a transaction's changes; `flush` writes them to the feed as its last step. */
+/** Collects a transaction's changes; runWrite (src/write.ts) flushes them to the feed as its last step. */
 export class ChangeRecorder {
   private readonly changes = new Map<string, Change>();
 
@@ -47,12 +46,7 @@ export class ChangeRecorder {
   }
 
   /** A change to this object of the feed, made by `origin`'s commit (or by none). */
-  recordObject(
-    kind: SyncKind,
-    object: { id: string; userId: string; clientSyncId: string | null },
-    deleted: boolean,
-    origin: { synchronizationId: string | null },
-  ) {
+  recordObject(kind: SyncKind, object: { id: string; userId: string; clientSyncId: string | null }, deleted: boolean, origin: Origin) {
     this.record({
       userId: object.userId,
       kind,
@@ -115,48 +109,4 @@ export async function lockFeedRows(tx: Tx, userId: string, kind: SyncKind, objec
       AND ("objectId" = ANY(${objectIds}::uuid[]) OR "clientSyncId" = ANY(${clientSyncIds}::text[]))
     ORDER BY "objectId" FOR UPDATE`;
   return new Map(rows.map((row) => [row.objectId, row]));
-}
-
-/** How often a write that PostgreSQL rolled back as a deadlock victim or serialization failure is run again. */
-const maxAttempts = 5;
-
-/**
- * Runs `work` in one transaction whose changes reach the feed before it commits; once it has
- * committed, each affected user's `changesAvailable` subscribers are told. Writers lock feed
- * rows before the objects (a series' before its exceptions'), but some paths cannot know every
- * row up front (a commit deleting a series, a disconnect): when PostgreSQL breaks a deadlock by
- * rolling this transaction back, it runs again from the start, which is safe because nothing
- * of it was kept.
- */
-export async function writeWithChanges<T>(
-  prisma: PrismaClient,
-  pubsub: PubSub,
-  work: (tx: Tx, changes: ChangeRecorder) => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const [result, notices] = await prisma.$transaction(
-        async (tx) => {
-          const changes = new ChangeRecorder();
-          const result = await work(tx, changes);
-          return [result, await changes.flush(tx)] as const;
-        },
-        { maxWait: 10_000, timeout: 60_000 },
-      );
-      // After the response is on its way: with thousands of subscribers the fan-out takes a while.
-      setImmediate(() => {
-        for (const notice of notices) pubsub.publish('changes', notice.userId, notice);
-      });
-      return result;
-    } catch (error) {
-      if (attempt >= maxAttempts || !isWriteConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-    }
-  }
-}
-
-/** A deadlock or serialization failure (SQLSTATE 40P01 / 40001), as Prisma reports it for model and raw queries. */
-function isWriteConflict(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
-  return e?.code === 'P2034' || e?.meta?.driverAdapterError?.cause?.kind === 'TransactionWriteConflict';
 }

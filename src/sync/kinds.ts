@@ -1,6 +1,6 @@
 // The kinds of object in the change feed and where each is stored. Appointments and meetings
 // join here when they exist.
-import { appointmentStore } from '../calendar/appointments.ts';
+import { appointmentStore } from '../calendar/appointments/store.ts';
 import type { Appointment, SyncKind, Task } from '../generated/prisma/client.ts';
 import { taskStore } from '../tasks/tasks.ts';
 import type { SyncStore } from './store.ts';
