@@ -13,6 +13,7 @@ import { acknowledge, mainQueue, type QueueItem, readQueuePage, startSession } f
 import { loadObjects, type SyncedObject } from '../sync/store.ts';
 import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
 import { builder, type Context } from './builder.ts';
+import { perItemInput } from './input-guard.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
 import { kindGlobalId, kindTypenames, viewerId } from './common.ts';
 import { CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
@@ -211,6 +212,8 @@ builder.mutationField('syncCommit', (t) =>
     type: SyncCommitResultRef,
     description:
       'Confirms a batch: referenced objects are acknowledged and their changes saved (or reported as conflicts); omitted ones come again. The same token twice acts once.',
+    // Each object's input is checked on its own (src/sync/commit.ts): a bad one is INVALID, the rest apply.
+    extensions: perItemInput,
     authScopes: { scope: Scope.SYNC },
     args: { input: t.arg({ type: SyncCommitInput }) },
     resolve: async (_root, { input }, ctx) => {

@@ -3,18 +3,22 @@ import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.
 import { Scope } from '../generated/prisma/client.ts';
 import { AccountRef } from './account.ts';
 import { builder, type Context } from './builder.ts';
+import { viewerId } from './common.ts';
 
 export const ScopeEnum = builder.enumType(Scope, {
   name: 'Scope',
   description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
 });
 
-const isSelfOrAdmin = (userId: string, ctx: Context) =>
-  ctx.auth.principal?.user.id === userId || (ctx.auth.principal?.scopes.has(Scope.ADMIN) ?? false);
+const isAdmin = (ctx: Context) => ctx.auth.principal?.scopes.has(Scope.ADMIN) ?? false;
+const isSelfOrAdmin = (userId: string, ctx: Context) => viewerId(ctx) === userId || isAdmin(ctx);
 
+// node(id) finds another user, or their token, only for an admin: for anyone else it is null,
+// as for an id that names nothing, so that the answer does not tell that the id exists.
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
   nullable: true,
+  findUnique: (id, ctx) => (isAdmin(ctx) ? { id } : { id, AND: [{ id: viewerId(ctx) }] }),
   authScopes: (user, ctx) => isSelfOrAdmin(user.id, ctx),
   fields: (t) => ({
     username: t.exposeString('username'),
@@ -38,6 +42,7 @@ export const UserRef = builder.prismaNode('User', {
 const AccessTokenRef = builder.prismaNode('AccessToken', {
   id: { field: 'id' },
   nullable: true,
+  findUnique: (id, ctx) => (isAdmin(ctx) ? { id } : { id, userId: viewerId(ctx) }),
   authScopes: (token, ctx) => isSelfOrAdmin(token.userId, ctx),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),

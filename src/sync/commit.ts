@@ -11,6 +11,7 @@ import type { Tx } from '../db/database.ts';
 import { appError, ErrorCode } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
+import { hasNul, nulMessage, nulPath } from '../validation.ts';
 import { runWrite, type WriteContext, type WriteServices } from '../write.ts';
 import { type FeedRow, lockFeedRows } from './feed.ts';
 import { feedStores } from './kinds.ts';
@@ -55,12 +56,21 @@ export type Plan = { action: 'create' | 'update' | 'delete' } | { action: 'repor
 
 const report = (status: SyncStatus, message: string | null = null): Plan => ({ action: 'report', status, message });
 
+/** What is wrong with a reference as such, found before anything of it reaches the database; null when nothing is. */
+export function refProblem(ref: SyncRef): string | null {
+  const nul = nulPath({ id: ref.id, clientSyncId: ref.clientSyncId, changes: ref.changes }, '');
+  if (nul) return nulMessage(nul);
+  if (!ref.id && !ref.clientSyncId) return 'id or clientSyncId: one is required';
+  if (ref.delete && ref.changes) return 'delete and changes: send one or the other';
+  if (ref.id && !isUuid(ref.id)) return 'id: not an id of this kind of object';
+  if (ref.clientSyncId && ref.clientSyncId.length > 200) return 'clientSyncId: at most 200 characters';
+  return null;
+}
+
 /** What to do with one reference of a commit. Pure: the rules of the handshake in one place. */
 export function planRef(ref: SyncRef, known: Known): Plan {
-  if (!ref.id && !ref.clientSyncId) return report('INVALID', 'id or clientSyncId: one is required');
-  if (ref.delete && ref.changes) return report('INVALID', 'delete and changes: send one or the other');
-  if (ref.id && !isUuid(ref.id)) return report('INVALID', 'id: not an id of this kind of object');
-  if (ref.clientSyncId && ref.clientSyncId.length > 200) return report('INVALID', 'clientSyncId: at most 200 characters');
+  const problem = refProblem(ref);
+  if (problem) return report('INVALID', problem);
   switch (known.state) {
     case 'unknown':
       if (ref.changes && !ref.id) return { action: 'create' };
@@ -155,8 +165,9 @@ async function commitRefs(
   store: SyncStore<SyncedObject, unknown, unknown>,
   refs: SyncRef[],
 ) {
-  const ids = refs.flatMap((ref) => (ref.id && isUuid(ref.id) ? [ref.id] : []));
-  const clientSyncIds = refs.flatMap((ref) => (!ref.id && ref.clientSyncId ? [ref.clientSyncId] : []));
+  const wellFormed = refs.filter((ref) => !refProblem(ref));
+  const ids = wellFormed.flatMap((ref) => (ref.id ? [ref.id] : []));
+  const clientSyncIds = wellFormed.flatMap((ref) => (!ref.id && ref.clientSyncId ? [ref.clientSyncId] : []));
   const { feed, objects } = await resolveRefs(w, store, ids, clientSyncIds);
   const idOfClientSyncId = new Map<string, string>();
   for (const row of [...feed.values()].sort((a, b) => Number(b.deleted) - Number(a.deleted))) {
@@ -174,7 +185,8 @@ async function commitRefs(
     const result = (status: SyncStatus, id: string | null, message: string | null = null): SyncObjectResult => ({
       kind,
       id,
-      clientSyncId: ref.clientSyncId ?? null,
+      // Echoed so the client can match results; one that cannot be stored (the commit's result is) is left out.
+      clientSyncId: ref.clientSyncId && !hasNul(ref.clientSyncId) ? ref.clientSyncId : null,
       status,
       message,
     });
