@@ -10,12 +10,12 @@ import type { Authenticator, AuthResult } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode, issuesMessage } from '../errors.ts';
-import { maxYear, minYear } from '../validation.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Scope } from '../generated/prisma/client.ts';
 import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
+import { maxYear, minYear } from '../validation.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -138,7 +138,8 @@ function parseDate(value: unknown): string {
     const [y, m, d] = match.slice(1).map(Number) as [number, number, number];
     const check = new Date(0);
     check.setUTCFullYear(y, m - 1, d); // not Date.UTC, which reads years 0-99 as 1900-1999
-    if (inStoredYears(y) && check.getUTCFullYear() === y && check.getUTCMonth() === m - 1 && check.getUTCDate() === d) return value as string;
+    if (inStoredYears(y) && check.getUTCFullYear() === y && check.getUTCMonth() === m - 1 && check.getUTCDate() === d)
+      return value as string;
   }
   throw badInput(`Date must be a calendar date, YYYY-MM-DD, in the years ${minYear} to ${maxYear}`);
 }

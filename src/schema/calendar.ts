@@ -10,7 +10,8 @@ import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
 import { builder } from './builder.ts';
-import { DeletePayload, kindGlobalId, viewerId, viewerWrite } from './common.ts';
+import { DeletePayload, viewerId, viewerWrite } from './common.ts';
+import { CalendarEntryRef } from './task.ts';
 
 const ShownAsEnum = builder.enumType(ShownAs, {
   name: 'ShownAs',
@@ -160,7 +161,7 @@ const ConflictItemRef = builder.objectRef<Conflict>('ConflictItem').implement({
     id: t.id({
       nullable: true,
       description: "Null for another user's item.",
-      resolve: (i) => (i.mine ? kindGlobalId(i.kind, i.id) : null),
+      resolve: (i) => (i.mine ? globalId(i.kind === 'APPOINTMENT' ? AppointmentRef.name : CalendarEntryRef.name, i.id) : null),
     }),
     title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
     start: t.expose('start', { type: 'DateTime' }),

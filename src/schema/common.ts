@@ -1,7 +1,5 @@
 // Types and helpers shared by several areas.
 import { resolveNodes } from '@pothos/plugin-relay';
-import { globalId } from '../ids.ts';
-import type { SyncObjectKind } from '../sync/commit.ts';
 import { runWrite, type WriteContext } from '../write.ts';
 import { builder, type Context, isNodeType } from './builder.ts';
 
@@ -16,10 +14,6 @@ export const viewerId = (ctx: Context) => ctx.auth.principal?.user.id ?? nobody;
 
 /** Runs a write (src/write.ts) acting for the signed-in user. */
 export const viewerWrite = <T>(ctx: Context, work: (w: WriteContext) => Promise<T>) => runWrite(ctx, { userId: viewerId(ctx) }, work);
-
-/** The GraphQL type of each kind of synced object. */
-export const kindTypenames: Record<SyncObjectKind, string> = { TASK: 'Task', APPOINTMENT: 'Appointment', CALENDAR_ENTRY: 'CalendarEntry' };
-export const kindGlobalId = (kind: SyncObjectKind, id: string) => globalId(kindTypenames[kind], id);
 
 export const DeletePayload = builder.objectRef<{ id: string }>('DeletePayload').implement({
   description: 'The global id of what was deleted.',

@@ -54,6 +54,14 @@ export const CalendarEntryRef = builder.prismaNode('CalendarEntry', {
   }),
 });
 
+export const CalendarEntryInputRef = builder.inputType('CalendarEntryInput', {
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', required: false }),
+    end: t.field({ type: 'DateTime', required: false }),
+    title: t.string({ required: false }),
+  }),
+});
+
 builder.queryFields((t) => ({
   tasks: t.prismaConnection({
     type: 'Task',

@@ -6,7 +6,6 @@
 // - unknown clientSyncIds create objects, and a retried token acts once.
 // The first commit of a token without a synchronization creates one (DEVICE).
 
-import { calendarEntryStore } from '../calendar/entries.ts';
 import type { Tx } from '../db/database.ts';
 import { appError, ErrorCode } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
@@ -14,17 +13,10 @@ import { isUuid } from '../ids.ts';
 import { hasNul, nulMessage, nulPath } from '../validation.ts';
 import { runWrite, type WriteContext, type WriteServices } from '../write.ts';
 import { type FeedRow, lockFeedRows } from './feed.ts';
-import { feedStores } from './kinds.ts';
+import { type SyncObjectKind, syncStores } from './kinds.ts';
 import type { SyncedObject, SyncStore } from './store.ts';
 import { batchFilter, feedRange, keepFullUntil, maxSyncLimit } from './sync.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition, syncTokenHash } from './tokens.ts';
-
-export type SyncObjectKind = SyncKind | 'CALENDAR_ENTRY';
-
-export const commitStores: Record<SyncObjectKind, SyncStore<SyncedObject, unknown, unknown>> = {
-  ...feedStores,
-  CALENDAR_ENTRY: calendarEntryStore,
-};
 
 export type SyncStatus = 'APPLIED' | 'UNCHANGED' | 'CREATED' | 'DELETED' | 'CONFLICT' | 'NOT_FOUND' | 'INVALID';
 
@@ -111,7 +103,7 @@ export async function commitBatch(
       const results: SyncObjectResult[] = [];
       const referenced = new Map<SyncKind, Set<string>>();
       for (const { kind, refs } of groups) {
-        const store = commitStores[kind];
+        const store: SyncStore<SyncedObject, unknown, unknown> = syncStores[kind];
         const outcome = await commitRefs(w, position, kind, store, refs);
         results.push(...outcome.results);
         if (store.feedKind) referenced.set(store.feedKind, new Set(outcome.referenced));

@@ -5,7 +5,7 @@ import type { Db, PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
 import { Prisma, SyncKind } from '../generated/prisma/client.ts';
 import { type FeedRow, feedRowColumns } from './feed.ts';
-import { type FeedObject, feedStores } from './kinds.ts';
+import { feedStores, type SyncObject } from './kinds.ts';
 import { loadObjects } from './store.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
 
@@ -24,7 +24,7 @@ export interface SyncBatch {
   hasMore: boolean;
   /** Part of a full sync: the client holds nothing older than this sync. */
   full: boolean;
-  objects: { [K in SyncKind]: FeedObject<K>[] };
+  objects: { [K in SyncKind]: SyncObject<K>[] };
   deleted: DeletedObject[];
 }
 
