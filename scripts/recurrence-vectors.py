@@ -593,12 +593,16 @@ def day_in_month_shape_cases(rng):
     return out
 
 
-def day_in_month_windows(rng, case):
-    s = case['series']
-    zone = s['timezone']
+def zone_start_months(case, years):
+    """The series' zone, its start date, and the months a window takes for 14 MONTHLY periods
+    or `years` YEARLY ones."""
     r = case['rule']
-    start = date.fromisoformat(s['start'][:10])
-    months = 14 * r['interval'] if r['type'] == 'MONTHLY' else 12 * 10
+    months = 14 * r['interval'] if r['type'] == 'MONTHLY' else 12 * years
+    return case['series']['timezone'], date.fromisoformat(case['series']['start'][:10]), months
+
+
+def day_in_month_windows(rng, case):
+    zone, start, months = zone_start_months(case, 10)
     res = [(*month_window(zone, start.year, start.month, 0, months), 'start')]
     later = start.year + rng.randint(20, 60)
     res.append((*month_window(zone, later, rng.randint(1, 12), 0, months), 'skip'))
@@ -647,11 +651,7 @@ def day_in_month_transition_cases(rng):
 
 
 def day_in_month_transition_windows(rng, case):
-    s = case['series']
-    zone = s['timezone']
-    r = case['rule']
-    d = date.fromisoformat(s['start'][:10])
-    months = 14 * r['interval'] if r['type'] == 'MONTHLY' else 12 * 8
+    zone, d, months = zone_start_months(case, 8)
     res = [(instant(datetime.combine(d, time()) - timedelta(days=1), zone), month_window(zone, d.year, d.month, 0, months)[1], 'start')]
     # The same month decades later: by then the zone's rules may differ (Sao Paulo has no DST
     # since 2019), the windows check what the rule and the zone give there.

@@ -448,20 +448,8 @@ describe('dayInMonth with days: the nth selected day of the month, or the last (
     expect(list.map((o) => local(o.start, NY).slice(11))).toEqual(Array(12).fill('09:00'));
     // 22: the 22nd where there are 22 or 23 (July 30, December 30), else the last.
     const nd22 = year(timed(NY, '2026-01-30T09:00'), { ...input, dayInMonth: 22 }, '2026-01-01', '2027-01-01');
-    expect(monthDays(nd22)).toEqual([
-      '01-30',
-      '02-27',
-      '03-31',
-      '04-30',
-      '05-29',
-      '06-30',
-      '07-30',
-      '08-31',
-      '09-30',
-      '10-30',
-      '11-30',
-      '12-30',
-    ]);
+    const swap: Record<string, string> = { '07-31': '07-30', '12-31': '12-30' };
+    expect(monthDays(nd22)).toEqual(monthDays(list).map((day) => swap[day] ?? day));
   });
 
   it('SATURDAY, 9: the last Saturday (as are 5 to 31)', () => {
