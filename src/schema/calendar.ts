@@ -110,18 +110,18 @@ const OccurrenceRef = builder.objectRef<AppointmentOccurrence>('AppointmentOccur
 
 const RecurrenceInput = builder.inputType('RecurrenceInput', {
   description:
-    'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (with days: the nth such weekday, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
+    'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (1-31; with days: the nth selected day of the month, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
   fields: (t) => ({
     type: t.field({ type: RecurrenceTypeEnum }),
     interval: t.int({ required: false, description: 'Every n days, weeks, months or years; required when recurring, 1 for YEARLY.' }),
     days: t.field({
       type: [WeekdayEnum],
       required: false,
-      description: 'WEEKLY: the weekdays (weeks start on Monday); MONTHLY/YEARLY with dayInMonth: which weekday. Absent: all seven.',
+      description: 'WEEKLY: the weekdays (weeks start on Monday); MONTHLY/YEARLY: the weekdays dayInMonth counts. Absent: all seven.',
     }),
     dayInMonth: t.int({
       required: false,
-      description: 'MONTHLY/YEARLY: the day of the month; with days, the nth such weekday (larger than there are: the last).',
+      description: 'MONTHLY/YEARLY, 1-31: the day of the month; with days, the nth selected day of the month (too big: the last).',
     }),
     month: t.int({ required: false, description: 'YEARLY: 1 = January.' }),
     until: t.field({ type: 'Date', required: false, description: 'The last day occurrences may start on, in the timezone (inclusive).' }),
