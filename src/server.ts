@@ -5,16 +5,16 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { createLogger, createYoga, maskError, type YogaLogger } from 'graphql-yoga';
+import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
-import { markQueryTooComplex, useErrorCodes } from './errors.ts';
+import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
-import { createRouter, type Route, type RouteDeps } from './http/routes.ts';
+import { createRouter, errorResponse, type Route, type RouteDeps } from './http/routes.ts';
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
 import { type Job, type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
@@ -80,6 +80,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           costLimit: { maxCost: config.limits.maxCost, onReject: [markQueryTooComplex] },
         }),
         useErrorCodes(),
+        useJsonPosts(),
       ],
       context: async ({ request, webSocketAuth }) => ({
         prisma: database.prisma,
@@ -160,5 +161,24 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       return db;
     },
     logger,
+  };
+}
+
+/**
+ * A GraphQL POST must say it is JSON (GraphQL over HTTP: 415 otherwise). yoga would parse
+ * curl's default, a form (`curl --data '{"query": ...}'`), and answer "Must provide query
+ * string"; this says what to send instead.
+ */
+function useJsonPosts(): Plugin {
+  return {
+    onRequest({ request, endResponse }) {
+      if (request.method !== 'POST') return;
+      const type = request.headers.get('content-type')?.split(';', 1)[0]!.trim().toLowerCase();
+      if (type === 'application/json' || type?.endsWith('+json') || type === 'application/graphql') return;
+      const sent = type ? `Content-Type: ${type}` : 'no Content-Type';
+      endResponse(
+        errorResponse(415, ErrorCode.BAD_REQUEST, `send the query as JSON with Content-Type: application/json (this request has ${sent})`),
+      );
+    },
   };
 }

@@ -4,7 +4,7 @@
 // Response out, through @whatwg-node/server, which graphql-yoga is built on) and get the
 // server's dependencies. Every answer the listener makes itself is JSON shaped like a GraphQL
 // error, `{ errors: [{ message, extensions: { code } }] }`, so clients parse one format.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { YogaLogger } from 'graphql-yoga';
@@ -48,7 +48,11 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
   const match = createMatcher(routes);
   const adapter = createServerAdapter<{ route: Route }>(async (request, { route }) => {
     try {
-      return await route.handler(request, deps);
+      const response = await route.handler(request, deps);
+      if (response.statusText) return response;
+      // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
+      const { status, headers, body } = response;
+      return new Response(body, { status, statusText: STATUS_CODES[status], headers });
     } catch (error) {
       if (error instanceof BodyTooLargeError) return errorResponse(413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
       deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
