@@ -11,10 +11,8 @@ const README_MUTATION =
   'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-1@example.com", name: "Room 1" }) { id shared } }';
 
 let server: TestServer;
-let origin: string;
 beforeAll(async () => {
   server = await startTestServer('pglite');
-  origin = new URL(server.url).origin;
 });
 afterAll(() => server.stop());
 
@@ -57,7 +55,7 @@ describe.skipIf(skip)(`GraphiQL in chromium${skip ? `: skipped, no chromium at $
   const authorization = () => JSON.stringify({ Authorization: `Bearer ${server.adminToken}` });
 
   it('runs the example query of the first tab with the token from the Headers tab', async () => {
-    const { context, blocked, errors } = await offlineContext(browser, origin);
+    const { context, blocked, errors } = await offlineContext(browser, server.origin);
     const page = await open(context);
     expect(await textOf(page, 'Operation Editor')).toMatch(/query Me \{\s*me \{ id username accounts/);
     await type(page, 'Headers', authorization());
@@ -69,7 +67,7 @@ describe.skipIf(skip)(`GraphiQL in chromium${skip ? `: skipped, no chromium at $
   });
 
   it("runs the README's subscription, and a new tab keeps the headers", async () => {
-    const { context, blocked, errors } = await offlineContext(browser, origin);
+    const { context, blocked, errors } = await offlineContext(browser, server.origin);
     const subscriber = await open(context);
     await type(subscriber, 'Headers', authorization());
     await newTab(subscriber);

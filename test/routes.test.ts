@@ -139,15 +139,13 @@ describe('the route table', () => {
 
 describe("convene's routes", () => {
   let server: TestServer;
-  let origin: string;
   beforeAll(async () => {
     server = await startTestServer('pglite');
-    origin = new URL(server.url).origin;
   });
   afterAll(() => server.stop());
 
   it('redirects / to GraphQL', async () => {
-    const response = await fetch(`${origin}/`, { redirect: 'manual' });
+    const response = await fetch(`${server.origin}/`, { redirect: 'manual' });
     expect([response.status, response.headers.get('location')]).toEqual([302, '/graphql']);
   });
 
@@ -156,7 +154,7 @@ describe("convene's routes", () => {
       ['/health', { status: 'ok' }],
       ['/ready', { status: 'ready' }],
     ] as const) {
-      const response = await fetch(origin + path);
+      const response = await fetch(server.origin + path);
       expect([path, response.status, response.headers.get('content-type'), await response.json()]).toEqual([
         path,
         200,
@@ -167,7 +165,7 @@ describe("convene's routes", () => {
   });
 
   it('answers other paths with 404', async () => {
-    const response = await fetch(`${origin}/graphql/nope`);
+    const response = await fetch(`${server.origin}/graphql/nope`);
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'NOT_FOUND' } }] });
   });
@@ -182,7 +180,7 @@ describe.skipIf(!postgresAvailable)(
       const admin = new pg.Client({ connectionString: postgresAdminUrl });
       await admin.connect();
       const ready = async () => {
-        const response = await fetch(new URL('/ready', server.url));
+        const response = await fetch(`${server.origin}/ready`);
         return { status: response.status, body: await response.json() };
       };
       try {
