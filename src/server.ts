@@ -173,8 +173,8 @@ function useJsonPosts(): Plugin {
   return {
     onRequest({ request, endResponse }) {
       if (request.method !== 'POST') return;
-      const type = request.headers.get('content-type')?.split(';', 1)[0]!.trim().toLowerCase();
-      if (type === 'application/json' || type?.endsWith('+json') || type === 'application/graphql') return;
+      const type = (request.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+      if (type === 'application/json' || type.endsWith('+json') || type === 'application/graphql') return;
       const sent = type ? `Content-Type: ${type}` : 'no Content-Type';
       endResponse(
         errorResponse(415, ErrorCode.BAD_REQUEST, `send the query as JSON with Content-Type: application/json (this request has ${sent})`),

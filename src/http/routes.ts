@@ -4,7 +4,7 @@
 // Response out, through @whatwg-node/server, which graphql-yoga is built on) and get the
 // server's dependencies. Every answer the listener makes itself is JSON shaped like a GraphQL
 // error, `{ errors: [{ message, extensions: { code } }] }`, so clients parse one format.
-import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { Transform } from 'node:stream';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { YogaLogger } from 'graphql-yoga';
