@@ -16,7 +16,7 @@ import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
 import { createRouter, errorResponse, type Route, type RouteDeps } from './http/routes.ts';
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
-import { type Job, type RunningJobs, startJobs } from './jobs.ts';
+import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
 import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -104,7 +104,9 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     ];
     httpServer.on('request', createRouter(routes, deps));
 
-    // Every background job: a name, how often, and what one run does (src/jobs.ts).
+    // Every background job. Adding one is one entry here: a name, how often (plus a random
+    // jitter so instances spread out), and what one run does (src/jobs.ts). Runs of a job never
+    // overlap, a failed run is logged, and stop() waits for a running one.
     jobs = startJobs(
       [
         {
@@ -113,7 +115,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           jitterMs: config.maintenanceIntervalMs / 10,
           run: () => purgeSyncState(database.prisma, config.sync.retentionMs),
         },
-      ] satisfies Job[],
+      ],
       logger,
     );
 
