@@ -1,7 +1,6 @@
 // GraphiQL, served by yoga at the GraphQL path to browsers. The page comes whole from the
 // installed @graphql-yoga/render-graphiql (scripts, styles and editor workers inline), so it
 // works without a network; yoga's default page loads them from a CDN.
-import { renderGraphiQL as renderBundledGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 const exampleQuery = `# Welcome to convene's GraphiQL.
@@ -32,11 +31,18 @@ export const graphiql: GraphiQLOptions = {
 
 const pages = new Map<string, string>();
 
-/** The GraphiQL page for `options`, rendered once: it is about 9 MB. */
-export function renderGraphiQL(options: GraphiQLOptions): string {
+/**
+ * The GraphiQL page for `options`, rendered once: it is about 9 MB, so the bundle is loaded
+ * only when a browser first asks for it (not by every server and CLI command).
+ */
+export async function renderGraphiQL(options: GraphiQLOptions): Promise<string> {
   const key = JSON.stringify(options);
-  const page = pages.get(key) ?? newTabsTakeHeaders(renderBundledGraphiQL(options));
-  pages.set(key, page);
+  let page = pages.get(key);
+  if (!page) {
+    const { renderGraphiQL: renderBundledGraphiQL } = await import('@graphql-yoga/render-graphiql');
+    page = newTabsTakeHeaders(renderBundledGraphiQL(options));
+    pages.set(key, page);
+  }
   return page;
 }
 
