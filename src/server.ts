@@ -1,20 +1,22 @@
-// One HTTP server: GraphQL over HTTP/SSE (graphql-yoga, with GraphiQL) and over WebSocket
-// (graphql-ws) on the same port and path. WebSocket operations go through the same envelop
-// plugins and context as HTTP requests.
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// createServer(config) -> { start, stop }: one HTTP server for GraphQL over HTTP/SSE
+// (graphql-yoga, with GraphiQL), GraphQL over WebSocket (graphql-ws, same port and path) and
+// plain HTTP routes, plus the background jobs. The route table and the job list below are
+// where later features plug in.
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { DocumentNode, GraphQLError } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
-import { type WebSocket, WebSocketServer } from 'ws';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
+import { graphiql, renderGraphiQL } from './http/graphiql.ts';
+import { health, ready } from './http/health.ts';
+import { createRouter, errorResponse, type Route, type RouteDeps } from './http/routes.ts';
+import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
+import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
 import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -40,7 +42,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     socket.once('close', () => sockets.delete(socket));
   });
   let closeWs: (() => Promise<void>) | undefined;
-  let stopMaintenance: (() => Promise<void>) | undefined;
+  let jobs: RunningJobs | undefined;
 
   async function start(): Promise<string> {
     db = await openDatabase(config.database);
@@ -50,32 +52,17 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     }
     const database = db;
     const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
-    stopMaintenance = scheduleMaintenance(
-      () => purgeSyncState(database.prisma, config.sync.retentionMs),
-      config.maintenanceIntervalMs,
-      logger,
-    );
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
-    // Sockets that authenticated with a token are closed (4403) when it is revoked, on any instance.
-    const socketsByToken = new Map<string, Set<WebSocket>>();
-    const evictions = events.pubsub.subscribe('auth:evict');
-    void (async () => {
-      for await (const event of evictions) {
-        authenticator.evict(event);
-        for (const tokenId of event.tokenIds) {
-          for (const socket of socketsByToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'access token revoked');
-        }
-      }
-    })();
 
-    const yoga = createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
+    const yoga = createYoga<WebSocketContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
-      healthCheckEndpoint: '/health',
       logging: logger,
       landingPage: false,
-      graphiql: { subscriptionsProtocol: 'WS', title: 'convene' },
+      graphiql,
+      renderGraphiQL,
+      maxRequestBodySize: false, // the route table holds bodies to MAX_BODY_BYTES
       maskedErrors: {
         maskError(error, message, isDev) {
           const masked = maskError(error, message, isDev); // code INTERNAL_SERVER_ERROR
@@ -93,84 +80,48 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           costLimit: { maxCost: config.limits.maxCost, onReject: [markQueryTooComplex] },
         }),
         useErrorCodes(),
-        useReadiness('/ready', async () => {
-          await database.prisma.$queryRaw`SELECT 1`;
-        }),
+        useJsonPosts(),
       ],
-      context: async ({ request, connectionParams }) => {
-        const authorization = request?.headers.get('authorization') ?? connectionParams?.authorization;
-        return {
-          prisma: database.prisma,
-          auth: await authenticator.authenticate(bearerToken(typeof authorization === 'string' ? authorization : null)),
-          pubsub: events.pubsub,
-          authenticator,
-          config,
-          syncSecret,
-        };
-      },
+      context: async ({ request, webSocketAuth }) => ({
+        prisma: database.prisma,
+        auth: webSocketAuth ?? (await authenticator.authenticate(bearerToken(request.headers.get('authorization')))),
+        pubsub: events.pubsub,
+        authenticator,
+        config,
+        syncSecret,
+      }),
     });
 
-    httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (rejectOversizedBody(req, res, config.limits.maxBodyBytes)) return;
-      void yoga.requestListener(req, res);
-    });
+    // Every HTTP route. Adding one is one line here: method, path (a prefix ends in '/*'), and
+    // a handler (src/http/routes.ts) that gets the request and `deps`, and returns a Response.
+    // Bodies are held to MAX_BODY_BYTES (or the route's maxBodyBytes); other paths get 404.
+    const deps: RouteDeps = { db: database, config, logger, pubsub: events.pubsub, authenticator };
+    const routes: Route[] = [
+      { method: '*', path: config.graphqlPath, handler: (request) => yoga.fetch(request) },
+      { method: 'GET', path: '/', handler: () => new Response(null, { status: 302, headers: { location: config.graphqlPath } }) },
+      { method: 'GET', path: '/health', handler: health },
+      { method: 'GET', path: '/ready', handler: ready },
+    ];
+    httpServer.on('request', createRouter(routes, deps));
 
-    const wss = new WebSocketServer({ server: httpServer, path: config.graphqlPath, maxPayload: config.limits.maxBodyBytes });
-    const wsServer = useServer<Record<string, unknown>>(
-      {
-        connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
-        // A token that is sent must be valid (4403); without one, only public operations work.
-        onConnect: async (ctx) => {
-          const authorization = ctx.connectionParams?.authorization;
-          if (authorization === undefined) return true;
-          const { principal } = await authenticator.authenticate(bearerToken(typeof authorization === 'string' ? authorization : null));
-          if (!principal) return false;
-          const socket = ctx.extra.socket;
-          const sockets = socketsByToken.get(principal.tokenId) ?? new Set();
-          socketsByToken.set(principal.tokenId, sockets.add(socket));
-          socket.once('close', () => {
-            sockets.delete(socket);
-            if (!sockets.size) socketsByToken.delete(principal.tokenId);
-          });
-          return true;
+    // Every background job. Adding one is one entry here: a name, how often (plus a random
+    // jitter so instances spread out), and what one run does (src/jobs.ts). Runs of a job never
+    // overlap, a failed run is logged, and stop() waits for a running one.
+    jobs = startJobs(
+      [
+        {
+          name: 'sync maintenance',
+          intervalMs: config.maintenanceIntervalMs,
+          jitterMs: config.maintenanceIntervalMs / 10,
+          run: () => purgeSyncState(database.prisma, config.sync.retentionMs),
         },
-        // graphql-ws's envelop recipe: onSubscribe below puts the enveloped execute/subscribe in the args.
-        // biome-ignore lint/suspicious/noExplicitAny: graphql-ws types these args without the enveloped functions
-        execute: (args: any) => args.execute(args),
-        // biome-ignore lint/suspicious/noExplicitAny: as above
-        subscribe: (args: any) => args.subscribe(args),
-        onSubscribe: async (ctx, _id, params) => {
-          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            params,
-            connectionParams: ctx.connectionParams,
-          });
-          let document: DocumentNode;
-          try {
-            document = parse(params.query);
-          } catch (error) {
-            return [error as GraphQLError];
-          }
-          const errors = validate(schema, document);
-          if (errors.length) return errors;
-          return {
-            schema,
-            operationName: params.operationName,
-            document,
-            variableValues: params.variables,
-            contextValue: await contextFactory(),
-            execute,
-            subscribe,
-          };
-        },
-      },
-      wss,
+      ],
+      logger,
     );
+
+    const webSocket = serveWebSocket(httpServer, yoga, { config, authenticator, pubsub: events.pubsub });
     closeWs = async () => {
-      await wsServer.dispose(); // closes every socket with 1001 Going Away
-      await evictions.return?.();
+      await webSocket.close();
       await events.close();
     };
 
@@ -195,7 +146,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       }, 5000);
       await closed;
       clearTimeout(forced);
-      await stopMaintenance?.();
+      await jobs?.stop();
       await db?.close();
     })();
     return stopping;
@@ -215,61 +166,21 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
   };
 }
 
-/** Runs `job` every `intervalMs` (never two at once); the returned stop waits for a running one. */
-function scheduleMaintenance(job: () => Promise<unknown>, intervalMs: number, logger: YogaLogger) {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(job).catch((error) => logger.error('maintenance failed', error));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
-}
-
-/** Answers 413 for a body over the limit: by Content-Length at once, or while it streams in. */
-function rejectOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
-  const reject = () => {
-    if (!res.headersSent) {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-      res.end(
-        JSON.stringify({
-          errors: [{ message: `request body exceeds ${maxBytes} bytes`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
-        }),
-      );
-    }
-    req.destroy();
-  };
-  const declared = Number(req.headers['content-length']);
-  if (declared > maxBytes) {
-    reject();
-    return true;
-  }
-  if (req.headers['transfer-encoding']) {
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBytes) reject();
-    });
-  }
-  return false;
-}
-
 /**
- * `/ready` answers 200 once the database answers. (yoga's useReadinessCheck matches every
- * request's URL with a URLPattern polyfill on Node 20, a measurable cost per request.)
+ * A GraphQL POST must say it is JSON (GraphQL over HTTP: 415 otherwise). yoga would parse
+ * curl's default, a form (`curl --data '{"query": ...}'`), and answer "Must provide query
+ * string"; this says what to send instead.
  */
-function useReadiness(path: string, check: () => Promise<void>): Plugin {
+function useJsonPosts(): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== path) return;
-      try {
-        await check();
-        endResponse(new fetchAPI.Response(null, { status: 200 }));
-      } catch {
-        endResponse(new fetchAPI.Response(null, { status: 503 }));
-      }
+    onRequest({ request, endResponse }) {
+      if (request.method !== 'POST') return;
+      const type = (request.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+      if (type === 'application/json' || type.endsWith('+json') || type === 'application/graphql') return;
+      const sent = type ? `Content-Type: ${type}` : 'no Content-Type';
+      endResponse(
+        errorResponse(415, ErrorCode.BAD_REQUEST, `send the query as JSON with Content-Type: application/json (this request has ${sent})`),
+      );
     },
   };
 }

@@ -75,6 +75,7 @@ describeEachDatabase('auth and accounts', (server) => {
     expect(codes(await server().gql(ME, {}, token))).toEqual([]);
     const adminOnly = await server().gql(CREATE_USER, { input: { username: 'frank', email: 'f@example.com' } }, token);
     expect(codes(adminOnly)).toEqual(['FORBIDDEN']);
+    expect(adminOnly.errors![0]!.message).toBe('this token lacks the ADMIN scope');
     // Nothing was written by the refused call.
     const retry = await server().gql(CREATE_USER, { input: { username: 'frank', email: 'f@example.com' } });
     expect(retry.errors).toBeUndefined();

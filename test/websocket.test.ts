@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer, wsClient } from './support/server.ts';
+import { codes, startTestServer, type TestServer, wsClient } from './support/server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,6 +76,102 @@ describe('graphql-ws client', () => {
   });
 });
 
+describe('where the token may be', () => {
+  // The protocol's messages on a raw socket: connection_init's payload, then operations.
+  async function connect(payload: unknown) {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await once(socket, 'open');
+    const messages: any[] = [];
+    const closed = once(socket, 'close').then(([code]) => code as number);
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    socket.send(JSON.stringify({ type: 'connection_init', payload }));
+    // connection_ack, or the close that refuses the socket.
+    const acknowledged = await new Promise<boolean>((resolve) => {
+      socket.once('message', () => resolve(true));
+      socket.once('close', () => resolve(false));
+    });
+    let next = 0;
+    return {
+      acknowledged,
+      closed,
+      /** Runs `query` (with `extensions`) and returns its first result. */
+      async run(query: string, extensions?: unknown) {
+        const id = String(++next);
+        socket.send(JSON.stringify({ type: 'subscribe', id, payload: { query, extensions } }));
+        await expect.poll(() => messages.some((m) => m.id === id && m.type !== 'complete')).toBe(true);
+        const message = messages.find((m) => m.id === id && m.type !== 'complete');
+        return message.type === 'error' ? { errors: message.payload } : message.payload;
+      },
+      close: () => socket.close(),
+    };
+  }
+  const ME = '{ me { username } }';
+
+  it('takes it from connection_init as authorization, Authorization or inside headers, in any case', async () => {
+    const { token } = await server.newUser('wskeys');
+    const bearer = `Bearer ${token}`;
+    for (const payload of [
+      { authorization: bearer },
+      { Authorization: bearer },
+      { headers: { Authorization: bearer } },
+      { headers: { authorization: bearer } },
+      { Headers: { AUTHORIZATION: bearer } },
+    ]) {
+      const socket = await connect(payload);
+      expect([payload, await socket.run(ME)]).toEqual([payload, { data: { me: { username: 'wskeys' } } }]);
+      socket.close();
+    }
+  });
+
+  it('closes with 4403 when connection_init carries a bad token, wherever it is', async () => {
+    for (const payload of [
+      { authorization: 'Bearer cvn_forged' },
+      { Authorization: 'Bearer cvn_forged' },
+      { headers: { authorization: 'Bearer cvn_forged' } },
+      { authorization: 42 },
+    ]) {
+      const socket = await connect(payload);
+      expect([payload, socket.acknowledged, await socket.closed]).toEqual([payload, false, 4403]);
+    }
+  });
+
+  it("takes each operation's token from its extensions.headers on a socket that sent none", async () => {
+    const ann = await server.newUser('wsann');
+    const bob = await server.newUser('wsbob');
+    const socket = await connect({});
+    expect(await socket.run(ME, { headers: { Authorization: `Bearer ${ann.token}` } })).toEqual({ data: { me: { username: 'wsann' } } });
+    expect(await socket.run(ME, { headers: { authorization: `Bearer ${bob.token}` } })).toEqual({ data: { me: { username: 'wsbob' } } });
+    // Checked per operation: an earlier operation's token does not stay with the socket.
+    expect(codes(await socket.run(ME))).toEqual(['UNAUTHENTICATED']);
+    const forged = await socket.run(ME, { headers: { Authorization: 'Bearer cvn_forged' } });
+    expect(codes(forged)).toEqual(['UNAUTHENTICATED']);
+    expect(forged.errors[0].message).toMatch(/not valid/);
+    expect(await socket.run(ME, { headers: { Authorization: `Bearer ${ann.token}` } })).toEqual({ data: { me: { username: 'wsann' } } });
+    socket.close();
+  });
+
+  it('refuses an operation carrying another token than the socket authenticated with', async () => {
+    const ann = await server.newUser('wsann2');
+    const bob = await server.newUser('wsbob2');
+    const socket = await connect({ authorization: `Bearer ${ann.token}` });
+    const other = await socket.run(ME, { headers: { Authorization: `Bearer ${bob.token}` } });
+    expect(codes(other)).toEqual(['FORBIDDEN']);
+    expect(other.errors[0].message).toMatch(/another token/);
+    expect(await socket.run(ME, { headers: { Authorization: `bearer ${ann.token}` } })).toEqual({ data: { me: { username: 'wsann2' } } });
+    expect(await socket.run(ME)).toEqual({ data: { me: { username: 'wsann2' } } });
+    socket.close();
+  });
+
+  it("closes the socket with 4403 when an operation's token is revoked", async () => {
+    const { token } = await server.newUser('wsoprevoked');
+    const socket = await connect({});
+    expect(await socket.run(ME, { headers: { Authorization: `Bearer ${token}` } })).toEqual({ data: { me: { username: 'wsoprevoked' } } });
+    const me = await server.gql('{ me { tokens { id } } }', {}, token);
+    await server.gql('mutation ($id: ID!) { revokeAccessToken(id: $id) { id } }', { id: me.data.me.tokens[0].id }, token);
+    expect(await socket.closed).toBe(4403);
+  });
+});
+
 describe('graphql-transport-ws protocol', () => {
   async function open(protocol: string | string[] = 'graphql-transport-ws') {
     const socket = new WebSocket(server.wsUrl, protocol);
@@ -139,12 +235,6 @@ describe('graphql-transport-ws protocol', () => {
     send(socket, subscribe);
     send(socket, subscribe);
     expect(await closeCode(socket)).toBe(4409);
-  });
-
-  it('closes with 4403 when connection_init carries a bad token', async () => {
-    const socket = await open();
-    send(socket, { type: 'connection_init', payload: { authorization: 'Bearer cvn_forged' } });
-    expect(await closeCode(socket)).toBe(4403);
   });
 
   it('closes a socket with 4403 when its token is revoked', async () => {

@@ -3,7 +3,7 @@ import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import type { Authenticator, AuthResult } from '../auth/authenticate.ts';
@@ -51,10 +51,14 @@ export const builder = new SchemaBuilder<{
       authenticated: !!ctx.auth.principal,
       scope: (scope) => ctx.auth.principal?.scopes.has(scope) ?? false,
     }),
-    unauthorizedError: (_parent, ctx) =>
-      ctx.auth.principal
-        ? appError(ErrorCode.FORBIDDEN, 'this token does not grant access to this field')
-        : appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure)),
+    unauthorizedError: (_parent, ctx, _info, { failure }) => {
+      if (!ctx.auth.principal) return appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure));
+      const scopes = missingScopes(failure);
+      return appError(
+        ErrorCode.FORBIDDEN,
+        scopes.length ? `this token lacks the ${scopes.join(' or ')} scope` : 'this token does not grant access to this field',
+      );
+    },
   },
   validation: {
     validationError: (result) =>
@@ -92,6 +96,18 @@ export const builder = new SchemaBuilder<{
 export function isNodeType(info: GraphQLResolveInfo, typename: string): boolean {
   const type = info.schema.getType(typename);
   return isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node');
+}
+
+/** The scopes that would have passed a failed check (any one of them). */
+function missingScopes(failure: AuthFailure): string[] {
+  switch (failure.kind) {
+    case AuthScopeFailureType.AuthScope:
+      return failure.scope === 'scope' ? [String(failure.parameter)] : [];
+    case AuthScopeFailureType.AnyAuthScopes:
+      return failure.failures.flatMap(missingScopes);
+    default:
+      return [];
+  }
 }
 
 function unauthenticatedMessage(failure: AuthResult['failure']) {

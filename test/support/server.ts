@@ -18,7 +18,10 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestServer {
   kind: DatabaseKind;
+  /** The GraphQL endpoint. */
   url: string;
+  /** Scheme, host and port, for the other routes. */
+  origin: string;
   wsUrl: string;
   databaseUrl: string;
   server: ConveneServer;
@@ -51,6 +54,7 @@ export async function startTestServer(kind: DatabaseKind, env: Record<string, st
   return {
     kind,
     url,
+    origin: new URL(url).origin,
     wsUrl: url.replace(/^http/, 'ws'),
     databaseUrl: database.url,
     server,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, generateAccessToken, hashAccessToken } from '../../src/auth/tokens.ts';
+import {
+  bearerToken,
+  connectionAuthorization,
+  generateAccessToken,
+  hashAccessToken,
+  operationAuthorization,
+} from '../../src/auth/tokens.ts';
 
 describe('access tokens', () => {
   it('are random, prefixed and URL-safe', () => {
@@ -27,7 +33,41 @@ describe('access tokens', () => {
     ['', null],
     [null, null],
     [undefined, null],
+    [42, null],
+    [['Bearer abc'], null],
   ])('bearerToken(%j) = %j', (header, expected) => {
     expect(bearerToken(header)).toBe(expected);
+  });
+
+  it.each([
+    [{ authorization: 'a' }, 'a'],
+    [{ Authorization: 'a' }, 'a'],
+    [{ AUTHORIZATION: 'a' }, 'a'],
+    [{ headers: { Authorization: 'a' } }, 'a'],
+    [{ Headers: { authorization: 'a' } }, 'a'],
+    [{ authorization: 'a', headers: { authorization: 'b' } }, 'a'],
+    [{ authorization: null, headers: { authorization: 'b' } }, 'b'],
+    [{ authorization: 42 }, 42],
+    [{ authorization: '' }, ''],
+    [{ authorization: null }, undefined],
+    [{ token: 'a' }, undefined],
+    [{ headers: 'Authorization: a' }, undefined],
+    [{}, undefined],
+    [null, undefined],
+    [undefined, undefined],
+    ['authorization', undefined],
+  ])('connectionAuthorization(%j) = %j', (params, expected) => {
+    expect(connectionAuthorization(params)).toBe(expected);
+  });
+
+  it.each([
+    [{ headers: { Authorization: 'a' } }, 'a'],
+    [{ headers: { authorization: 'a' } }, 'a'],
+    [{ authorization: 'a' }, undefined],
+    [{ headers: {} }, undefined],
+    [{}, undefined],
+    [undefined, undefined],
+  ])('operationAuthorization(%j) = %j', (extensions, expected) => {
+    expect(operationAuthorization(extensions)).toBe(expected);
   });
 });
