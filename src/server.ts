@@ -9,7 +9,8 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { createAuthenticator } from './auth/authenticate.ts';
+import { isAdminSocketRequest, listenOnAdminSocket } from './admin-socket.ts';
+import { createAuthenticator, operatorAuth } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -41,6 +42,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
   });
   let closeWs: (() => Promise<void>) | undefined;
   let stopMaintenance: (() => Promise<void>) | undefined;
+  let closeAdminSocket: (() => void) | undefined;
 
   async function start(): Promise<string> {
     db = await openDatabase(config.database);
@@ -69,7 +71,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       }
     })();
 
-    const yoga = createYoga<{ connectionParams?: Record<string, unknown> }, Context>({
+    const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
       healthCheckEndpoint: '/health',
@@ -97,11 +99,14 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           await database.prisma.$queryRaw`SELECT 1`;
         }),
       ],
-      context: async ({ request, connectionParams }) => {
+      context: async ({ request, connectionParams, req }) => {
         const authorization = request?.headers.get('authorization') ?? connectionParams?.authorization;
         return {
           prisma: database.prisma,
-          auth: await authenticator.authenticate(bearerToken(typeof authorization === 'string' ? authorization : null)),
+          auth:
+            authorization == null && isAdminSocketRequest(req)
+              ? operatorAuth
+              : await authenticator.authenticate(bearerToken(typeof authorization === 'string' ? authorization : null)),
           pubsub: events.pubsub,
           authenticator,
           config,
@@ -181,11 +186,13 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const { port } = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     url = `http://${host}:${port}${config.graphqlPath}`;
+    closeAdminSocket = await listenOnAdminSocket(httpServer, config.database, logger);
     return url;
   }
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      closeAdminSocket?.();
       await closeWs?.();
       // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -12,6 +12,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { lockDataDir } from './lock.ts';
 
 export type { PrismaClient };
 
@@ -37,7 +38,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     };
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-  const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+  // One process per directory (lock.ts); PGlite itself does not check.
+  const unlock = config.dataDir ? await lockDataDir(config.dataDir) : async () => {};
+  const pglite = await PGlite.create(config.dataDir ?? 'memory://').catch(async (error) => {
+    await unlock();
+    throw error;
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -46,6 +52,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      await unlock();
     },
   };
 }

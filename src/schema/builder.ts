@@ -6,7 +6,7 @@ import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
-import type { Authenticator, AuthResult } from '../auth/authenticate.ts';
+import { type Authenticator, type AuthResult, hasScope } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { appError, ErrorCode, issuesMessage } from '../errors.ts';
@@ -48,12 +48,14 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       authenticated: !!ctx.auth.principal,
-      scope: (scope) => ctx.auth.principal?.scopes.has(scope) ?? false,
+      scope: (scope) => hasScope(ctx.auth, scope),
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.auth.principal
         ? appError(ErrorCode.FORBIDDEN, 'this token does not grant access to this field')
-        : appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure)),
+        : ctx.auth.operator
+          ? appError(ErrorCode.FORBIDDEN, "the local operator has admin rights only: send a user's token to act as that user")
+          : appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure)),
   },
   validation: {
     validationError: (result) =>

@@ -1,6 +1,8 @@
 // Users, access tokens and the admin operations that manage them.
+import { hasScope } from '../auth/authenticate.ts';
+import { hashAccessToken } from '../auth/tokens.ts';
 import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
-import { notFound } from '../errors.ts';
+import { badInput, notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { AccountRef } from './account.ts';
 import { builder, type Context } from './builder.ts';
@@ -10,8 +12,7 @@ export const ScopeEnum = builder.enumType(Scope, {
   description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
 });
 
-const isSelfOrAdmin = (userId: string, ctx: Context) =>
-  ctx.auth.principal?.user.id === userId || (ctx.auth.principal?.scopes.has(Scope.ADMIN) ?? false);
+const isSelfOrAdmin = (userId: string, ctx: Context) => ctx.auth.principal?.user.id === userId || hasScope(ctx.auth, Scope.ADMIN);
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
@@ -58,13 +59,28 @@ const CreatedAccessToken = builder.objectRef<Awaited<ReturnType<typeof createAcc
   }),
 });
 
-builder.queryField('me', (t) =>
-  t.field({
+builder.queryFields((t) => ({
+  me: t.field({
     type: UserRef,
     authScopes: { authenticated: true },
     resolve: (_root, _args, ctx) => ctx.auth.principal!.user,
   }),
-);
+  user: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'Admin: the user with this username, or null.',
+    authScopes: { scope: Scope.ADMIN },
+    args: { username: t.arg.string() },
+    resolve: (query, _root, { username }, ctx) => ctx.prisma.user.findUnique({ ...query, where: { username } }),
+  }),
+  users: t.prismaConnection({
+    type: 'User',
+    cursor: 'username',
+    description: 'Admin: every user, by username.',
+    authScopes: { scope: Scope.ADMIN },
+    resolve: (query, _root, _args, ctx) => ctx.prisma.user.findMany({ ...query, orderBy: { username: 'asc' } }),
+  }),
+}));
 
 const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
@@ -101,11 +117,15 @@ builder.mutationFields((t) => ({
   }),
   revokeAccessToken: t.field({
     type: AccessTokenRef,
-    description: 'Revokes a token: an admin any token, a user their own.',
-    authScopes: { authenticated: true },
-    args: { id: t.arg.globalID({ for: [AccessTokenRef] }) },
-    resolve: async (_root, { id }, ctx) => {
-      const token = await ctx.prisma.accessToken.findUnique({ where: { id: id.id } });
+    description: 'Revokes a token, named by its id or by the token itself: an admin any token, a user their own.',
+    authScopes: { authenticated: true, scope: Scope.ADMIN },
+    args: {
+      id: t.arg.globalID({ for: [AccessTokenRef], required: false }),
+      token: t.arg.string({ required: false, description: 'The secret (cvn_...), e.g. of a leaked token whose id is not at hand.' }),
+    },
+    resolve: async (_root, { id, token: secret }, ctx) => {
+      if (!id === !secret) throw badInput('give either id or token');
+      const token = await ctx.prisma.accessToken.findUnique({ where: id ? { id: id.id } : { tokenHash: hashAccessToken(secret!) } });
       if (!token || !isSelfOrAdmin(token.userId, ctx)) throw notFound('access token');
       const revoked = await revokeAccessToken(ctx.prisma, token.id);
       ctx.authenticator.evict({ tokenIds: [token.id] });
