@@ -5,6 +5,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { convene, conveneFails, ME, tempDir } from './support/cli.ts';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
+import { redisAvailable, redisUrl } from './support/redis.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
 
 describe('convene help', { timeout: 60_000 }, () => {
@@ -190,7 +191,7 @@ async function seriesOccurrences(server: TestServer, token: string): Promise<Dat
 
 describe.skipIf(!postgresAvailable)(
   `convene user and token commands [postgres${postgresAvailable ? '' : ': skipped, PostgreSQL not reachable'}]`,
-  { timeout: 90_000 },
+  { timeout: 300_000 },
   () => {
     it('work directly on the database of a running server', async () => {
       const database = await createTestDatabase();
@@ -205,6 +206,20 @@ describe.skipIf(!postgresAvailable)(
         const token = (await convene(['token', 'create', 'yan', '--scopes', 'meetings'], env)).stdout.trim();
         expect((await server.gql(ME, {}, token)).data).toEqual({ me: { username: 'yan' } });
         await convene(['token', 'revoke', token], env);
+        expect(codes(await server.gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
+      } finally {
+        await server.stop();
+        await database.drop();
+      }
+    });
+
+    it.skipIf(!redisAvailable)('revoke at once on every server when REDIS_URL is set', async () => {
+      const database = await createTestDatabase();
+      const server = await startTestServer('postgres', { REDIS_URL: redisUrl }, database.url); // tokens cached for 5 s
+      try {
+        const { token } = await server.newUser('zoe');
+        expect((await server.gql(ME, {}, token)).data).toEqual({ me: { username: 'zoe' } });
+        await convene(['token', 'revoke', token], { DATABASE_URL: database.url, REDIS_URL: redisUrl });
         expect(codes(await server.gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
       } finally {
         await server.stop();
