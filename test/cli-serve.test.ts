@@ -1,10 +1,11 @@
 // `convene serve` as a child process: the first-run admin token, one process per embedded
-// database (a second server and a hung one refused, a killed one's lock recovered), a busy
-// port, and a clean shutdown on SIGTERM and SIGINT.
+// database (a second server and a hung one refused, a killed one's lock taken over by the
+// next server), a busy port, and a clean shutdown on SIGTERM and SIGINT.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conveneFails, gql, ME, serve, tempDir } from './support/cli.ts';
+import { startTestServer } from './support/server.ts';
 
 describe('convene serve', { timeout: 420_000 }, () => {
   it('holds its embedded database alone: a second server and a hung one are refused, a killed one recovered; shuts down cleanly', async () => {
@@ -42,16 +43,23 @@ describe('convene serve', { timeout: 420_000 }, () => {
     first.child.kill('SIGTERM');
     expect((await first.exited)[0]).toBe(0);
 
-    // Killed without a chance to release its lock: the next start takes the lock over.
+    // Killed without a chance to release its lock: the next server waits until the lock goes
+    // stale (the holder is dead) and takes it over.
     const killed = await serve(dir);
     expect(killed.output()).not.toMatch(/cvn_/); // the first-run token is printed once
     killed.child.kill('SIGKILL');
     await killed.exited;
-    const recovered = await serve(dir);
-    expect(await gql(recovered.url, ME, token!)).toEqual({ data: { me: { username: 'admin' } } });
+    const recovered = await startTestServer('pglite', {}, `pglite:${dir}`);
+    try {
+      expect(await gql(recovered.url, ME, token!)).toEqual({ data: { me: { username: 'admin' } } });
+    } finally {
+      await recovered.stop();
+    }
+
     // Signalled the moment it announces itself (this used to find no handler yet, now and then).
-    recovered.child.kill('SIGINT');
-    const [code, signal] = await recovered.exited;
-    expect(code, `exit by ${signal}; output:\n${recovered.output()}`).toBe(0);
+    const last = await serve(dir);
+    last.child.kill('SIGINT');
+    const [code, signal] = await last.exited;
+    expect(code, `exit by ${signal}; output:\n${last.output()}`).toBe(0);
   });
 });

@@ -43,7 +43,10 @@ describe('convene user and token commands [pglite]', { timeout: 300_000 }, () =>
     // Alone: this process opens the database.
     const userId = (await convene(['user', 'create', 'zed', '--email', 'zed@example.com', '--name', 'Zed'], env)).stdout.trim();
     expect(userId).toMatch(/^[A-Za-z0-9+/]+=*$/); // a global id
-    const created = await convene(['token', 'create', 'zed', '--scopes', 'sync,calendar', '--name', 'laptop'], env);
+    const created = await convene(
+      ['token', 'create', 'zed', '--scopes', 'sync,calendar', '--name', 'laptop', '--expires-in-days', '30'],
+      env,
+    );
     const laptop = created.stdout.trim();
     expect(laptop).toMatch(/^cvn_[A-Za-z0-9_-]+$/); // stdout holds only the token
 
@@ -75,7 +78,10 @@ describe('convene user and token commands [pglite]', { timeout: 300_000 }, () =>
         conveneFails(['token', 'list', '--url', server.url]),
       ]);
       const laptopRow = listed.stdout.split('\n').find((line) => line.startsWith(laptopId));
-      expect(laptopRow?.split(/\s+/)).toEqual([laptopId, 'zed', 'laptop', 'sync,calendar', expect.stringMatching(/Z$/), '-', '-']);
+      const [, , , , createdAt, expiresAt, revokedAt] = laptopRow!.split(/\s+/);
+      expect(laptopRow!.split(/\s+/).slice(0, 4)).toEqual([laptopId, 'zed', 'laptop', 'sync,calendar']);
+      expect(Math.round((Date.parse(expiresAt!) - Date.parse(createdAt!)) / 86_400_000)).toBe(30);
+      expect(revokedAt).toBe('-');
       expect(listed.stdout).toMatch(/\bphone\s+meetings\b/);
       expect(listed.stdout).not.toMatch(/cvn_/);
       expect(viaUrl.stdout).toBe(listed.stdout);

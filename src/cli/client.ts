@@ -10,28 +10,17 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 export interface GraphQLClient {
-  /** The operation's data; its errors are thrown as one GraphQLRequestError. */
+  /** The operation's data; its errors are thrown as one Error with their messages. */
   run<T>(query: string, variables?: Record<string, unknown>, asToken?: string): Promise<T>;
   close(): Promise<void>;
 }
 
-export interface ResultError {
+interface ResultError {
   message: string;
-  extensions?: { [key: string]: unknown };
-}
-
-export class GraphQLRequestError extends Error {
-  constructor(readonly errors: readonly ResultError[]) {
-    super(errors.map((error) => error.message).join('; '));
-  }
-
-  hasCode(code: string) {
-    return this.errors.some((error) => error.extensions?.code === code);
-  }
 }
 
 export function dataOf<T>(result: { data?: unknown; errors?: readonly ResultError[] }): T {
-  if (result.errors?.length) throw new GraphQLRequestError(result.errors);
+  if (result.errors?.length) throw new Error(result.errors.map((error) => error.message).join('; '));
   return result.data as T;
 }
 

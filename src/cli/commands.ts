@@ -15,7 +15,7 @@ export async function createUser(client: GraphQLClient, input: { username: strin
   console.log(createUser.id);
 }
 
-export async function createToken(client: GraphQLClient, input: { username: string; scopes: Scope[]; name?: string; expiresAt?: Date }) {
+export async function createToken(client: GraphQLClient, input: { username: string; scopes: Scope[]; name?: string; expiresAt?: string }) {
   const { createAccessToken } = await client.run<{ createAccessToken: { token: string; accessToken: { id: string } } }>(
     'mutation CreateAccessToken($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token accessToken { id } } }',
     { input },

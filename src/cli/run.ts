@@ -43,7 +43,7 @@ export async function run(command: CommandName, argument: string | undefined, va
       const scopes = parseScopes(values.scopes);
       const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
       if (days !== undefined && !(days > 0)) usageError('--expires-in-days must be a positive number', command);
-      const expiresAt = days === undefined ? undefined : new Date(Date.now() + days * 86_400_000);
+      const expiresAt = days === undefined ? undefined : new Date(Date.now() + days * 86_400_000).toISOString();
       const input = { username: argument, scopes, name: values.name, expiresAt };
       return withClient(config, values, (client) => commands.createToken(client, input));
     }
