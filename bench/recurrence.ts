@@ -70,6 +70,14 @@ const rules: BenchRule[] = [
     rrule: 'FREQ=MONTHLY;BYDAY=-1FR',
   },
   {
+    // OX 213: the 23rd weekday, or the last; no month has more than 23, so always the last.
+    name: 'monthly 23rd weekday (last)',
+    start: '2026-01-30T09:00',
+    convene: { type: 'MONTHLY', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], dayInMonth: 23 },
+    rrulejs: { freq: RRule.MONTHLY, byweekday: [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR], bysetpos: [-1] },
+    rrule: 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
+  },
+  {
     name: 'yearly last Sunday of Oct',
     start: '2026-10-25T10:00',
     convene: { type: 'YEARLY', days: ['SUNDAY'], dayInMonth: 5, month: 10 },

@@ -18,13 +18,18 @@ wall-clock time as RFC 5545 does, then resolved to instants):
   DAILY    FREQ=DAILY;INTERVAL=i                                 (dtstart = series start)
   WEEKLY   FREQ=WEEKLY;INTERVAL=i;BYDAY=..;WKST=MO               (dtstart = series start)
            until -> UNTIL=<until>T235959 (inclusive day), occurrences -> COUNT: both by dateutil.
-  MONTHLY  OX's dayInMonth is "the nth day among those selected by days, too big = the last".
-           RRULE has no such rule: BYMONTHDAY=31 *skips* months shorter than 31 days, and
-           BYSETPOS=5 skips months with four such weekdays. So we ask dateutil for both the nth
-           and the last per period and keep the earlier of the two in each period:
-             all seven days:  FREQ=MONTHLY;INTERVAL=i;BYMONTHDAY=n,-1
-             a weekday set:   FREQ=MONTHLY;INTERVAL=i;BYDAY=..;BYSETPOS=n,-1
-           (if the nth exists it is <= the last; if not, only the last is there).
+  MONTHLY  OX's dayInMonth (213, 1..31) is "the nth day among those selected by days; if the
+           number is bigger than the number of available days, the last available day".
+           RRULE has no such clamp: BYMONTHDAY=31 *skips* months shorter than 31 days, and
+           BYSETPOS=23 with BYDAY=MO,TU,WE,TH,FR skips months with fewer than 23 weekdays. What
+           we want per month is BYSETPOS=n where the month has >= n selected days and
+           BYSETPOS=-1 where it has fewer. So we ask dateutil for both in one rule and keep the
+           earlier date of each period (if the nth exists it is <= the last; if not, only the
+           last is there):
+             days absent:     FREQ=MONTHLY;INTERVAL=i;BYMONTHDAY=n,-1
+             days given:      FREQ=MONTHLY;INTERVAL=i;BYDAY=..;BYSETPOS=n,-1
+           "days given" includes all seven listed (BYDAY=MO..SU): a second mapping of the plain
+           day of the month. The rrule text in a vector says "(min per period)" for this.
   YEARLY   the same in one month: FREQ=YEARLY;BYMONTH=m;BYMONTHDAY=n,-1 or BYDAY=..;BYSETPOS=n,-1.
   For MONTHLY and YEARLY the per-period grouping must see whole periods, so dateutil starts at
   the first day of the start's month (year) at the same wall time and dates before the series
@@ -41,12 +46,23 @@ asserts it on the 2026 transitions of the four zones before generating anything.
 Timed occurrences end durationMs after their start instant; full-time ones span local midnight of
 their date to local midnight `days` days later (fold=0 too).
 
-Coverage: hand-picked cases (RFC-style rules, 02:30 on spring-forward and fall-back days in
+Coverage, part 1: hand-picked cases (RFC-style rules, 02:30 on spring-forward and fall-back days in
 Europe/Berlin, America/New_York and Australia/Sydney, full-day events across DST, too-big
 dayInMonth, nth / last weekday, until on an occurrence date, occurrences, interval > 1, long
 events overlapping the window start, series that do not start on an occurrence) and random rules
 in Europe/Berlin, America/New_York, Australia/Sydney and UTC, each with windows at the start,
 years later (skip-ahead) and around a DST transition.
+Part 2 (OX 213, dayInMonth with days beyond the fifth; own random stream, seed 213): the
+reference's wording as named cases (23rd weekday, 9th Saturday, all seven with 31, February in
+leap and other years); every shape of day set (each single day, weekdays, weekend, all seven,
+Monday-Thursday, pairs and triples, six days, random sets) with dayInMonth 1, 2, 31, a random
+one and the numbers around 4 x (days in the set), where months differ in having the nth or not,
+MONTHLY (interval 1..3) and YEARLY, in Europe/Berlin, America/New_York, Australia/Sydney,
+America/Sao_Paulo, Pacific/Auckland, Asia/Kolkata (+05:30) and UTC, often at the zone's DST wall
+times, with and without occurrences / until (some until decades ahead); and series starting at a
+wall time inside a spring-forward gap or a fall-back overlap on a transition day, with rules
+that pick that day (its index among the selected days, or a bigger number when it is the last),
+Sao Paulo's midnight gaps also as full-day series.
 """
 import json
 import random
@@ -85,6 +101,11 @@ def check_fold_semantics():
         ('America/New_York', '2026-11-01T01:30', '2026-11-01T05:30:00.000Z'),  # overlap -> EDT
         ('Australia/Sydney', '2026-10-04T02:30', '2026-10-03T16:30:00.000Z'),  # gap -> 03:30 AEDT
         ('Australia/Sydney', '2026-04-05T02:30', '2026-04-04T15:30:00.000Z'),  # overlap -> AEDT
+        ('Pacific/Auckland', '2026-09-27T02:30', '2026-09-26T14:30:00.000Z'),  # gap -> 03:30 NZDT
+        ('Pacific/Auckland', '2026-04-05T02:30', '2026-04-04T13:30:00.000Z'),  # overlap -> NZDT
+        ('America/Sao_Paulo', '2018-11-04T00:30', '2018-11-04T03:30:00.000Z'),  # gap at midnight -> 01:30 -02
+        ('America/Sao_Paulo', '2019-02-16T23:30', '2019-02-17T01:30:00.000Z'),  # overlap -> -02
+        ('Asia/Kolkata', '2026-03-29T02:30', '2026-03-28T21:00:00.000Z'),  # +05:30, no DST
     ]
     for zone, local, expected in cases:
         got = iso_z(instant(datetime.fromisoformat(local), zone))
@@ -134,9 +155,11 @@ def dateutil_dates(case, horizon):
         dtstart = start.replace(month=1, day=1)
         kwargs = dict(dtstart=dtstart, interval=1, wkst=R.MO, bymonth=rule['month'])
         period = lambda d: d.year
-    if len(days) == 7:
+    if not rule.get('days'):
         kwargs['bymonthday'] = sorted({n, -1})
     else:
+        # Also for an explicit list of all seven: BYSETPOS over every day of the month, an
+        # independent check that it is the same as the plain day of the month.
         kwargs['byweekday'] = [DU_DAY[d] for d in days]
         kwargs['bysetpos'] = [n, -1]
     rr = R.rrule(FREQ[typ], **kwargs)
@@ -168,15 +191,21 @@ def brute_dates(case, horizon):
     count = rule.get('occurrences')
     monday0 = start - timedelta(days=start.weekday())
 
+    picked = {}
+
     def pick(y, m):
-        n = rule['dayInMonth']
-        matching = []
-        d = date(y, m, 1)
-        while d.month == m:
-            if WEEKDAYS[ox_weekday(d)] in days:
-                matching.append(d)
-            d += timedelta(days=1)
-        return matching[min(n, len(matching)) - 1]
+        # OX 213: the nth day of the month among those selected by `days`; "if the number is
+        # bigger than the number of available days, the last available day is selected".
+        if (y, m) not in picked:
+            n = rule['dayInMonth']
+            matching = []
+            d = date(y, m, 1)
+            while d.month == m:
+                if WEEKDAYS[ox_weekday(d)] in days:
+                    matching.append(d)
+                d += timedelta(days=1)
+            picked[(y, m)] = matching[min(n, len(matching)) - 1]
+        return picked[(y, m)]
 
     out = []
     d = start
@@ -229,7 +258,13 @@ def make_vector(case, window_from, window_to, note):
     rule = case['rule']
     if bounded(rule):
         # The whole series, for seriesEnd (bounded cases are kept small).
-        horizon = max(horizon, date(2200, 1, 1) if rule.get('occurrences') else date.fromisoformat(rule['until']))
+        if rule.get('occurrences'):
+            # Past the last occurrence: at most one period per occurrence after the start.
+            period = {'DAILY': 1, 'WEEKLY': 7, 'MONTHLY': 31, 'YEARLY': 366}[rule['type']] * rule['interval']
+            last = date.fromisoformat(case['series']['start'][:10]) + timedelta(days=(rule['occurrences'] + 1) * period)
+            horizon = max(horizon, date(2200, 1, 1), last)
+        else:
+            horizon = max(horizon, date.fromisoformat(rule['until']))
     if rule['type'] == 'NONE':
         dates, text = [date.fromisoformat(case['series']['start'][:10])], ''
     else:
@@ -432,6 +467,220 @@ def windows_for(rng, case):
     return res
 
 
+# ------------------------------------------------------------------------------------------
+# dayInMonth with days (OX 213), 1..31: the nth selected day of the month, the last when the
+# month has fewer. Own random streams, so that the cases above stay as they were.
+
+DIM_ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'America/Sao_Paulo', 'Pacific/Auckland', 'Asia/Kolkata', 'UTC']
+# Per zone, wall times that fall into a spring-forward gap or a fall-back overlap on its
+# transition days (Sao Paulo changed at midnight until 2019); Kolkata (+05:30) has none.
+DST_TIMES = {
+    'Europe/Berlin': ['02:30'],
+    'America/New_York': ['02:30', '01:30'],
+    'Australia/Sydney': ['02:30'],
+    'America/Sao_Paulo': ['00:00', '00:30', '23:30'],
+    'Pacific/Auckland': ['02:30'],
+    'Asia/Kolkata': ['00:15', '05:30'],
+    'UTC': ['00:00'],
+}
+MO_FR = WEEKDAYS[1:6]
+SHAPES = [
+    *[[d] for d in WEEKDAYS],  # one weekday
+    MO_FR,  # weekdays
+    ['SUNDAY', 'SATURDAY'],  # the weekend
+    WEEKDAYS,  # all seven, listed
+    WEEKDAYS[1:5],  # Monday to Thursday
+    ['TUESDAY', 'THURSDAY'],
+    ['MONDAY', 'WEDNESDAY', 'FRIDAY'],
+    WEEKDAYS[1:],  # all but Sunday
+    WEEKDAYS[:6],  # all but Saturday
+    ['FRIDAY', 'SATURDAY'],
+    ['SUNDAY', 'MONDAY'],
+]
+
+# Transition days with a wall time in the gap or the overlap; some fall on a month's first or
+# last day. Checked against zoneinfo before use.
+TRANSITIONS = [
+    ('Europe/Berlin', '2026-03-29T02:30', 'gap'),
+    ('Europe/Berlin', '2026-10-25T02:30', 'overlap'),
+    ('Europe/Berlin', '2024-03-31T02:30', 'gap'),  # the month's last day
+    ('Europe/Berlin', '2027-10-31T02:30', 'overlap'),  # the month's last day
+    ('America/New_York', '2026-03-08T02:30', 'gap'),
+    ('America/New_York', '2026-11-01T01:30', 'overlap'),  # the month's first day
+    ('Australia/Sydney', '2026-10-04T02:30', 'gap'),
+    ('Australia/Sydney', '2026-04-05T02:30', 'overlap'),
+    ('Pacific/Auckland', '2026-09-27T02:30', 'gap'),
+    ('Pacific/Auckland', '2026-04-05T02:30', 'overlap'),
+    ('America/Sao_Paulo', '2018-11-04T00:30', 'gap'),
+    ('America/Sao_Paulo', '2017-10-15T00:00', 'gap'),
+    ('America/Sao_Paulo', '2019-02-16T23:30', 'overlap'),
+    ('America/Sao_Paulo', '2018-02-17T23:30', 'overlap'),
+]
+
+
+def transition_kind(zone, wall):
+    """'gap' / 'overlap' / None for a local wall time (fold=0 minus fold=1: + in a gap, - in an overlap)."""
+    naive = datetime.fromisoformat(wall)
+    diff = naive.replace(tzinfo=ZoneInfo(zone), fold=0).timestamp() - naive.replace(tzinfo=ZoneInfo(zone), fold=1).timestamp()
+    return 'gap' if diff > 0 else 'overlap' if diff < 0 else None
+
+
+def selected_in_month(days, y, m):
+    d = date(y, m, 1)
+    out = []
+    while d.month == m:
+        if WEEKDAYS[ox_weekday(d)] in days:
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+def ordered(days):
+    return sorted(set(days), key=WEEKDAYS.index)
+
+
+def n_candidates(rng, k):
+    """dayInMonth values for k selected weekdays: a month has 4k to 4k + min(k, 3) of them, so
+    around 4k the nth exists in some months and is clamped to the last in others."""
+    around = [4 * k - 1, 4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3, 4 * k + 4]
+    values = {1, 2, k + 1, 31, rng.randint(1, 31), *around}
+    return sorted(v for v in values if 1 <= v <= 31)
+
+
+def limit_rule(rng, r, start):
+    """None, occurrences, or until (near or decades ahead: the skip-ahead path of until)."""
+    x = rng.random()
+    if x < 0.2:
+        r['occurrences'] = rng.choice([1, 2, rng.randint(3, 40), rng.randint(40, 200)])
+    elif x < 0.3:
+        r['until'] = (start + timedelta(days=rng.randint(0, 1200))).isoformat()
+    elif x < 0.4:
+        r['until'] = (start + timedelta(days=rng.randint(20 * 365, 40 * 365))).isoformat()
+
+
+def month_window(zone, y, m, months_before, months_after):
+    """Local midnight of the first of (y, m) - months_before to the first of (y, m) + months_after."""
+    def first(offset):
+        index = y * 12 + m - 1 + offset
+        return datetime(index // 12, index % 12 + 1, 1)
+    return instant(first(-months_before), zone), instant(first(months_after), zone)
+
+
+def day_in_month_shape_cases(rng):
+    """Every shape of day set with dayInMonth around its thresholds (and 1, 2, 31, random), as
+    MONTHLY (interval 1..3) or YEARLY, in the zones above, timed (often at a DST wall time of
+    the zone) or full-day, synced to the rule or not, with and without occurrences / until."""
+    out = []
+    for shape_index, shape in enumerate(SHAPES + [ordered(rng.sample(WEEKDAYS, rng.randint(2, 6))) for _ in range(4)]):
+        for n in n_candidates(rng, len(shape)):
+            zone = rng.choice(DIM_ZONES)
+            typ = rng.choice(['MONTHLY', 'MONTHLY', 'YEARLY'])
+            r = {'type': typ, 'interval': rng.choice([1, 1, 2, 3]) if typ == 'MONTHLY' else 1, 'days': list(shape), 'dayInMonth': n}
+            if typ == 'YEARLY':
+                r['month'] = rng.randint(1, 12)
+            anchor = date(1990, 1, 1) + timedelta(days=rng.randint(0, 45 * 365))
+            if rng.random() < 0.2:
+                series = fullday(zone, anchor.isoformat(), rng.choice([1, 1, 2, 3]))
+            else:
+                wall = rng.choice(DST_TIMES[zone]) if rng.random() < 0.4 else rng.choice(['09:00', '12:00', '17:45', '23:59'])
+                series = timed(zone, f'{anchor.isoformat()}T{wall}', rng.choice([30, 60, 90, 24 * 60 + 30]))
+            if rng.random() < 0.9:
+                first = brute_dates({'series': series, 'rule': {**r, 'occurrences': 1}}, anchor + timedelta(days=3 * 366 * r['interval']))
+                s = first[0].isoformat()
+                series['start'] = s if series['fullTime'] else s + series['start'][10:]
+            limit_rule(rng, r, date.fromisoformat(series['start'][:10]))
+            out.append({'id': f'dim-{shape_index:02d}-{n:02d}', 'series': series, 'rule': r})
+    return out
+
+
+def zone_start_months(case, years):
+    """The series' zone, its start date, and the months a window takes for 14 MONTHLY periods
+    or `years` YEARLY ones."""
+    r = case['rule']
+    months = 14 * r['interval'] if r['type'] == 'MONTHLY' else 12 * years
+    return case['series']['timezone'], date.fromisoformat(case['series']['start'][:10]), months
+
+
+def day_in_month_windows(rng, case):
+    zone, start, months = zone_start_months(case, 10)
+    res = [(*month_window(zone, start.year, start.month, 0, months), 'start')]
+    later = start.year + rng.randint(20, 60)
+    res.append((*month_window(zone, later, rng.randint(1, 12), 0, months), 'skip'))
+    # A far transition of the zone, a month either side (the occurrence may be on that day).
+    trans = dst_transitions(zone, later + 1) if zone not in ('UTC', 'Asia/Kolkata') else []
+    if trans:
+        t = rng.choice(trans)
+        res.append((*month_window(zone, t.year, t.month, 1, 2), 'dst'))
+    mid = datetime.combine(start, time()) + timedelta(days=rng.randint(0, 5 * 365), hours=rng.randint(0, 23), minutes=rng.choice([0, 29, 31]))
+    res.append((instant(mid, zone), instant(mid + timedelta(days=rng.choice([1, 10, 40])), zone), 'mid'))
+    return res
+
+
+def day_in_month_transition_cases(rng):
+    """Series that start at a wall time inside a gap or an overlap on a transition day, with rules
+    that pick that day: each day set holding its weekday, dayInMonth = its index among the
+    selected days, or (when it is the last of them) a bigger number, 31 included. Sao Paulo's
+    midnight gaps also as full-day series (their first local midnight does not exist)."""
+    out = []
+    for zone, wall, kind in TRANSITIONS:
+        got = transition_kind(zone, wall)
+        assert got == kind, (zone, wall, got, kind)
+        d = date.fromisoformat(wall[:10])
+        weekday = WEEKDAYS[ox_weekday(d)]
+        other = WEEKDAYS[(ox_weekday(d) + 3) % 7]
+        shapes = [[weekday], WEEKDAYS, ['SUNDAY', 'SATURDAY'] if weekday in ('SUNDAY', 'SATURDAY') else MO_FR, ordered([weekday, other])]
+        shapes.append(ordered([weekday, *rng.sample(WEEKDAYS, rng.randint(1, 5))]))
+        for shape_index, shape in enumerate(shapes):
+            selected = selected_in_month(shape, d.year, d.month)
+            ns = [selected.index(d) + 1]
+            if d == selected[-1]:
+                ns += sorted({rng.randint(ns[0], 31), 31} - {ns[0]})
+            for n in ns:
+                typ = rng.choice(['MONTHLY', 'YEARLY'])
+                r = {'type': typ, 'interval': rng.choice([1, 1, 2, 3]) if typ == 'MONTHLY' else 1, 'days': list(shape), 'dayInMonth': n}
+                if typ == 'YEARLY':
+                    r['month'] = d.month
+                limit_rule(rng, r, d)
+                series = [timed(zone, wall, rng.choice([30, 60, 150]))]
+                if wall.endswith('T00:00') or wall.endswith('T00:30'):
+                    series.append(fullday(zone, wall[:10], rng.choice([1, 2])))
+                for s in series:
+                    kind_id = 'fullday' if s['fullTime'] else kind
+                    out.append({'id': f'dim-dst-{zone.split("/")[-1]}-{wall}-{kind_id}-{shape_index}-{n:02d}', 'series': s, 'rule': r})
+    return out
+
+
+def day_in_month_transition_windows(rng, case):
+    zone, d, months = zone_start_months(case, 8)
+    res = [(instant(datetime.combine(d, time()) - timedelta(days=1), zone), month_window(zone, d.year, d.month, 0, months)[1], 'start')]
+    # The same month decades later: by then the zone's rules may differ (Sao Paulo has no DST
+    # since 2019), the windows check what the rule and the zone give there.
+    res.append((*month_window(zone, d.year + rng.randint(15, 40), d.month, 1, 2), 'skip'))
+    return res
+
+
+def reference_cases():
+    """The wording of OX 213 as named cases, with windows in local time."""
+    N, B, S, A, K, P = 'America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Kolkata', 'America/Sao_Paulo'
+    cases = []
+
+    def add(id_, series, r, windows, note=''):
+        cases.append(({'id': id_, 'series': series, 'rule': r, 'note': note}, windows))
+
+    add('ox213-23rd-weekday', timed(N, '2026-01-30T09:00'), rule('MONTHLY', days=MO_FR, dayInMonth=23), [('2026-01-01T00:00', '2027-03-01T00:00', ''), ('2061-01-01T00:00', '2062-03-01T00:00', 'skip')], 'MONDAY..FRIDAY, 23: the 23rd weekday or the last (a month has 20..23)')
+    add('ox213-22nd-weekday', timed(K, '2026-01-30T00:15'), rule('MONTHLY', days=MO_FR, dayInMonth=22), [('2026-01-01T00:00', '2027-03-01T00:00', '')], '22nd weekday where there are 22 or 23, else the last')
+    add('ox213-21st-weekday-feb', fullday('UTC', '2024-02-29'), rule('YEARLY', days=MO_FR, dayInMonth=21, month=2), [('2024-01-01T00:00', '2034-01-01T00:00', '')], 'February: 21 weekdays in 2024 (leap, 29th a Thursday), else 20')
+    add('ox213-9th-saturday', timed(S, '2026-01-31T10:00'), rule('MONTHLY', days=['SATURDAY'], dayInMonth=9), [('2026-01-01T00:00', '2027-03-01T00:00', '')], 'SATURDAY, 9: the last Saturday')
+    add('ox213-9th-saturday-count', timed(A, '2026-01-31T02:30'), rule('MONTHLY', interval=3, days=['SATURDAY'], dayInMonth=9, occurrences=30), [('2026-01-01T00:00', '2034-01-01T00:00', '')])
+    add('ox213-all-seven-31', timed(A, '2026-01-31T18:00'), rule('MONTHLY', days=WEEKDAYS, dayInMonth=31), [('2026-01-01T00:00', '2027-03-01T00:00', ''), ('2028-01-01T00:00', '2028-04-01T00:00', 'leap')], 'all seven days, 31: the last day of the month')
+    add('ox213-all-seven-29-feb', fullday(B, '2024-02-29'), rule('YEARLY', days=WEEKDAYS, dayInMonth=29, month=2), [('2024-01-01T00:00', '2033-01-01T00:00', '')])
+    add('ox213-5th-thursday-feb', timed(P, '2024-02-29T23:30'), rule('YEARLY', days=['THURSDAY'], dayInMonth=5, month=2), [('2024-01-01T00:00', '2034-01-01T00:00', '')], 'February 2024 has five Thursdays, 2025-2027 four')
+    add('ox213-6th-weekend-day-until', timed(B, '2026-01-17T11:00'), rule('MONTHLY', days=['SUNDAY', 'SATURDAY'], dayInMonth=6, until='2027-06-30'), [('2026-01-01T00:00', '2027-08-01T00:00', '')])
+    add('ox213-last-sunday-berlin-0230', timed(B, '2026-01-25T02:30'), rule('MONTHLY', days=['SUNDAY'], dayInMonth=31), [('2026-01-01T00:00', '2027-01-01T00:00', ''), ('2051-02-01T00:00', '2051-12-01T00:00', 'skip')], 'the last Sunday: in the gap in March, in the overlap in October')
+    add('ox213-last-weekday-until-far', fullday(N, '1999-12-31'), rule('MONTHLY', days=MO_FR, dayInMonth=31, until='2041-03-29'), [('2041-01-01T00:00', '2041-06-01T00:00', '')])
+    return cases
+
+
 def main():
     check_fold_semantics()
     rng = random.Random(20260529)
@@ -442,6 +691,17 @@ def main():
             vectors.append(make_vector(case, local_ts(zone, a), local_ts(zone, b), note))
     for case in random_cases(rng, 110):
         for a, b, note in windows_for(rng, case):
+            vectors.append(make_vector(case, a, b, note))
+    for case, windows in reference_cases():
+        zone = case['series']['timezone']
+        for a, b, note in windows:
+            vectors.append(make_vector(case, local_ts(zone, a), local_ts(zone, b), note))
+    rng = random.Random(213)
+    for case in day_in_month_shape_cases(rng):
+        for a, b, note in day_in_month_windows(rng, case):
+            vectors.append(make_vector(case, a, b, note))
+    for case in day_in_month_transition_cases(rng):
+        for a, b, note in day_in_month_transition_windows(rng, case):
             vectors.append(make_vector(case, a, b, note))
     # One vector per line: readable diffs, a modest file.
     out = sys.stdout

@@ -30,13 +30,17 @@ function unboundedEventTarget() {
   return target;
 }
 
+/** Every topic and what it carries (the routing key first, where subscribers pick one). */
+// A type alias (not an interface): createPubSub wants an index signature.
+export type Topics = {
+  'accounts:changed': [userId: string, event: AccountsChanged];
+  'auth:evict': [event: AuthEviction];
+  changes: [userId: string, notice: ChangeNotice];
+};
+
 export function createEventBus(redisUrl: string | undefined) {
   const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
-  const pubsub = createPubSub<{
-    'accounts:changed': [userId: string, event: AccountsChanged];
-    'auth:evict': [event: AuthEviction];
-    changes: [userId: string, notice: ChangeNotice];
-  }>({
+  const pubsub = createPubSub<Topics>({
     eventTarget: clients.length
       ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! })
       : unboundedEventTarget(),

@@ -120,6 +120,37 @@ describeEachDatabase('calendar', (server) => {
     expect(dataOf(await u.gql(OCCURRENCES, { from: '2026-01-01T00:00:00Z', to: '2026-12-31T00:00:00Z' })).appointments).toEqual([]);
   });
 
+  it('dayInMonth with days counts only the selected days, too big = the last (OX 213)', async () => {
+    const u = await user();
+    const weekdays = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'];
+    // The 23rd weekday, or the last: 2026-01-30 is January's last weekday (the 31st is a Saturday).
+    const series = await u.create({
+      title: 'month end',
+      start: '2026-01-30T09:00:00+01:00',
+      end: '2026-01-30T10:00:00+01:00',
+      recurrence: { type: 'MONTHLY', interval: 1, days: weekdays, dayInMonth: 23, occurrences: 12 },
+    });
+    expect(series.__typename).toBe('Appointment');
+    const list = dataOf(await u.gql(OCCURRENCES, { from: '2026-10-01T00:00:00Z', to: '2027-06-01T00:00:00Z' })).appointments;
+    expect(list.map((o: any) => [o.recurrencePosition, o.recurrenceDatePosition, o.start])).toEqual([
+      [10, '2026-10-30', '2026-10-30T08:00:00.000Z'],
+      [11, '2026-11-30', '2026-11-30T08:00:00.000Z'],
+      [12, '2026-12-31', '2026-12-31T08:00:00.000Z'], // December 2026 has 23 weekdays
+    ]);
+    // The series must start on an occurrence, and dayInMonth stays within 1..31.
+    const start = { title: 'x', timezone: 'UTC', start: '2026-01-29T09:00:00Z', end: '2026-01-29T10:00:00Z' };
+    const notOnOccurrence = await u.gql(CREATE, {
+      input: { ...start, accountId: u.account, recurrence: { type: 'MONTHLY', interval: 1, days: weekdays, dayInMonth: 23 } },
+    });
+    expect(codes(notOnOccurrence)).toEqual(['BAD_USER_INPUT']);
+    expect(notOnOccurrence.errors![0]!.message).toMatch(/^start: /);
+    const tooBig = await u.gql(CREATE, {
+      input: { ...start, accountId: u.account, recurrence: { type: 'MONTHLY', interval: 1, days: weekdays, dayInMonth: 32 } },
+    });
+    expect(codes(tooBig)).toEqual(['BAD_USER_INPUT']);
+    expect(tooBig.errors![0]!.message).toMatch(/recurrence\.dayInMonth: with days, a whole number from 1 to 31/);
+  });
+
   it('reports conflicts instead of saving, unless told to ignore them; FREE never conflicts', async () => {
     const u = await user();
     const first = await u.create({ title: 'first', start: '2026-07-01T10:00:00Z', end: '2026-07-01T11:00:00Z' });

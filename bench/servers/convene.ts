@@ -13,7 +13,7 @@ await serveBenchTarget(async () => {
   const { prisma } = server.db;
   // A persistent database (PostgreSQL) keeps the user from the previous run.
   const user = { username: 'bench', email: 'bench@example.com' };
-  if (!(await prisma.user.findUnique({ where: { username: user.username } }))) await createUser(prisma, user);
+  if (!(await prisma.user.findUnique({ where: { username: user.username } }))) await createUser({ prisma }, user);
   const { token, accessToken } = await createAccessToken(prisma, {
     username: user.username,
     scopes: ['SYNC', 'MEETINGS', 'CALENDAR'],

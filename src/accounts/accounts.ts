@@ -6,14 +6,11 @@
 // found. Which users are connected to it is never shown, and what is on its calendar is guarded
 // where it is read (free/busy, appointments).
 import { z } from 'zod';
-import { removeAppointments } from '../calendar/appointments.ts';
-import type { PrismaClient } from '../db/database.ts';
+import { removeAppointments } from '../calendar/appointments/writes.ts';
+import type { Db, Tx } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
-import type { ChangeRecorder } from '../sync/feed.ts';
-import { isUuid, noOrigin } from '../sync/store.ts';
-
-type Db = PrismaClient | Prisma.TransactionClient;
+import type { WriteContext } from '../write.ts';
 
 export const connectAccountSchema = z.object({
   provider: z.enum(Provider),
@@ -33,11 +30,8 @@ export function normalizeIdentifier(identifier: string): string {
  * existing account is linked, unless it is another user's main account (a personal calendar).
  * `main` makes it the user's main account; by default the first account a user connects is.
  */
-export async function connectAccount(
-  tx: Prisma.TransactionClient,
-  userId: string,
-  input: z.input<typeof connectAccountSchema>,
-): Promise<Account> {
+export async function connectAccount(w: WriteContext, input: z.input<typeof connectAccountSchema>): Promise<Account> {
+  const { tx, userId } = w;
   const parsed = connectAccountSchema.safeParse(input);
   if (!parsed.success) throw badInput(z.prettifyError(parsed.error));
   const { provider, name, main } = parsed.data;
@@ -54,6 +48,7 @@ export async function connectAccount(
   const isMain = account.mainUserId === userId;
   const makeMain = main ?? (isMain || !(await tx.account.findUnique({ where: { mainUserId: userId } })));
   const rename = name && name !== account.name;
+  w.afterCommit.publish('accounts:changed', userId, { userId });
   if (makeMain === isMain && !rename) return account;
   if (makeMain && !isMain) {
     await tx.account.updateMany({ where: { mainUserId: userId }, data: { mainUserId: null } });
@@ -65,12 +60,7 @@ export async function connectAccount(
 }
 
 /** Creates the account if it is new, locks its row and returns its id. */
-async function lockAccountByIdentifier(
-  tx: Prisma.TransactionClient,
-  provider: Provider,
-  identifier: string,
-  name: string | null,
-): Promise<string> {
+async function lockAccountByIdentifier(tx: Tx, provider: Provider, identifier: string, name: string | null): Promise<string> {
   for (let attempt = 0; attempt < 3; attempt++) {
     // ON CONFLICT DO NOTHING (unlike upsert) waits for a concurrent insert instead of failing.
     await tx.account.createMany({ data: [{ provider, identifier, name }], skipDuplicates: true });
@@ -88,7 +78,7 @@ async function lockAccountByIdentifier(
  * Connects and disconnects of one account take turns, so the last user leaving cannot
  * delete an account that another user is linking at that moment.
  */
-async function lockAccount(tx: Prisma.TransactionClient, accountId: string): Promise<boolean> {
+async function lockAccount(tx: Tx, accountId: string): Promise<boolean> {
   const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Account" WHERE id = ${accountId}::uuid FOR UPDATE`;
   return rows.length === 1;
 }
@@ -97,25 +87,19 @@ async function lockAccount(tx: Prisma.TransactionClient, accountId: string): Pro
  * Disconnects the user from the account, deleting their appointments on it (so their devices
  * are told); an account nobody is connected to any more is removed.
  */
-export async function disconnectAccount(tx: Prisma.TransactionClient, changes: ChangeRecorder, userId: string, accountId: string) {
+export async function disconnectAccount(w: WriteContext, accountId: string) {
+  const { tx, userId } = w;
   await lockAccount(tx, accountId);
   const link = await tx.userAccount.findUnique({ where: { userId_accountId: { userId, accountId } } });
   if (!link) throw notFound('account');
   const appointments = await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } });
-  await removeAppointments(tx, changes, userId, appointments, noOrigin);
+  await removeAppointments(w, appointments);
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {
     await tx.account.delete({ where: { id: accountId } });
   }
-}
-
-/** Which of these accounts the user is connected to (ids that are not UUIDs: none). */
-export async function connectedAccounts(db: Db, userId: string, accountIds: string[]): Promise<Set<string>> {
-  const ids = [...new Set(accountIds.filter(isUuid))];
-  if (!ids.length) return new Set();
-  const links = await db.userAccount.findMany({ where: { userId, accountId: { in: ids } }, select: { accountId: true } });
-  return new Set(links.map((link) => link.accountId));
+  w.afterCommit.publish('accounts:changed', userId, { userId });
 }
 
 /** `select` picks what to load (the GraphQL selection). */

@@ -1,9 +1,12 @@
 // Users and their access tokens: shared by the admin mutations and the CLI.
+
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { connectAccount } from '../accounts/accounts.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
-import { Prisma, Provider, Scope } from '../generated/prisma/client.ts';
+import { type AccessToken, Prisma, Provider, Scope } from '../generated/prisma/client.ts';
+import { runWrite, type WriteServices } from '../write.ts';
 import { generateAccessToken, hashAccessToken } from './tokens.ts';
 
 export const newUserSchema = z.object({
@@ -14,14 +17,15 @@ export const newUserSchema = z.object({
 });
 
 /** Creates a user with a LOCAL main account on their email, so they can schedule at once. */
-export async function createUser(prisma: PrismaClient, input: z.input<typeof newUserSchema>) {
+export async function createUser(services: WriteServices, input: z.input<typeof newUserSchema>) {
   const parsed = newUserSchema.safeParse(input);
   if (!parsed.success) throw badInput(z.prettifyError(parsed.error));
   const { username, email, name, isAdmin } = parsed.data;
   try {
-    return await prisma.$transaction(async (tx) => {
-      const user = await tx.user.create({ data: { username, email, name: name ?? null, isAdmin } });
-      await connectAccount(tx, user.id, { provider: Provider.LOCAL, identifier: email, name, main: true });
+    // The write acts for the new user, whose id is drawn here: the account is theirs.
+    return await runWrite(services, { userId: randomUUID() }, async (w) => {
+      const user = await w.tx.user.create({ data: { id: w.userId, username, email, name: name ?? null, isAdmin } });
+      await connectAccount(w, { provider: Provider.LOCAL, identifier: email, name, main: true });
       return user;
     });
   } catch (error) {
@@ -60,13 +64,20 @@ export async function createAccessToken(prisma: PrismaClient, input: NewAccessTo
   return { token, accessToken };
 }
 
-/** Revokes by token id or by the token itself. Revoking twice keeps the first time. */
-export async function revokeAccessToken(prisma: PrismaClient, idOrToken: string) {
+/**
+ * Revokes by token id or by the token itself; `allowed` decides on the token found (who may
+ * revoke it). Revoking twice keeps the first time. Once committed, every instance drops the
+ * token from its auth cache (and closes its sockets).
+ */
+export async function revokeAccessToken(services: WriteServices, idOrToken: string, allowed: (token: AccessToken) => boolean = () => true) {
   const where = z.uuid().safeParse(idOrToken).success ? { id: idOrToken } : { tokenHash: hashAccessToken(idOrToken) };
-  const existing = await prisma.accessToken.findUnique({ where });
-  if (!existing) throw notFound('access token');
-  if (existing.revokedAt) return existing;
-  return prisma.accessToken.update({ where: { id: existing.id }, data: { revokedAt: new Date() } });
+  const existing = await services.prisma.accessToken.findUnique({ where });
+  if (!existing || !allowed(existing)) throw notFound('access token');
+  return runWrite(services, { userId: existing.userId }, async (w) => {
+    await w.tx.accessToken.updateMany({ where: { id: existing.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    w.afterCommit.publish('auth:evict', { tokenIds: [existing.id] });
+    return w.tx.accessToken.findUniqueOrThrow({ where: { id: existing.id } });
+  });
 }
 
 export const allScopes = Object.values(Scope);

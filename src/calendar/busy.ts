@@ -4,8 +4,8 @@
 // time of all that user's personal accounts and the calendar entries their devices pushed; a
 // shared account (a room, connected by several users) shows its own appointments only, so no
 // personal calendar leaks through it.
-import type { Tx } from '../sync/feed.ts';
-import { type Expandable, type OccurrenceSource, occurrencesIn } from './appointments.ts';
+import type { Db } from '../db/database.ts';
+import { type Expandable, occurrencesIn } from './appointments/occurrences.ts';
 import type { BusyInterval } from './intervals.ts';
 
 export interface BusyItem {
@@ -13,6 +13,8 @@ export interface BusyItem {
   id: string;
   /** The user whose appointment or entry it is. */
   ownerId: string;
+  /** The account it is on; null for what is on no account (calendar entries): its owner's personal time. */
+  accountId: string | null;
   title: string | null;
   start: Date;
   end: Date;
@@ -32,7 +34,7 @@ export interface BusyScope {
  * Whose busy time each account shows (see above); accounts that do not exist are left out.
  * One statement: free/busy and slots ask for it on every request.
  */
-export async function busyScopes(db: Tx, accountIds: string[]): Promise<Map<string, BusyScope>> {
+export async function busyScopes(db: Db, accountIds: string[]): Promise<Map<string, BusyScope>> {
   const rows = await db.$queryRaw<Array<{ id: string; members: string[]; personal: string[] | null }>>`
     SELECT a.id::text, m.members,
            CASE WHEN cardinality(m.members) = 1 THEN ARRAY(
@@ -54,18 +56,90 @@ export async function busyScopes(db: Tx, accountIds: string[]): Promise<Map<stri
 }
 
 /** Whose busy time the account shows; null when it does not exist. */
-export async function busyScope(db: Tx, accountId: string): Promise<BusyScope | null> {
+export async function busyScope(db: Db, accountId: string): Promise<BusyScope | null> {
   return (await busyScopes(db, [accountId])).get(accountId) ?? null;
 }
 
 /** Every busy item of the scope overlapping [from, to), by start. `exclude`: appointment ids to leave out. */
-export async function busyItems(db: Tx, scope: BusyScope, from: Date, to: Date, exclude: Set<string> = new Set()): Promise<BusyItem[]> {
+export async function busyItems(db: Db, scope: BusyScope, from: Date, to: Date, exclude: Set<string> = new Set()): Promise<BusyItem[]> {
   return (await busyItemsOf(db, [scope], from, to, exclude))[0]!;
 }
 
-/** busyItems for several scopes at once, in a fixed number of queries (slots ask for many). */
+/** What a busy-time source is asked for. */
+export interface BusyQuery {
+  /** The accounts whose items count. */
+  accountIds: string[];
+  /** The users whose personal items (not on an account: calendar entries) count. */
+  userIds: string[];
+  from: Date;
+  to: Date;
+  /** Ids of items to leave out (an appointment being changed, and its series). */
+  exclude: string[];
+}
+
+/**
+ * A kind of thing that occupies time. Its items sit on an account (`accountId`) or, without
+ * one, on their owner's personal calendar; `busyItemsOf` shows each where its scope says.
+ */
+export interface BusySource {
+  items(db: Db, query: BusyQuery): Promise<BusyItem[]>;
+}
+
+/**
+ * The appointments on these accounts that are not FREE, expanded. A raw statement: for the
+ * ~500 rows of a 3-month free/busy, Prisma's row mapping took longer than the query
+ * (bench/README.md).
+ */
+const appointmentsBusy: BusySource = {
+  async items(db, { accountIds, from, to, exclude }) {
+    const appointments = await db.$queryRaw<Expandable[]>`
+      SELECT a.id::text, a."userId"::text, a."accountId"::text, a.title, a.start, a."end", a.timezone, a."fullTime",
+             a."shownAs"::text, a."recurrenceType"::text, a.interval, coalesce(a.days::text[], '{}') AS days, a."dayInMonth", a.month, a.until,
+             a.occurrences, coalesce(a."deleteExceptions", '{}') AS "deleteExceptions", a."seriesId"::text, a."recurrencePosition", a."recurrenceDatePosition",
+             CASE WHEN a."recurrenceType" = 'NONE' THEN '{}'::text[] ELSE ARRAY(
+               SELECT e."recurrenceDatePosition" FROM "Appointment" e WHERE e."seriesId" = a.id
+             ) END AS replaced
+      FROM "Appointment" a
+      WHERE a."accountId" = ANY(${accountIds}::uuid[]) AND a.start < ${to} AND (a."seriesEnd" IS NULL OR a."seriesEnd" > ${from})
+        AND a."shownAs" <> 'FREE'
+        AND a.id <> ALL(${exclude}::uuid[]) AND (a."seriesId" IS NULL OR a."seriesId" <> ALL(${exclude}::uuid[]))`;
+    return occurrencesIn(appointments, from, to).map(({ appointment: a, start, end }) => ({
+      kind: 'APPOINTMENT',
+      id: a.id,
+      ownerId: a.userId,
+      accountId: a.accountId,
+      title: a.title,
+      start,
+      end,
+      tentative: a.shownAs === 'TEMPORARY',
+    }));
+  },
+};
+
+/** Busy slots the user's devices pushed (MeetingBooster calendar entries): on no account. */
+const calendarEntriesBusy: BusySource = {
+  async items(db, { userIds, from, to }) {
+    if (!userIds.length) return [];
+    const entries = await db.calendarEntry.findMany({ where: { userId: { in: userIds }, start: { lt: to }, end: { gt: from } } });
+    return entries.map((e) => ({
+      kind: 'CALENDAR_ENTRY',
+      id: e.id,
+      ownerId: e.userId,
+      accountId: null,
+      title: e.title,
+      start: e.start,
+      end: e.end,
+      tentative: false,
+    }));
+  },
+};
+
+/** Everything that counts as busy time. Meetings (their events and tentative holds) join here. */
+const busySources: BusySource[] = [appointmentsBusy, calendarEntriesBusy];
+
+/** busyItems for several scopes at once, one query per source (slots ask for up to 101 scopes). */
 export async function busyItemsOf(
-  db: Tx,
+  db: Db,
   scopes: BusyScope[],
   from: Date,
   to: Date,
@@ -73,59 +147,29 @@ export async function busyItemsOf(
 ): Promise<BusyItem[][]> {
   const accountIds = [...new Set(scopes.flatMap((s) => s.accountIds))];
   const userIds = [...new Set(scopes.flatMap((s) => (s.userId ? [s.userId] : [])))];
-  const [appointments, entries] = await Promise.all([
-    busyAppointments(db, accountIds, from, to, [...exclude]),
-    userIds.length ? db.calendarEntry.findMany({ where: { userId: { in: userIds }, start: { lt: to }, end: { gt: from } } }) : [],
-  ]);
-  // Each item goes straight to the scopes that show it (slots asks for up to 101 scopes),
-  // in start order, so that the sort below has little left to do.
+  const query: BusyQuery = { accountIds, userIds, from, to, exclude: [...exclude] };
+  const items = (await Promise.all(busySources.map((source) => source.items(db, query)))).flat();
+  // Each item goes straight to the scopes that show it, so that one item is placed once.
   const lists = scopes.map((): BusyItem[] => []);
   const listsWhere = (shows: (scope: BusyScope) => boolean) => scopes.flatMap((scope, i) => (shows(scope) ? [lists[i]!] : []));
   const byAccount = new Map(accountIds.map((id) => [id, listsWhere((scope) => scope.accountIds.includes(id))]));
-  for (const o of occurrencesIn(appointments, from, to)) {
-    const item = appointmentItem(o.appointment, o.start, o.end);
-    for (const list of byAccount.get(o.appointment.accountId) ?? []) list.push(item);
-  }
   const byUser = new Map(userIds.map((id) => [id, listsWhere((scope) => scope.userId === id)]));
-  for (const e of entries) {
-    const item: BusyItem = {
-      kind: 'CALENDAR_ENTRY',
-      id: e.id,
-      ownerId: e.userId,
-      title: e.title,
-      start: e.start,
-      end: e.end,
-      tentative: false,
-    };
-    for (const list of byUser.get(e.userId) ?? []) list.push(item);
+  for (const item of items) {
+    for (const list of (item.accountId ? byAccount.get(item.accountId) : byUser.get(item.ownerId)) ?? []) list.push(item);
   }
-  return lists.map((items) => items.sort((a, b) => a.start.getTime() - b.start.getTime()));
+  return lists.map((list) => list.sort((a, b) => a.start.getTime() - b.start.getTime()));
 }
 
 /**
- * The appointments on these accounts that are not FREE and may have occurrences in [from, to),
- * leaving out `exclude` and exceptions of series in it. A raw statement: for the ~500 rows of
- * a 3-month free/busy, Prisma's row mapping took longer than the query (bench/README.md).
+ * Who may see an account's busy time: the users connected to it (their own accounts, and
+ * shared ones such as rooms). Co-invitees of a meeting join when meetings exist. The one
+ * place this is decided.
  */
-function busyAppointments(db: Tx, accountIds: string[], from: Date, to: Date, exclude: string[]): Promise<Expandable[]> {
-  return db.$queryRaw<Expandable[]>`
-    SELECT a.id::text, a."userId"::text, a."accountId"::text, a.title, a.start, a."end", a.timezone, a."fullTime",
-           a."shownAs"::text, a."recurrenceType"::text, a.interval, coalesce(a.days::text[], '{}') AS days, a."dayInMonth", a.month, a.until,
-           a.occurrences, coalesce(a."deleteExceptions", '{}') AS "deleteExceptions", a."seriesId"::text, a."recurrencePosition", a."recurrenceDatePosition",
-           CASE WHEN a."recurrenceType" = 'NONE' THEN '{}'::text[] ELSE ARRAY(
-             SELECT e."recurrenceDatePosition" FROM "Appointment" e WHERE e."seriesId" = a.id
-           ) END AS replaced
-    FROM "Appointment" a
-    WHERE a."accountId" = ANY(${accountIds}::uuid[]) AND a.start < ${to} AND (a."seriesEnd" IS NULL OR a."seriesEnd" > ${from})
-      AND a."shownAs" <> 'FREE'
-      AND a.id <> ALL(${exclude}::uuid[]) AND (a."seriesId" IS NULL OR a."seriesId" <> ALL(${exclude}::uuid[]))`;
+export function mayViewBusyTime(scope: BusyScope, userId: string): boolean {
+  return scope.members.includes(userId);
 }
 
 /** Busy items as the interval functions take them (epoch ms). */
 export function busyIntervals(items: BusyItem[]): BusyInterval[] {
   return items.map((i) => ({ start: i.start.getTime(), end: i.end.getTime(), tentative: i.tentative }));
-}
-
-function appointmentItem(a: OccurrenceSource, start: Date, end: Date): BusyItem {
-  return { kind: 'APPOINTMENT', id: a.id, ownerId: a.userId, title: a.title, start, end, tentative: a.shownAs === 'TEMPORARY' };
 }

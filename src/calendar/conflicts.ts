@@ -1,14 +1,19 @@
-// Conflict checks: the busy items an appointment would overlap. FREE appointments never
-// conflict; for a series, the occurrences of its first year are checked.
-import type { Tx } from '../sync/feed.ts';
-import { type AppointmentData, ruleOf, seriesOf } from './appointments.ts';
-import { type BusyItem, type BusyScope, busyItems } from './busy.ts';
+// Conflict checks: the busy items a booking would overlap. FREE appointments never conflict;
+// for a series, the occurrences of its first year are checked.
+import type { AppointmentData } from './appointments/input.ts';
+import { ruleOf, seriesOf } from './appointments/occurrences.ts';
+import type { BusyItem } from './busy.ts';
 import { expand } from './recurrence.ts';
 
 const horizonMs = 366 * 86_400_000;
 
+export interface Span {
+  start: Date;
+  end: Date;
+}
+
 /** The items that overlap any of the spans (both sorted by start), each once. */
-export function overlapping(items: BusyItem[], spans: Array<{ start: Date; end: Date }>): BusyItem[] {
+export function overlapping(items: BusyItem[], spans: Span[]): BusyItem[] {
   const hits = new Set<BusyItem>();
   let first = 0;
   for (const span of spans) {
@@ -20,14 +25,9 @@ export function overlapping(items: BusyItem[], spans: Array<{ start: Date; end: 
   return [...hits];
 }
 
-/** The busy items of the scope the appointment would overlap, leaving out `excludeIds` (itself, its series). */
-export async function appointmentConflicts(tx: Tx, scope: BusyScope, data: AppointmentData, excludeIds: string[]): Promise<BusyItem[]> {
+/** The times an appointment occupies for conflict checks: none when FREE; a series' first year. */
+export function appointmentSpans(data: AppointmentData): Span[] {
   if (data.shownAs === 'FREE') return [];
-  const spans =
-    data.recurrenceType === 'NONE'
-      ? [{ start: data.start, end: data.end }]
-      : expand(seriesOf(data), ruleOf(data), data.start, new Date(data.start.getTime() + horizonMs));
-  if (!spans.length) return [];
-  const items = await busyItems(tx, scope, spans[0]!.start, spans.at(-1)!.end, new Set(excludeIds));
-  return overlapping(items, spans);
+  if (data.recurrenceType === 'NONE') return [{ start: data.start, end: data.end }];
+  return expand(seriesOf(data), ruleOf(data), data.start, new Date(data.start.getTime() + horizonMs));
 }

@@ -31,12 +31,11 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
   load: (db, userId, ids) => db.calendarEntry.findMany({ where: { userId, id: { in: ids } } }),
   findByClientSyncIds: (db, userId, clientSyncIds) => db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseCalendarEntryInput,
-  create: (tx, _changes, userId, creates, origin) =>
-    insertObjects(userId, creates, origin, (data) => tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),
-  update: (tx, _changes, userId, updates) =>
-    updateObjects(tx, 'CalendarEntry', calendarEntryColumns, updates, (ids) => calendarEntryStore.load(tx, userId, ids)),
-  async remove(tx, _changes, _userId, rows) {
-    await tx.calendarEntry.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
+  create: (w, creates) => insertObjects(w, creates, (data) => w.tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),
+  update: (w, updates) =>
+    updateObjects(w.tx, 'CalendarEntry', calendarEntryColumns, updates, (ids) => calendarEntryStore.load(w.tx, w.userId, ids)),
+  async remove(w, rows) {
+    await w.tx.calendarEntry.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
   },
   // deleteFallback: the meetings issue adds "delete the meeting with this clientSyncId" here.
 };

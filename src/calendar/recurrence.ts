@@ -108,9 +108,10 @@ const present = <T>(value: T | null | undefined): value is T => value !== undefi
  *   not present, the value defaults to 127 (all 7 days)". Present means non-empty, no duplicates.
  * - dayInMonth (213): present if and only if type > 2 (MONTHLY, YEARLY). "If the field days is
  *   also present, only days selected by that field are counted. If the number is bigger than the
- *   number of available days, the last available day is selected." So with all seven days (the
- *   default) it is a day of the month, 1..31 (31 = the month's last day); with fewer days it is
- *   the nth matching weekday, 1..5 (5 = the last one: a month has 4 or 5 of each weekday).
+ *   number of available days, the last available day is selected." So it is the nth selected
+ *   day of the month, 1..31, and the last selected day when the month has fewer: with all seven
+ *   days (the default) a day of the month (31 = the month's last day); with MONDAY..FRIDAY, 23 is
+ *   the 23rd weekday or the last; with SATURDAY alone, 5 or more is the last Saturday.
  * - month (214): present if and only if type is YEARLY; 1..12 here (OX counts from 0).
  * - until (216) and occurrences (222): may be present only if type is not NONE. until is an
  *   inclusive local date; occurrences a whole number >= 1. Both together are refused: RFC 5545
@@ -153,16 +154,15 @@ export function parseRecurrence(input: RecurrenceInput): Parsed<Recurrence> {
     days = WEEKDAYS.filter((day) => seen.has(day));
   }
 
-  // dayInMonth: present iff MONTHLY or YEARLY; 1..31 on all seven days, else 1..5 (nth weekday).
+  // dayInMonth: present iff MONTHLY or YEARLY; 1..31, the nth selected day (see dayOfMonth).
   let dayInMonth: number | null = null;
   if (present(input.dayInMonth)) {
     if (!monthly) return fail(`recurrence.dayInMonth: only for MONTHLY or YEARLY (type is ${type})`);
-    const max = days!.length === 7 ? 31 : 5;
-    if (!wholeNumber(input.dayInMonth) || input.dayInMonth < 1 || input.dayInMonth > max) {
+    if (!wholeNumber(input.dayInMonth) || input.dayInMonth < 1 || input.dayInMonth > 31) {
       return fail(
-        max === 31
+        days!.length === 7
           ? 'recurrence.dayInMonth: a whole number from 1 to 31 (too big for a month = its last day)'
-          : 'recurrence.dayInMonth: with days, a whole number from 1 to 5 (the nth such day; 5 = the last)',
+          : 'recurrence.dayInMonth: with days, a whole number from 1 to 31 (the nth such day of the month; too big = the last)',
       );
     }
     dayInMonth = input.dayInMonth;
@@ -514,7 +514,7 @@ function datesOf(plan: Plan, k: number): number[] {
  * OX 213: dayInMonth counts the month's days that are selected by `days` (all seven by default,
  * making it the plain day of the month); "if the number is bigger than the number of available
  * days, the last available day is selected": day 31 of April is April 30, the 5th Monday of a
- * month with four is its last Monday.
+ * month with four is its last Monday, the 23rd of MONDAY..FRIDAY is a month's last weekday.
  */
 function dayOfMonth(plan: Plan, year: number, month: number): number {
   const length = monthLength(year, month);

@@ -2,9 +2,8 @@
 // queries and mutations), so it works the same in process, through a running server's admin
 // socket or over HTTP (client.ts). Ids printed and accepted are the API's global ids; raw
 // UUIDs are accepted too. stdout carries only what a script captures; notes go to stderr.
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import { z } from 'zod';
 import type { Scope } from '../generated/prisma/enums.ts';
+import { globalId, isUuid } from '../ids.ts';
 import type { GraphQLClient } from './client.ts';
 
 export async function createUser(client: GraphQLClient, input: { username: string; email: string; name?: string; isAdmin: boolean }) {
@@ -28,7 +27,7 @@ export async function createToken(client: GraphQLClient, input: { username: stri
 export async function revokeToken(client: GraphQLClient, reference: string) {
   const args = reference.startsWith('cvn_')
     ? { token: reference }
-    : { id: z.uuid().safeParse(reference).success ? encodeGlobalID('AccessToken', reference) : reference };
+    : { id: isUuid(reference) ? globalId('AccessToken', reference) : reference };
   const { revokeAccessToken } = await client.run<{ revokeAccessToken: { id: string } }>(
     'mutation RevokeAccessToken($id: ID, $token: String) { revokeAccessToken(id: $id, token: $token) { id } }',
     args,

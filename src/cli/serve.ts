@@ -47,7 +47,7 @@ export async function serve(config: Config) {
 /** On first run there is no admin: create one and print its token, once. */
 async function ensureFirstAdmin(prisma: PrismaClient) {
   if (await prisma.user.findFirst({ where: { isAdmin: true } })) return;
-  await createUser(prisma, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
+  await createUser({ prisma }, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
   const { token } = await createAccessToken(prisma, { username: 'admin', scopes: allScopes, name: 'first-run' });
   console.log(
     [

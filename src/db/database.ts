@@ -11,10 +11,14 @@ import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.ts';
-import { PrismaClient } from '../generated/prisma/client.ts';
+import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './lock.ts';
 
 export type { PrismaClient };
+/** An interactive transaction's client: what every write runs on (src/write.ts). */
+export type Tx = Prisma.TransactionClient;
+/** Either: what reads take, so that they work inside a write and outside one. */
+export type Db = PrismaClient | Tx;
 
 export interface Database {
   prisma: PrismaClient;

@@ -1,12 +1,11 @@
 // Accounts: calendars a user connects (Meekan "accounts").
 
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { accountsByIdentifier, connectAccount, disconnectAccount } from '../accounts/accounts.ts';
 import { Provider } from '../generated/prisma/client.ts';
-import { writeWithChanges } from '../sync/feed.ts';
+import { globalId } from '../ids.ts';
 import { builder } from './builder.ts';
-import { DeletePayload } from './common.ts';
+import { DeletePayload, viewerId, viewerWrite } from './common.ts';
 
 const ProviderEnum = builder.enumType(Provider, { name: 'Provider' });
 
@@ -25,7 +24,7 @@ export const AccountRef = builder.prismaNode('Account', {
     }),
     isMain: t.boolean({
       description: "Whether this is the signed-in user's main account.",
-      resolve: (account, _args, ctx) => account.mainUserId === ctx.auth.principal?.user.id,
+      resolve: (account, _args, ctx) => account.mainUserId === viewerId(ctx),
     }),
   }),
 });
@@ -60,9 +59,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: ConnectAccountInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const userId = ctx.auth.principal!.user.id;
-      const account = await ctx.prisma.$transaction((tx) => connectAccount(tx, userId, input));
-      ctx.pubsub.publish('accounts:changed', userId, { userId });
+      const account = await viewerWrite(ctx, (w) => connectAccount(w, input));
       return ctx.prisma.account.findUniqueOrThrow({ ...query, where: { id: account.id } });
     },
   }),
@@ -72,10 +69,8 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: [AccountRef] }) },
     resolve: async (_root, { id }, ctx) => {
-      const userId = ctx.auth.principal!.user.id;
-      await writeWithChanges(ctx.prisma, ctx.pubsub, (tx, changes) => disconnectAccount(tx, changes, userId, id.id));
-      ctx.pubsub.publish('accounts:changed', userId, { userId });
-      return { id: encodeGlobalID('Account', id.id) };
+      await viewerWrite(ctx, (w) => disconnectAccount(w, id.id));
+      return { id: globalId('Account', id.id) };
     },
   }),
 }));
@@ -85,11 +80,11 @@ builder.subscriptionField('accountsChanged', (t) =>
     type: ['Account'],
     description: "The signed-in user's accounts, each time one is connected or disconnected.",
     authScopes: { authenticated: true },
-    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('accounts:changed', ctx.auth.principal!.user.id),
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('accounts:changed', viewerId(ctx)),
     resolve: (query, _event, _args, ctx) =>
       ctx.prisma.account.findMany({
         ...query,
-        where: { users: { some: { userId: ctx.auth.principal!.user.id } } },
+        where: { users: { some: { userId: viewerId(ctx) } } },
         orderBy: { createdAt: 'asc' },
       }),
   }),

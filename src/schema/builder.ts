@@ -2,19 +2,20 @@
 import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { GraphQLError, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
+import { type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { type Authenticator, type AuthResult, hasScope } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
-import { appError, ErrorCode, issuesMessage } from '../errors.ts';
+import { appError, badInput, ErrorCode, issuesMessage } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Scope } from '../generated/prisma/client.ts';
+import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
-import { isUuid } from '../sync/store.ts';
+import { maxYear, minYear } from '../validation.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -78,8 +79,8 @@ export const builder = new SchemaBuilder<{
     // Every node id is a UUID: a global id holding anything else is refused as input
     // (BAD_USER_INPUT) before it reaches a uuid column.
     decodeGlobalID: (globalID) => {
-      const decoded = decodeGlobalID(globalID);
-      if (!isUuid(decoded.id)) throw new PothosValidationError(`Invalid global ID: ${globalID}`);
+      const decoded = parseGlobalId(globalID);
+      if (!decoded) throw new PothosValidationError(`Invalid global ID: ${globalID}`);
       return decoded;
     },
     // node(id) answers null for an id that names nothing: a missing object, another user's
@@ -113,37 +114,40 @@ builder.mutationType();
 builder.subscriptionType();
 
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const inStoredYears = (year: number) => year >= minYear && year <= maxYear;
 
 function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new GraphQLError('DateTime must be an ISO 8601 date-time with an offset, e.g. 2026-03-29T09:00:00+02:00', {
-      extensions: { code: ErrorCode.BAD_USER_INPUT },
-    });
+    throw badInput('DateTime must be an ISO 8601 date-time with an offset, e.g. 2026-03-29T09:00:00+02:00');
   }
+  if (!inStoredYears(date.getUTCFullYear())) throw badInput(`DateTime must fall in the years ${minYear} to ${maxYear} (UTC)`);
   return date;
 }
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO 8601 date-time with an offset. Output is always UTC (Z).',
+  description: `An instant, as an ISO 8601 date-time with an offset, in the years ${minYear} to ${maxYear}. Output is always UTC (Z).`,
   serialize: (value) => value.toISOString(),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
 });
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function parseDate(value: unknown): string {
-  if (typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    const [y, m, d] = value.split('-').map(Number);
-    const check = new Date(Date.UTC(y!, m! - 1, d!));
-    if (check.getUTCMonth() === m! - 1 && check.getUTCDate() === d) return value;
+  const match = typeof value === 'string' ? isoDate.exec(value) : null;
+  if (match) {
+    const [y, m, d] = match.slice(1).map(Number) as [number, number, number];
+    const check = new Date(0);
+    check.setUTCFullYear(y, m - 1, d); // not Date.UTC, which reads years 0-99 as 1900-1999
+    if (inStoredYears(y) && check.getUTCFullYear() === y && check.getUTCMonth() === m - 1 && check.getUTCDate() === d)
+      return value as string;
   }
-  throw new GraphQLError('Date must be a calendar date, YYYY-MM-DD', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  throw badInput(`Date must be a calendar date, YYYY-MM-DD, in the years ${minYear} to ${maxYear}`);
 }
 
 builder.scalarType('Date', {
-  description: 'A calendar date without a time or zone, YYYY-MM-DD.',
+  description: `A calendar date without a time or zone, YYYY-MM-DD, in the years ${minYear} to ${maxYear}.`,
   serialize: (value) => value,
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),

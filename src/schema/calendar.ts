@@ -1,30 +1,17 @@
 // Calendar: appointments (with recurrence and exceptions), conflicts and free/busy.
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import {
-  type AppointmentData,
-  type AppointmentInput,
-  type AppointmentOccurrence,
-  appointmentStore,
-  appointmentsIn,
-  changeOccurrence,
-  deleteOccurrence,
-  localDate,
-  lockException,
-  occurrencesIn,
-  parseAppointmentInput,
-  parseOccurrenceChange,
-  removeAppointments,
-  seriesOccurrenceOn,
-} from '../calendar/appointments.ts';
-import { type BusyItem, type BusyScope, busyIntervals, busyItems, busyScope } from '../calendar/busy.ts';
-import { appointmentConflicts } from '../calendar/conflicts.ts';
+import type { AppointmentInput } from '../calendar/appointments/input.ts';
+import { type AppointmentOccurrence, localDate, occurrencesIn } from '../calendar/appointments/occurrences.ts';
+import { createAppointment, deleteAppointment, updateAppointment } from '../calendar/appointments/operations.ts';
+import { appointmentsIn } from '../calendar/appointments/store.ts';
+import type { Conflict } from '../calendar/booking.ts';
+import { busyIntervals, busyItems, busyScope, mayViewBusyTime } from '../calendar/busy.ts';
 import { clip, mergeBusy } from '../calendar/intervals.ts';
-import { badInput, forbidden, notFound, orThrow } from '../errors.ts';
+import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
-import { type ChangeRecorder, type Tx, writeWithChanges } from '../sync/feed.ts';
-import { isUuid, lockOwned, noOrigin } from '../sync/store.ts';
-import { builder, type Context } from './builder.ts';
-import { DeletePayload, decodeId, globalId, ownedBy } from './common.ts';
+import { decodeId, globalId } from '../ids.ts';
+import { builder } from './builder.ts';
+import { DeletePayload, viewerId, viewerWrite } from './common.ts';
+import { CalendarEntryRef } from './task.ts';
 
 const ShownAsEnum = builder.enumType(ShownAs, {
   name: 'ShownAs',
@@ -57,7 +44,7 @@ const RecurrenceRef = builder.objectRef<Appointment>('Recurrence').implement({
 export const AppointmentRef = builder.prismaNode('Appointment', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
     account: t.relation('account'),
     title: t.exposeString('title'),
@@ -86,7 +73,7 @@ export const AppointmentRef = builder.prismaNode('Appointment', {
       description: 'The series: its own id on a series, the series on a change exception.',
       resolve: (a) => {
         const series = a.seriesId ?? (a.recurrenceType === 'NONE' ? null : a.id);
-        return series ? encodeGlobalID('Appointment', series) : null;
+        return series ? globalId('Appointment', series) : null;
       },
     }),
     recurrencePosition: t.exposeInt('recurrencePosition', {
@@ -110,7 +97,7 @@ const OccurrenceRef = builder.objectRef<AppointmentOccurrence>('AppointmentOccur
     recurrenceId: t.id({
       nullable: true,
       description: 'The series, for its occurrences and its change exceptions.',
-      resolve: (o) => (o.recurrenceId ? encodeGlobalID('Appointment', o.recurrenceId) : null),
+      resolve: (o) => (o.recurrenceId ? globalId('Appointment', o.recurrenceId) : null),
     }),
     recurrencePosition: t.exposeInt('recurrencePosition', { nullable: true, description: 'Which occurrence of the series, 1-based.' }),
     recurrenceDatePosition: t.expose('recurrenceDatePosition', {
@@ -123,18 +110,18 @@ const OccurrenceRef = builder.objectRef<AppointmentOccurrence>('AppointmentOccur
 
 const RecurrenceInput = builder.inputType('RecurrenceInput', {
   description:
-    'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (with days: the nth such weekday, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
+    'Open-Xchange rules: interval iff recurring (YEARLY: 1); days for WEEKLY/MONTHLY/YEARLY (default all seven); dayInMonth iff MONTHLY/YEARLY (1-31; with days: the nth selected day of the month, too big = the last); month (1-12) iff YEARLY; until (inclusive) or occurrences.',
   fields: (t) => ({
     type: t.field({ type: RecurrenceTypeEnum }),
     interval: t.int({ required: false, description: 'Every n days, weeks, months or years; required when recurring, 1 for YEARLY.' }),
     days: t.field({
       type: [WeekdayEnum],
       required: false,
-      description: 'WEEKLY: the weekdays (weeks start on Monday); MONTHLY/YEARLY with dayInMonth: which weekday. Absent: all seven.',
+      description: 'WEEKLY: the weekdays (weeks start on Monday); MONTHLY/YEARLY: the weekdays dayInMonth counts. Absent: all seven.',
     }),
     dayInMonth: t.int({
       required: false,
-      description: 'MONTHLY/YEARLY: the day of the month; with days, the nth such weekday (larger than there are: the last).',
+      description: 'MONTHLY/YEARLY, 1-31: the day of the month; with days, the nth selected day of the month (too big: the last).',
     }),
     month: t.int({ required: false, description: 'YEARLY: 1 = January.' }),
     until: t.field({ type: 'Date', required: false, description: 'The last day occurrences may start on, in the timezone (inclusive).' }),
@@ -167,14 +154,14 @@ export function withRawAccountId(input: AppointmentInput): AppointmentInput {
   return { ...input, accountId: decodeId(input.accountId, 'Account') ?? 'unknown' };
 }
 
-const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('ConflictItem').implement({
+const ConflictItemRef = builder.objectRef<Conflict>('ConflictItem').implement({
   description: "A busy item an appointment would overlap. Another user's item (on a shared account) shows only its time.",
   fields: (t) => ({
     kind: t.exposeString('kind', { description: 'APPOINTMENT or CALENDAR_ENTRY.' }),
     id: t.id({
       nullable: true,
       description: "Null for another user's item.",
-      resolve: (i) => (i.mine ? globalId(i.kind, i.id) : null),
+      resolve: (i) => (i.mine ? globalId(i.kind === 'APPOINTMENT' ? AppointmentRef.name : CalendarEntryRef.name, i.id) : null),
     }),
     title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
     start: t.expose('start', { type: 'DateTime' }),
@@ -183,7 +170,7 @@ const ConflictItemRef = builder.objectRef<BusyItem & { mine: boolean }>('Conflic
   }),
 });
 
-const ConflictsRef = builder.objectRef<{ conflicts: Array<BusyItem & { mine: boolean }> }>('Conflicts').implement({
+const ConflictsRef = builder.objectRef<{ conflicts: Conflict[] }>('Conflicts').implement({
   description: 'Nothing was saved: these busy items overlap. Save anyway with ignoreConflicts: true.',
   fields: (t) => ({ conflicts: t.field({ type: [ConflictItemRef], resolve: (c) => c.conflicts }) }),
 });
@@ -192,35 +179,6 @@ const AppointmentResultRef = builder.unionType('AppointmentResult', {
   types: [AppointmentRef, ConflictsRef],
   resolveType: (value) => ('conflicts' in value ? ConflictsRef : AppointmentRef),
 });
-
-/** The series' occurrence on that date, or BAD_USER_INPUT. */
-function occurrenceOrThrow(series: Appointment, date: string) {
-  const found = seriesOccurrenceOn(series, date);
-  if (!found) throw badInput(`occurrence: ${date} is not an occurrence of this series`);
-  return found;
-}
-
-/** Saves unless it conflicts (and conflicts are not ignored). */
-async function saveAppointment(
-  ctx: Context,
-  ignoreConflicts: boolean,
-  save: (tx: Tx, changes: ChangeRecorder) => Promise<{ data: AppointmentData; excludeIds: string[]; write: () => Promise<Appointment> }>,
-) {
-  return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-    const { data, excludeIds, write } = await save(tx, changes);
-    // The account must be one the user is connected to: its scope's members say so.
-    const scope = isUuid(data.accountId) ? await busyScope(tx, data.accountId) : null;
-    if (!scope?.members.includes(ownedBy(ctx))) throw forbidden('accountId: not one of your accounts');
-    // One booking at a time per busy scope (a room; all of a person's accounts), so that two
-    // racing bookings see each other. Rows are locked in id order: overlapping scopes cannot deadlock.
-    await tx.$queryRaw`SELECT id FROM "Account" WHERE id = ANY(${scope.accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
-    if (!ignoreConflicts) {
-      const conflicts = await appointmentConflicts(tx, scope, data, excludeIds);
-      if (conflicts.length) return { conflicts: conflicts.map((c) => ({ ...c, mine: c.ownerId === ownedBy(ctx) })) };
-    }
-    return write();
-  });
-}
 
 const BusyInterval = builder.objectRef<{ start: number; end: number; tentative: boolean }>('BusyInterval').implement({
   fields: (t) => ({
@@ -243,10 +201,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, { from, to, accountIds }, ctx) => {
       checkWindow(from, to, maxWindowDays.appointments);
-      const own = (await ctx.prisma.userAccount.findMany({ where: { userId: ownedBy(ctx) } })).map((l) => l.accountId);
+      const own = (await ctx.prisma.userAccount.findMany({ where: { userId: viewerId(ctx) } })).map((l) => l.accountId);
       const wanted = accountIds ? accountIds.map((id) => decodeId(id, 'Account')) : own;
       if (wanted.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
-      return occurrencesIn(await appointmentsIn(ctx.prisma, ownedBy(ctx), wanted as string[], from, to), from, to);
+      return occurrencesIn(await appointmentsIn(ctx.prisma, viewerId(ctx), wanted as string[], from, to), from, to);
     },
   }),
   freeBusy: t.field({
@@ -260,22 +218,12 @@ builder.queryFields((t) => ({
       const accountId = decodeId(args.accountId, 'Account');
       const scope = accountId ? await busyScope(ctx.prisma, accountId) : null;
       if (!accountId || !scope) throw notFound('account');
-      requireRelationship(ctx, scope);
+      if (!mayViewBusyTime(scope, viewerId(ctx))) throw forbidden("you have no relationship with this account's calendar");
       const items = await busyItems(ctx.prisma, scope, args.from, args.to);
       return mergeBusy(clip(busyIntervals(items), args.from.getTime(), args.to.getTime()));
     },
   }),
 }));
-
-/**
- * Busy time is shown for accounts the caller has a relationship with: their own and shared
- * accounts they are connected to. (Co-invitees of their meetings join when meetings exist.)
- */
-function requireRelationship(ctx: Context, scope: BusyScope) {
-  if (!scope.members.includes(ownedBy(ctx))) {
-    throw forbidden("you have no relationship with this account's calendar");
-  }
-}
 
 builder.mutationFields((t) => ({
   createAppointment: t.field({
@@ -287,24 +235,13 @@ builder.mutationFields((t) => ({
       ignoreConflicts: t.arg.boolean({ required: false, defaultValue: false }),
       clientSyncId: t.arg.string({ required: false }),
     },
-    resolve: (_root, { input, ignoreConflicts, clientSyncId }, ctx) => {
-      const data = orThrow(parseAppointmentInput(withRawAccountId(input as AppointmentInput), null));
-      return saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => ({
-        data,
-        excludeIds: [],
-        write: async () => {
-          const [created] = await appointmentStore.create(
-            tx,
-            changes,
-            ownedBy(ctx),
-            [{ data, clientSyncId: clientSyncId ?? null }],
-            noOrigin,
-          );
-          if (!created) throw badInput('clientSyncId: you already have an appointment with it');
-          return created;
-        },
-      }));
-    },
+    resolve: (_root, { input, ignoreConflicts, clientSyncId }, ctx) =>
+      viewerWrite(ctx, (w) =>
+        createAppointment(w, withRawAccountId(input as AppointmentInput), {
+          ignoreConflicts: ignoreConflicts ?? false,
+          clientSyncId: clientSyncId ?? null,
+        }),
+      ),
   }),
   updateAppointment: t.field({
     type: AppointmentResultRef,
@@ -318,31 +255,12 @@ builder.mutationFields((t) => ({
       ignoreConflicts: t.arg.boolean({ required: false, defaultValue: false }),
     },
     resolve: (_root, { id, input, occurrence, ignoreConflicts }, ctx) =>
-      saveAppointment(ctx, ignoreConflicts ?? false, async (tx, changes) => {
-        const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
-        if (!existing) throw notFound('appointment');
-        const raw = withRawAccountId(input as AppointmentInput);
-        if (!occurrence) {
-          const data = orThrow(parseAppointmentInput(raw, existing));
-          return {
-            data,
-            excludeIds: [existing.id, existing.seriesId ?? existing.id],
-            write: async () => {
-              const [updated] = await appointmentStore.update(tx, changes, existing.userId, [{ row: existing, data }], noOrigin);
-              return updated!; // locked above, so it exists
-            },
-          };
-        }
-        const found = occurrenceOrThrow(existing, occurrence);
-        const data = orThrow(parseOccurrenceChange(existing, found, raw));
-        // Before the booking lock, as the exception's own writers take it.
-        await lockException(tx, existing, found.date);
-        return {
-          data,
-          excludeIds: [existing.id],
-          write: () => changeOccurrence(tx, changes, existing, found, data, noOrigin),
-        };
-      }),
+      viewerWrite(ctx, (w) =>
+        updateAppointment(w, id.id, withRawAccountId(input as AppointmentInput), {
+          ignoreConflicts: ignoreConflicts ?? false,
+          occurrence: occurrence ?? null,
+        }),
+      ),
   }),
   deleteAppointment: t.field({
     type: DeletePayload,
@@ -350,25 +268,9 @@ builder.mutationFields((t) => ({
       'Deletes an appointment (a series with its exceptions). With occurrence, deletes only that occurrence of a series (a delete exception).',
     authScopes: { scope: Scope.CALENDAR },
     args: { id: t.arg.globalID({ for: [AppointmentRef] }), occurrence: t.arg({ type: 'Date', required: false }) },
-    resolve: (_root, { id, occurrence }, ctx) =>
-      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-        // A change exception's series is locked before it, as every writer of both does.
-        const [target] = await appointmentStore.load(tx, ownedBy(ctx), [id.id]);
-        const series = target?.seriesId ? await lockOwned(tx, appointmentStore, ownedBy(ctx), target.seriesId) : null;
-        const existing = await lockOwned(tx, appointmentStore, ownedBy(ctx), id.id);
-        if (!existing) throw notFound('appointment');
-        if (!occurrence) {
-          if (existing.seriesId) {
-            // A change exception: its occurrence stays deleted from the series.
-            if (series) await deleteOccurrence(tx, changes, series, existing.recurrenceDatePosition!, noOrigin);
-          } else {
-            await removeAppointments(tx, changes, existing.userId, [existing], noOrigin);
-          }
-          return { id: encodeGlobalID('Appointment', existing.id) };
-        }
-        occurrenceOrThrow(existing, occurrence);
-        await deleteOccurrence(tx, changes, existing, occurrence, noOrigin);
-        return { id: encodeGlobalID('Appointment', existing.id) };
-      }),
+    resolve: async (_root, { id, occurrence }, ctx) => {
+      const deleted = await viewerWrite(ctx, (w) => deleteAppointment(w, id.id, occurrence ?? null));
+      return { id: globalId('Appointment', deleted.id) };
+    },
   }),
 }));

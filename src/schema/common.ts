@@ -1,25 +1,19 @@
 // Types and helpers shared by several areas.
-import { decodeGlobalID, encodeGlobalID, resolveNodes } from '@pothos/plugin-relay';
-import type { SyncObjectKind } from '../sync/commit.ts';
-import { isUuid } from '../sync/store.ts';
+import { resolveNodes } from '@pothos/plugin-relay';
+import { runWrite, type WriteContext } from '../write.ts';
 import { builder, type Context, isNodeType } from './builder.ts';
 
-/** The signed-in user, whose objects a query may reach: another user's resolve to nothing, as if they did not exist. */
-export const ownedBy = (ctx: Context) => ctx.auth.principal?.user.id ?? '00000000-0000-0000-0000-000000000000';
+const nobody = '00000000-0000-0000-0000-000000000000';
 
-/** The GraphQL type of each kind of synced object. */
-export const kindTypenames: Record<SyncObjectKind, string> = { TASK: 'Task', APPOINTMENT: 'Appointment', CALENDAR_ENTRY: 'CalendarEntry' };
-export const globalId = (kind: SyncObjectKind, id: string) => encodeGlobalID(kindTypenames[kind], id);
+/**
+ * The signed-in user's id: the one way resolvers read who is asking. Behind an authScopes
+ * check there always is a user; without one (node lookups) it is an id that owns nothing, so
+ * that another user's objects resolve to nothing, as if they did not exist.
+ */
+export const viewerId = (ctx: Context) => ctx.auth.principal?.user.id ?? nobody;
 
-/** The raw id in a global id of this type, or null for anything else. */
-export function decodeId(globalId: string, typename: string): string | null {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    return decoded.typename === typename && isUuid(decoded.id) ? decoded.id : null;
-  } catch {
-    return null;
-  }
-}
+/** Runs a write (src/write.ts) acting for the signed-in user. */
+export const viewerWrite = <T>(ctx: Context, work: (w: WriteContext) => Promise<T>) => runWrite(ctx, { userId: viewerId(ctx) }, work);
 
 export const DeletePayload = builder.objectRef<{ id: string }>('DeletePayload').implement({
   description: 'The global id of what was deleted.',

@@ -6,5 +6,6 @@ import './task.ts';
 import './user.ts';
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';
+import { refuseNulInArguments } from './input-guard.ts';
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = refuseNulInArguments(lexicographicSortSchema(builder.toSchema()));

@@ -1,15 +1,12 @@
 // Scheduling: slot suggestions for a meeting (Meekan's /rest/slots).
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { busyIntervals, busyItemsOf, busyScopes } from '../calendar/busy.ts';
-import { badInput, forbidden, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
-import { type Slot, suggestSlots } from '../scheduling/slots.ts';
+import { decodeId, globalId } from '../ids.ts';
+import type { Slot } from '../scheduling/slots.ts';
+import { findSlots, type SlotPage } from '../scheduling/suggestions.ts';
 import { builder } from './builder.ts';
-import { decodeId, ownedBy } from './common.ts';
-
-const minuteMs = 60_000;
-const maxSpanMs = 92 * 86_400_000;
+import { viewerId } from './common.ts';
 
 const TimeFrame = builder.inputType('TimeFrame', {
   fields: (t) => ({ start: t.field({ type: 'DateTime' }), end: t.field({ type: 'DateTime' }) }),
@@ -49,17 +46,17 @@ const SlotRef = builder.objectRef<Slot>('Slot').implement({
     end: t.field({ type: 'DateTime', resolve: (s) => new Date(s.end) }),
     unavailable: t.idList({
       description: 'Invitee accounts busy (or tentatively busy) at some point of the slot.',
-      resolve: (s) => s.unavailable.map((id) => encodeGlobalID('Account', id)),
+      resolve: (s) => s.unavailable.map((id) => globalId('Account', id)),
     }),
     tentative: t.idList({
       description: 'The unavailable invitees that are only tentatively busy then.',
-      resolve: (s) => s.tentative.map((id) => encodeGlobalID('Account', id)),
+      resolve: (s) => s.tentative.map((id) => globalId('Account', id)),
     }),
     rank: t.exposeInt('rank', { description: 'Higher is better (README: "Slot ranking").' }),
   }),
 });
 
-const SlotPageRef = builder.objectRef<{ slots: Slot[]; page: number; pageSize: number; totalCount: number }>('SlotPage').implement({
+const SlotPageRef = builder.objectRef<SlotPage>('SlotPage').implement({
   fields: (t) => ({
     slots: t.field({ type: [SlotRef], resolve: (p) => p.slots }),
     page: t.exposeInt('page'),
@@ -69,10 +66,10 @@ const SlotPageRef = builder.objectRef<{ slots: Slot[]; page: number; pageSize: n
   }),
 });
 
-function accountId(globalId: string): string {
-  const id = decodeId(globalId, 'Account');
-  if (!id) throw notFound(`account ${globalId}`);
-  return id;
+function accountId(id: string): string {
+  const decoded = decodeId(id, 'Account');
+  if (!decoded) throw notFound(`account ${id}`);
+  return decoded;
 }
 
 builder.queryField('slots', (t) =>
@@ -82,43 +79,15 @@ builder.queryField('slots', (t) =>
       'Candidate meeting times in the frames, ranked: the organizer must be free; fewer unavailable invitees rank higher; tentative counts half; earlier wins ties.',
     authScopes: { scope: Scope.CALENDAR },
     args: { input: t.arg({ type: SlotsInput }) },
-    resolve: async (_root, { input }, ctx) => {
-      const frames = input.frames.map((f) => ({ start: f.start.getTime(), end: f.end.getTime() }));
-      if (frames.some((f) => f.end <= f.start)) throw badInput('frames: each end must be after its start');
-      const from = Math.min(...frames.map((f) => f.start));
-      const to = Math.max(...frames.map((f) => f.end));
-      if (to - from > maxSpanMs) throw badInput('frames: at most 3 months from the first start to the last end');
-
-      const organizer = accountId(input.organizerAccountId);
-      const invitees = [...new Set(input.inviteeAccountIds.map(accountId))];
-      const scopes = await busyScopes(ctx.prisma, [organizer, ...invitees]);
-      if (!scopes.get(organizer)?.members.includes(ownedBy(ctx))) throw forbidden('organizerAccountId: not one of your accounts');
-      const missing = invitees.find((id) => !scopes.has(id));
-      if (missing) throw notFound(`account ${encodeGlobalID('Account', missing)}`);
-
-      const accounts = [organizer, ...invitees];
-      const busy = await busyItemsOf(
-        ctx.prisma,
-        accounts.map((id) => scopes.get(id)!),
-        new Date(from),
-        new Date(to),
-      );
-      let ranked: Slot[];
-      try {
-        ranked = suggestSlots({
-          durationMs: input.duration * minuteMs,
-          stepMs: (input.step ?? 15) * minuteMs,
-          frames,
-          organizerBusy: busyIntervals(busy[0]!),
-          invitees: invitees.map((id, i) => ({ accountId: id, busy: busyIntervals(busy[i + 1]!) })),
-        });
-      } catch (error) {
-        if (error instanceof RangeError) throw badInput(error.message);
-        throw error;
-      }
-      const page = input.page ?? 1;
-      const pageSize = input.pageSize ?? 20;
-      return { slots: ranked.slice((page - 1) * pageSize, page * pageSize), page, pageSize, totalCount: ranked.length };
-    },
+    resolve: (_root, { input }, ctx) =>
+      findSlots(ctx.prisma, viewerId(ctx), {
+        organizerAccountId: accountId(input.organizerAccountId),
+        inviteeAccountIds: input.inviteeAccountIds.map(accountId),
+        duration: input.duration,
+        step: input.step ?? 15,
+        frames: input.frames,
+        page: input.page ?? 1,
+        pageSize: input.pageSize ?? 20,
+      }),
   }),
 );

@@ -1,27 +1,27 @@
 // Sync: token sync (sync / syncCommit), queue sessions (startSyncSession / syncQueue / ackSync)
 // and the changesAvailable hint. The mechanics live in src/sync; this file maps them to GraphQL.
 
-import type { InputObjectRef } from '@pothos/core';
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
-import type { AppointmentInput } from '../calendar/appointments.ts';
 import { badInput } from '../errors.ts';
 import { Scope, SynchronizationType, SyncKind } from '../generated/prisma/client.ts';
-import { type CommitOutcome, commitBatch, commitStores, type SyncObjectKind, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
+import { decodeId } from '../ids.ts';
+import { type CommitOutcome, commitBatch, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
+import { type SyncObjectKind, syncObjectKinds, syncStores } from '../sync/kinds.ts';
 import { acknowledge, mainQueue, type QueueItem, readQueuePage, startSession } from '../sync/queue.ts';
 import { loadObjects, type SyncedObject } from '../sync/store.ts';
 import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
 import { builder, type Context } from './builder.ts';
-import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
-import { decodeId, globalId, kindTypenames, ownedBy } from './common.ts';
-import { CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
+import { viewerId } from './common.ts';
+import { perItemInput } from './input-guard.ts';
+import { kindGlobalId, kindTypename, syncedKinds } from './synced-kinds.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
   name: 'SyncKind',
   description: 'Kinds of object in the change feed.',
 });
 const SyncObjectKindEnum = builder.enumType('SyncObjectKind', {
-  values: ['TASK', 'APPOINTMENT', 'CALENDAR_ENTRY'] as const satisfies SyncObjectKind[],
+  values: syncObjectKinds,
   description: 'Kinds of object a commit can carry: the feed kinds and calendar entries.',
 });
 const SyncStatusEnum = builder.enumType('SyncStatus', {
@@ -34,13 +34,13 @@ const SyncEventTypeEnum = builder.enumType('SyncEventType', {
 });
 
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
-const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, kindTypenames[kind]) ?? id) : null);
+const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, kindTypename(kind)) ?? id) : null);
 
 builder.prismaNode('Synchronization', {
   id: { field: 'id' },
   nullable: true,
   description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
-  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
     type: t.expose('type', { type: SynchronizationTypeEnum }),
     name: t.exposeString('name', { nullable: true }),
@@ -54,7 +54,7 @@ const DeletedObjectRef = builder.objectRef<DeletedObject>('DeletedObject').imple
   description: 'A tombstone: delete this object locally.',
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (d) => globalId(d.kind, d.id) }),
+    id: t.id({ resolve: (d) => kindGlobalId(d.kind, d.id) }),
     clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
   }),
 });
@@ -66,12 +66,16 @@ const SyncBatchRef = builder.objectRef<Awaited<ReturnType<typeof readBatch>>>('S
     }),
     hasMore: t.exposeBoolean('hasMore', { description: 'More changes are waiting: sync again.' }),
     full: t.exposeBoolean('full', { description: 'Part of a full sync: the client holds only what this sync delivers.' }),
-    tasks: t.field({ type: [TaskRef], resolve: (batch) => batch.objects.TASK }),
-    appointments: t.field({
-      type: [AppointmentRef],
-      description: 'Series, single appointments and change exceptions (each its own object).',
-      resolve: (batch) => batch.objects.APPOINTMENT,
-    }),
+    ...Object.fromEntries(
+      allSyncKinds.map((kind) => [
+        syncedKinds[kind].many,
+        t.field({
+          type: [syncedKinds[kind].type],
+          description: syncedKinds[kind].batchDescription,
+          resolve: (batch) => batch.objects[kind],
+        }),
+      ]),
+    ),
     deleted: t.field({ type: [DeletedObjectRef], resolve: (batch) => batch.deleted }),
   }),
 });
@@ -88,7 +92,7 @@ builder.queryField('sync', (t) =>
       limit: t.arg.int({ required: false, defaultValue: defaultSyncLimit, description: `1 to ${maxSyncLimit}.` }),
     },
     resolve: (_root, args, ctx) =>
-      readBatch(ctx.prisma, ctx.syncSecret, ownedBy(ctx), {
+      readBatch(ctx.prisma, ctx.syncSecret, viewerId(ctx), {
         token: args.token ?? null,
         kinds: args.kinds ?? null,
         limit: args.limit ?? defaultSyncLimit,
@@ -96,64 +100,34 @@ builder.queryField('sync', (t) =>
   }),
 );
 
-/** `{ id | clientSyncId, delete?, changes? }`: one object of a commit. */
-function syncInputType<Changes extends InputObjectRef<typeof builder.$inferSchemaTypes, unknown>>(
-  name: string,
-  description: string,
-  changes: Changes,
-  changesDescription: string,
-) {
-  return builder.inputType(name, {
-    description,
-    fields: (t) => ({
-      id: t.id({ required: false, description: 'The server id, when known.' }),
-      clientSyncId: t.string({
-        required: false,
-        description: 'The client id: finds the object without its server id, or creates it.',
+/** `{ id | clientSyncId, delete?, changes? }`: one object of a commit, for each kind. */
+const syncInputTypes = Object.fromEntries(
+  syncObjectKinds.map((kind) => {
+    const { type, input, commitItemDescription } = syncedKinds[kind];
+    const ref = builder.inputType(`${type.name}SyncInput`, {
+      description: commitItemDescription,
+      fields: (t) => ({
+        id: t.id({ required: false, description: 'The server id, when known.' }),
+        clientSyncId: t.string({
+          required: false,
+          description: 'The client id: finds the object without its server id, or creates it.',
+        }),
+        delete: t.boolean({ required: false, description: 'Delete the object.' }),
+        changes: t.field({ type: input, required: false, description: 'Fields to change; for an unknown clientSyncId, the new object.' }),
       }),
-      delete: t.boolean({ required: false, description: 'Delete the object.' }),
-      changes: t.field({ type: changes, required: false, description: changesDescription }),
-    }),
-  });
-}
-
-const TaskSyncInput = syncInputType(
-  'TaskSyncInput',
-  'A task of the batch: only a reference (acknowledged unchanged), with changes, or deleted.',
-  TaskInputRef,
-  'Fields to change; for an unknown clientSyncId, the new task.',
-);
-
-const AppointmentSyncInput = syncInputType(
-  'AppointmentSyncInput',
-  'An appointment of the batch: only a reference (acknowledged unchanged), with changes, or deleted. Overlaps are not checked: the client is the authority for what its calendar holds.',
-  AppointmentInputRef,
-  'Fields to change; for an unknown clientSyncId, the new appointment.',
-);
-
-const CalendarEntryInput = builder.inputType('CalendarEntryInput', {
-  fields: (t) => ({
-    start: t.field({ type: 'DateTime', required: false }),
-    end: t.field({ type: 'DateTime', required: false }),
-    title: t.string({ required: false }),
+    });
+    return [kind, ref];
   }),
-});
-
-const CalendarEntrySyncInput = syncInputType(
-  'CalendarEntrySyncInput',
-  'A busy slot the client has: created, changed or deleted. The client is its authority.',
-  CalendarEntryInput,
-  'Fields to set; for an unknown clientSyncId, the new entry (start and end).',
-);
+) as Record<SyncObjectKind, ReturnType<typeof builder.inputType>>;
 
 const maxCommitObjects = 1000;
 
 const SyncCommitInput = builder.inputType('SyncCommitInput', {
   fields: (t) => ({
     token: t.string({ description: 'The token of the batch being confirmed.' }),
-    tasks: t.field({ type: [TaskSyncInput], required: false }),
-    appointments: t.field({ type: [AppointmentSyncInput], required: false }),
-    calendarEntries: t.field({ type: [CalendarEntrySyncInput], required: false }),
+    ...Object.fromEntries(
+      syncObjectKinds.map((kind) => [syncedKinds[kind].many, t.field({ type: [syncInputTypes[kind]], required: false })]),
+    ),
   }),
 });
 
@@ -162,26 +136,21 @@ type ResultWithObject = SyncObjectResult & { object: SyncedObject | null };
 const SyncObjectResultRef = builder.objectRef<ResultWithObject>('SyncObjectResult').implement({
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncObjectKindEnum }),
-    id: t.id({ nullable: true, resolve: (r) => (r.id ? globalId(r.kind, r.id) : null) }),
+    id: t.id({ nullable: true, resolve: (r) => (r.id ? kindGlobalId(r.kind, r.id) : null) }),
     clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
     status: t.expose('status', { type: SyncStatusEnum }),
     message: t.exposeString('message', { nullable: true }),
-    task: t.field({
-      type: TaskRef,
-      nullable: true,
-      description: "The server's version: after the change, or the current one on CONFLICT.",
-      resolve: (r) => (r.kind === 'TASK' ? (r.object as never) : null),
-    }),
-    appointment: t.field({
-      type: AppointmentRef,
-      nullable: true,
-      resolve: (r) => (r.kind === 'APPOINTMENT' ? (r.object as never) : null),
-    }),
-    calendarEntry: t.field({
-      type: CalendarEntryRef,
-      nullable: true,
-      resolve: (r) => (r.kind === 'CALENDAR_ENTRY' ? (r.object as never) : null),
-    }),
+    ...Object.fromEntries(
+      syncObjectKinds.map((kind) => [
+        syncedKinds[kind].one,
+        t.field({
+          type: syncedKinds[kind].type,
+          nullable: true,
+          description: "The server's version: after the change, or the current one on CONFLICT; null for other kinds.",
+          resolve: (r) => (r.kind === kind ? (r.object as never) : null),
+        }),
+      ]),
+    ),
   }),
 });
 
@@ -201,7 +170,7 @@ const SyncCommitResultRef = builder
 /** The current version of each object a result names (after the commit). */
 async function withObjects(ctx: Context, results: SyncObjectResult[]): Promise<ResultWithObject[]> {
   const refs = results.flatMap((r) => (r.id && r.status !== 'DELETED' ? [{ kind: r.kind, id: r.id }] : []));
-  const objects = await loadObjects(ctx.prisma, ownedBy(ctx), commitStores, refs);
+  const objects = await loadObjects(ctx.prisma, viewerId(ctx), syncStores, refs);
   return results.map((r) => ({ ...r, object: objects.get(`${r.kind}/${r.id}`) ?? null }));
 }
 
@@ -210,24 +179,24 @@ builder.mutationField('syncCommit', (t) =>
     type: SyncCommitResultRef,
     description:
       'Confirms a batch: referenced objects are acknowledged and their changes saved (or reported as conflicts); omitted ones come again. The same token twice acts once.',
+    // Each object's input is checked on its own (src/sync/commit.ts): a bad one is INVALID, the rest apply.
+    extensions: perItemInput,
     authScopes: { scope: Scope.SYNC },
     args: { input: t.arg({ type: SyncCommitInput }) },
     resolve: async (_root, { input }, ctx) => {
-      const groups: Array<{ kind: SyncObjectKind; refs: SyncRef[] }> = [
-        { kind: 'TASK', refs: input.tasks ?? [] },
-        {
-          kind: 'APPOINTMENT',
-          refs: (input.appointments ?? []).map((ref) => ({
-            ...ref,
-            changes: ref.changes ? withRawAccountId(ref.changes as AppointmentInput) : ref.changes,
-          })),
-        },
-        { kind: 'CALENDAR_ENTRY', refs: input.calendarEntries ?? [] },
-      ];
+      const groups = syncObjectKinds.map((kind) => {
+        const { many, storeInput } = syncedKinds[kind];
+        const items = (input as unknown as Record<string, SyncRef[] | null | undefined>)[many] ?? [];
+        const refs = items.map((ref) => ({
+          ...ref,
+          id: rawId(kind, ref.id),
+          changes: ref.changes && storeInput ? storeInput(ref.changes as never) : ref.changes,
+        }));
+        return { kind, refs };
+      });
       const count = groups.reduce((n, g) => n + g.refs.length, 0);
       if (count > maxCommitObjects) throw badInput(`a commit carries at most ${maxCommitObjects} objects`);
-      for (const group of groups) group.refs = group.refs.map((ref) => ({ ...ref, id: rawId(group.kind, ref.id) }));
-      const outcome = await commitBatch(ctx.prisma, ctx.pubsub, ctx.syncSecret, ownedBy(ctx), input.token, groups);
+      const outcome = await commitBatch(ctx, ctx.syncSecret, viewerId(ctx), input.token, groups);
       return { ...outcome, results: await withObjects(ctx, outcome.results) };
     },
   }),
@@ -253,22 +222,21 @@ const SyncSessionRef = builder.objectRef<NonNullable<Awaited<ReturnType<typeof s
 const SyncQueueItemRef = builder.objectRef<QueueItem>('SyncQueueItem').implement({
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (item) => globalId(item.kind, item.id) }),
+    id: t.id({ resolve: (item) => kindGlobalId(item.kind, item.id) }),
     eventType: t.expose('eventType', { type: SyncEventTypeEnum }),
     ackKey: t.exposeString('ackKey', { description: 'Send it to ackSync once the item is stored.' }),
     revision: t.exposeInt('revision'),
-    task: t.field({
-      type: TaskRef,
-      nullable: true,
-      description: 'The task as it is now; null when deleted or another kind.',
-      resolve: (item) => (item.kind === 'TASK' ? (item.object as never) : null),
-    }),
-    appointment: t.field({
-      type: AppointmentRef,
-      nullable: true,
-      description: 'The appointment as it is now; null when deleted or another kind.',
-      resolve: (item) => (item.kind === 'APPOINTMENT' ? (item.object as never) : null),
-    }),
+    ...Object.fromEntries(
+      allSyncKinds.map((kind) => [
+        syncedKinds[kind].one,
+        t.field({
+          type: syncedKinds[kind].type,
+          nullable: true,
+          description: 'The object as it is now; null when deleted or another kind.',
+          resolve: (item) => (item.kind === kind ? (item.object as never) : null),
+        }),
+      ]),
+    ),
   }),
 });
 
@@ -276,7 +244,7 @@ const FailedObjectRef = builder.objectRef<{ kind: SyncKind; id: string }>('Faile
   description: 'An item of the page that could not be fetched (deleted meanwhile): it comes again next session.',
   fields: (t) => ({
     kind: t.expose('kind', { type: SyncKindEnum }),
-    id: t.id({ resolve: (o) => globalId(o.kind, o.id) }),
+    id: t.id({ resolve: (o) => kindGlobalId(o.kind, o.id) }),
   }),
 });
 
@@ -307,7 +275,7 @@ builder.queryField('syncQueue', (t) =>
       page: t.arg.int(),
     },
     resolve: (_root, args, ctx) =>
-      readQueuePage(ctx.prisma, ctx.config.sync, ownedBy(ctx), args.sessionId, args.queue ?? mainQueue, args.page),
+      readQueuePage(ctx.prisma, ctx.config.sync, viewerId(ctx), args.sessionId, args.queue ?? mainQueue, args.page),
   }),
 );
 
@@ -318,7 +286,7 @@ builder.mutationFields((t) => ({
     description: "Starts a queue session for this device; null when it has nothing new. Replaces the device's previous session.",
     authScopes: { scope: Scope.SYNC },
     args: { deviceUuid: t.arg.string() },
-    resolve: (_root, { deviceUuid }, ctx) => startSession(ctx.prisma, ctx.config.sync, ownedBy(ctx), deviceUuid),
+    resolve: (_root, { deviceUuid }, ctx) => startSession(ctx.prisma, ctx.config.sync, viewerId(ctx), deviceUuid),
   }),
   ackSync: t.field({
     type: AckResultRef,
@@ -329,7 +297,7 @@ builder.mutationFields((t) => ({
       ackKeys: t.arg.stringList({ validate: z.array(z.string()).max(1000, 'ackKeys: at most 1000 per call') }),
     },
     resolve: async (_root, { deviceUuid, ackKeys }, ctx) => ({
-      acknowledged: await acknowledge(ctx.prisma, ownedBy(ctx), deviceUuid, ackKeys),
+      acknowledged: await acknowledge(ctx.prisma, viewerId(ctx), deviceUuid, ackKeys),
     }),
   }),
 }));
@@ -351,7 +319,7 @@ builder.subscriptionField('changesAvailable', (t) =>
     authScopes: { scope: Scope.SYNC },
     args: { kinds: t.arg({ type: [SyncKindEnum], required: false }) },
     subscribe: (_root, { kinds }, ctx) => {
-      const notices = ctx.pubsub.subscribe('changes', ownedBy(ctx));
+      const notices = ctx.pubsub.subscribe('changes', viewerId(ctx));
       const wanted = new Set(kinds);
       if (!kinds?.length || allSyncKinds.every((kind) => wanted.has(kind))) return notices;
       return pipe(

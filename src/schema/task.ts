@@ -1,12 +1,9 @@
 // Tasks (and calendar entries, which like tasks belong to one user and arrive through sync).
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import { badInput, notFound, orThrow } from '../errors.ts';
 import { TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
-import { writeWithChanges } from '../sync/feed.ts';
-import { lockOwned, noOrigin } from '../sync/store.ts';
-import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
+import { globalId } from '../ids.ts';
+import { createTask, deleteTask, updateTask } from '../tasks/tasks.ts';
 import { builder } from './builder.ts';
-import { DeletePayload, ownedBy } from './common.ts';
+import { DeletePayload, viewerId, viewerWrite } from './common.ts';
 
 const TaskStatusEnum = builder.enumType(TaskStatus, { name: 'TaskStatus' });
 const TaskPriorityEnum = builder.enumType(TaskPriority, { name: 'TaskPriority' });
@@ -14,7 +11,7 @@ const TaskPriorityEnum = builder.enumType(TaskPriority, { name: 'TaskPriority' }
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
     title: t.exposeString('title'),
     notes: t.exposeString('notes', { nullable: true }),
@@ -46,7 +43,7 @@ export const CalendarEntryRef = builder.prismaNode('CalendarEntry', {
   id: { field: 'id' },
   nullable: true,
   description: 'A busy slot a client pushed through syncCommit. Never synced back; it counts in free/busy and conflicts.',
-  findUnique: (id, ctx) => ({ id, userId: ownedBy(ctx) }),
+  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
     title: t.exposeString('title', { nullable: true }),
     start: t.expose('start', { type: 'DateTime' }),
@@ -57,6 +54,14 @@ export const CalendarEntryRef = builder.prismaNode('CalendarEntry', {
   }),
 });
 
+export const CalendarEntryInputRef = builder.inputType('CalendarEntryInput', {
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', required: false }),
+    end: t.field({ type: 'DateTime', required: false }),
+    title: t.string({ required: false }),
+  }),
+});
+
 builder.queryFields((t) => ({
   tasks: t.prismaConnection({
     type: 'Task',
@@ -64,7 +69,7 @@ builder.queryFields((t) => ({
     description: "The signed-in user's tasks, oldest first.",
     authScopes: { authenticated: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.task.findMany({ ...query, where: { userId: ownedBy(ctx) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      ctx.prisma.task.findMany({ ...query, where: { userId: viewerId(ctx) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
   calendarEntries: t.prismaConnection({
     type: 'CalendarEntry',
@@ -72,7 +77,7 @@ builder.queryFields((t) => ({
     description: "The signed-in user's calendar entries, by start (for inspection: clients push them through syncCommit).",
     authScopes: { authenticated: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.calendarEntry.findMany({ ...query, where: { userId: ownedBy(ctx) }, orderBy: [{ start: 'asc' }, { id: 'asc' }] }),
+      ctx.prisma.calendarEntry.findMany({ ...query, where: { userId: viewerId(ctx) }, orderBy: [{ start: 'asc' }, { id: 'asc' }] }),
   }),
 }));
 
@@ -87,44 +92,21 @@ builder.mutationFields((t) => ({
         description: 'A client-chosen id. Creating again with the same one returns the existing task (a safe retry).',
       }),
     },
-    resolve: (_root, { input, clientSyncId }, ctx) => {
-      const userId = ownedBy(ctx);
-      if (clientSyncId && clientSyncId.length > 200) throw badInput('clientSyncId: at most 200 characters');
-      const data = orThrow(parseTaskInput(input, null));
-      return writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-        const [created] = await taskStore.create(tx, changes, userId, [{ data, clientSyncId: clientSyncId ?? null }], noOrigin);
-        return created ?? tx.task.findUniqueOrThrow({ where: { userId_clientSyncId: { userId, clientSyncId: clientSyncId! } } });
-      });
-    },
+    resolve: (_root, { input, clientSyncId }, ctx) => viewerWrite(ctx, (w) => createTask(w, input, clientSyncId ?? null)),
   }),
   updateTask: t.field({
     type: TaskRef,
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: [TaskRef] }), input: t.arg({ type: TaskInputRef }) },
-    resolve: (_root, { id, input }, ctx) =>
-      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-        const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
-        if (!task) throw notFound('task');
-        const [updated] = await taskStore.update(
-          tx,
-          changes,
-          task.userId,
-          [{ row: task, data: orThrow(parseTaskInput(input, task)) }],
-          noOrigin,
-        );
-        return updated!; // locked above, so it exists
-      }),
+    resolve: (_root, { id, input }, ctx) => viewerWrite(ctx, (w) => updateTask(w, id.id, input)),
   }),
   deleteTask: t.field({
     type: DeletePayload,
     authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: [TaskRef] }) },
-    resolve: (_root, { id }, ctx) =>
-      writeWithChanges(ctx.prisma, ctx.pubsub, async (tx, changes) => {
-        const task = await lockOwned(tx, taskStore, ownedBy(ctx), id.id);
-        if (!task) throw notFound('task');
-        await taskStore.remove(tx, changes, task.userId, [task], noOrigin);
-        return { id: encodeGlobalID('Task', task.id) };
-      }),
+    resolve: async (_root, { id }, ctx) => {
+      const deleted = await viewerWrite(ctx, (w) => deleteTask(w, id.id));
+      return { id: globalId('Task', deleted.id) };
+    },
   }),
 }));

@@ -1,22 +1,26 @@
 // Users, access tokens and the admin operations that manage them.
 import { hasScope } from '../auth/authenticate.ts';
-import { hashAccessToken } from '../auth/tokens.ts';
 import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
-import { badInput, notFound } from '../errors.ts';
+import { badInput } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { AccountRef } from './account.ts';
 import { builder, type Context } from './builder.ts';
+import { viewerId } from './common.ts';
 
 export const ScopeEnum = builder.enumType(Scope, {
   name: 'Scope',
   description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
 });
 
-const isSelfOrAdmin = (userId: string, ctx: Context) => ctx.auth.principal?.user.id === userId || hasScope(ctx.auth, Scope.ADMIN);
+const isAdmin = (ctx: Context) => hasScope(ctx.auth, Scope.ADMIN);
+const isSelfOrAdmin = (userId: string, ctx: Context) => viewerId(ctx) === userId || isAdmin(ctx);
 
+// node(id) finds another user, or their token, only for an admin: for anyone else it is null,
+// as for an id that names nothing, so that the answer does not tell that the id exists.
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
   nullable: true,
+  findUnique: (id, ctx) => (isAdmin(ctx) ? { id } : { id, AND: [{ id: viewerId(ctx) }] }),
   authScopes: (user, ctx) => isSelfOrAdmin(user.id, ctx),
   fields: (t) => ({
     username: t.exposeString('username'),
@@ -40,6 +44,7 @@ export const UserRef = builder.prismaNode('User', {
 const AccessTokenRef = builder.prismaNode('AccessToken', {
   id: { field: 'id' },
   nullable: true,
+  findUnique: (id, ctx) => (isAdmin(ctx) ? { id } : { id, userId: viewerId(ctx) }),
   authScopes: (token, ctx) => isSelfOrAdmin(token.userId, ctx),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),
@@ -106,7 +111,7 @@ builder.mutationFields((t) => ({
     description: 'Admin: creates a user with a LOCAL main account on their email.',
     authScopes: { scope: Scope.ADMIN },
     args: { input: t.arg({ type: CreateUserInput }) },
-    resolve: (_root, { input }, ctx) => createUser(ctx.prisma, { ...input, isAdmin: input.isAdmin ?? false }),
+    resolve: (_root, { input }, ctx) => createUser(ctx, { ...input, isAdmin: input.isAdmin ?? false }),
   }),
   createAccessToken: t.field({
     type: CreatedAccessToken,
@@ -123,13 +128,12 @@ builder.mutationFields((t) => ({
       id: t.arg.globalID({ for: [AccessTokenRef], required: false }),
       token: t.arg.string({ required: false, description: 'The secret (cvn_...), e.g. of a leaked token whose id is not at hand.' }),
     },
-    resolve: async (_root, { id, token: secret }, ctx) => {
-      if (!id === !secret) throw badInput('give either id or token');
-      const token = await ctx.prisma.accessToken.findUnique({ where: id ? { id: id.id } : { tokenHash: hashAccessToken(secret!) } });
-      if (!token || !isSelfOrAdmin(token.userId, ctx)) throw notFound('access token');
-      const revoked = await revokeAccessToken(ctx.prisma, token.id);
-      ctx.authenticator.evict({ tokenIds: [token.id] });
-      ctx.pubsub.publish('auth:evict', { tokenIds: [token.id] });
+    resolve: async (_root, { id, token }, ctx) => {
+      if (!id === !token) throw badInput('give either id or token');
+      const revoked = await revokeAccessToken(ctx, id ? id.id : token!, (found) => isSelfOrAdmin(found.userId, ctx));
+      // Every instance hears of it through the event bus; this one drops it before answering,
+      // even when the bus is Redis, so that the very next request is refused.
+      ctx.authenticator.evict({ tokenIds: [revoked.id] });
       return revoked;
     },
   }),

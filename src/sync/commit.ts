@@ -6,23 +6,17 @@
 // - unknown clientSyncIds create objects, and a retried token acts once.
 // The first commit of a token without a synchronization creates one (DEVICE).
 
-import { calendarEntryStore } from '../calendar/entries.ts';
-import type { PrismaClient } from '../db/database.ts';
+import type { Tx } from '../db/database.ts';
 import { appError, ErrorCode } from '../errors.ts';
 import type { SyncKind } from '../generated/prisma/client.ts';
-import type { PubSub } from '../pubsub.ts';
-import { type ChangeRecorder, type FeedRow, lockFeedRows, type Tx, writeWithChanges } from './feed.ts';
-import { feedStores } from './kinds.ts';
-import { isUuid, type SyncedObject, type SyncStore } from './store.ts';
+import { isUuid } from '../ids.ts';
+import { hasNul, nulMessage, nulPath } from '../validation.ts';
+import { runWrite, type WriteContext, type WriteServices } from '../write.ts';
+import { type FeedRow, lockFeedRows } from './feed.ts';
+import { type SyncObjectKind, syncStores } from './kinds.ts';
+import type { SyncedObject, SyncStore } from './store.ts';
 import { batchFilter, feedRange, keepFullUntil, maxSyncLimit } from './sync.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition, syncTokenHash } from './tokens.ts';
-
-export type SyncObjectKind = SyncKind | 'CALENDAR_ENTRY';
-
-export const commitStores: Record<SyncObjectKind, SyncStore<SyncedObject, unknown, unknown>> = {
-  ...feedStores,
-  CALENDAR_ENTRY: calendarEntryStore,
-};
 
 export type SyncStatus = 'APPLIED' | 'UNCHANGED' | 'CREATED' | 'DELETED' | 'CONFLICT' | 'NOT_FOUND' | 'INVALID';
 
@@ -54,12 +48,21 @@ export type Plan = { action: 'create' | 'update' | 'delete' } | { action: 'repor
 
 const report = (status: SyncStatus, message: string | null = null): Plan => ({ action: 'report', status, message });
 
+/** What is wrong with a reference as such, found before anything of it reaches the database; null when nothing is. */
+export function refProblem(ref: SyncRef): string | null {
+  const nul = nulPath({ id: ref.id, clientSyncId: ref.clientSyncId, changes: ref.changes }, '');
+  if (nul) return nulMessage(nul);
+  if (!ref.id && !ref.clientSyncId) return 'id or clientSyncId: one is required';
+  if (ref.delete && ref.changes) return 'delete and changes: send one or the other';
+  if (ref.id && !isUuid(ref.id)) return 'id: not an id of this kind of object';
+  if (ref.clientSyncId && ref.clientSyncId.length > 200) return 'clientSyncId: at most 200 characters';
+  return null;
+}
+
 /** What to do with one reference of a commit. Pure: the rules of the handshake in one place. */
 export function planRef(ref: SyncRef, known: Known): Plan {
-  if (!ref.id && !ref.clientSyncId) return report('INVALID', 'id or clientSyncId: one is required');
-  if (ref.delete && ref.changes) return report('INVALID', 'delete and changes: send one or the other');
-  if (ref.id && !isUuid(ref.id)) return report('INVALID', 'id: not an id of this kind of object');
-  if (ref.clientSyncId && ref.clientSyncId.length > 200) return report('INVALID', 'clientSyncId: at most 200 characters');
+  const problem = refProblem(ref);
+  if (problem) return report('INVALID', problem);
   switch (known.state) {
     case 'unknown':
       if (ref.changes && !ref.id) return { action: 'create' };
@@ -76,8 +79,7 @@ export function planRef(ref: SyncRef, known: Known): Plan {
 class AlreadyCommitted extends Error {}
 
 export async function commitBatch(
-  prisma: PrismaClient,
-  pubsub: PubSub,
+  services: WriteServices,
   secret: string,
   userId: string,
   token: string,
@@ -86,8 +88,11 @@ export async function commitBatch(
   const position = decodeSyncToken(secret, token, userId);
   const tokenHash = syncTokenHash(token);
   try {
-    return await writeWithChanges(prisma, pubsub, async (tx, changes) => {
+    return await runWrite(services, { userId }, async (write) => {
+      const { tx } = write;
       const synchronizationId = await synchronizationFor(tx, userId, position);
+      // What this commit changes comes from the synchronization: it is not echoed back to it.
+      const w: WriteContext = { ...write, origin: { synchronizationId } };
       // The first of two commits of one token inserts this row; the second waits for it and stops.
       const claimed = await tx.syncCommit.createMany({
         data: [{ userId, tokenHash, synchronizationId, result: {} }],
@@ -98,8 +103,8 @@ export async function commitBatch(
       const results: SyncObjectResult[] = [];
       const referenced = new Map<SyncKind, Set<string>>();
       for (const { kind, refs } of groups) {
-        const store = commitStores[kind];
-        const outcome = await commitRefs(tx, changes, userId, synchronizationId, position, kind, store, refs);
+        const store: SyncStore<SyncedObject, unknown, unknown> = syncStores[kind];
+        const outcome = await commitRefs(w, position, kind, store, refs);
         results.push(...outcome.results);
         if (store.feedKind) referenced.set(store.feedKind, new Set(outcome.referenced));
       }
@@ -124,7 +129,7 @@ export async function commitBatch(
     });
   } catch (error) {
     if (!(error instanceof AlreadyCommitted)) throw error;
-    const earlier = await prisma.syncCommit.findUniqueOrThrow({ where: { userId_tokenHash: { userId, tokenHash } } });
+    const earlier = await services.prisma.syncCommit.findUniqueOrThrow({ where: { userId_tokenHash: { userId, tokenHash } } });
     return earlier.result as unknown as CommitOutcome;
   }
 }
@@ -146,19 +151,16 @@ async function synchronizationFor(tx: Tx, userId: string, position: SyncPosition
 }
 
 async function commitRefs(
-  tx: Tx,
-  changes: ChangeRecorder,
-  userId: string,
-  synchronizationId: string,
+  w: WriteContext,
   position: SyncPosition,
   kind: SyncObjectKind,
   store: SyncStore<SyncedObject, unknown, unknown>,
   refs: SyncRef[],
 ) {
-  const origin = { synchronizationId };
-  const ids = refs.flatMap((ref) => (ref.id && isUuid(ref.id) ? [ref.id] : []));
-  const clientSyncIds = refs.flatMap((ref) => (!ref.id && ref.clientSyncId ? [ref.clientSyncId] : []));
-  const { feed, objects } = await resolveRefs(tx, store, userId, ids, clientSyncIds);
+  const wellFormed = refs.filter((ref) => !refProblem(ref));
+  const ids = wellFormed.flatMap((ref) => (ref.id ? [ref.id] : []));
+  const clientSyncIds = wellFormed.flatMap((ref) => (!ref.id && ref.clientSyncId ? [ref.clientSyncId] : []));
+  const { feed, objects } = await resolveRefs(w, store, ids, clientSyncIds);
   const idOfClientSyncId = new Map<string, string>();
   for (const row of [...feed.values()].sort((a, b) => Number(b.deleted) - Number(a.deleted))) {
     if (row.clientSyncId) idOfClientSyncId.set(row.clientSyncId, row.objectId); // live rows win
@@ -175,7 +177,8 @@ async function commitRefs(
     const result = (status: SyncStatus, id: string | null, message: string | null = null): SyncObjectResult => ({
       kind,
       id,
-      clientSyncId: ref.clientSyncId ?? null,
+      // Echoed so the client can match results; one that cannot be stored (the commit's result is) is left out.
+      clientSyncId: ref.clientSyncId && !hasNul(ref.clientSyncId) ? ref.clientSyncId : null,
       status,
       message,
     });
@@ -189,7 +192,7 @@ async function commitRefs(
     const object = objectId ? objects.get(objectId) : undefined;
     const row = objectId ? feed.get(objectId) : undefined;
     const known: Known = object
-      ? { state: 'live', changedSince: !!row && row.revision > position.upto && row.originSyncId !== synchronizationId }
+      ? { state: 'live', changedSince: !!row && row.revision > position.upto && row.originSyncId !== w.origin.synchronizationId }
       : row?.deleted
         ? { state: 'deleted' }
         : { state: 'unknown' };
@@ -200,7 +203,7 @@ async function commitRefs(
       ref.delete &&
       !ref.id &&
       ref.clientSyncId &&
-      (await store.deleteFallback?.(tx, changes, userId, ref.clientSyncId, origin))
+      (await store.deleteFallback?.(w, ref.clientSyncId))
     ) {
       results.push(result('DELETED', null, 'deleted the object of another kind with this clientSyncId'));
     } else if (plan.action === 'report') {
@@ -219,7 +222,7 @@ async function commitRefs(
       }
     }
   }
-  await saveWrites(tx, changes, userId, store, origin, writes, results);
+  await saveWrites(w, store, writes, results);
   return { results, referenced };
 }
 
@@ -236,21 +239,17 @@ interface Writes {
  * a race for its clientSyncId CONFLICT.
  */
 async function saveWrites(
-  tx: Tx,
-  changes: ChangeRecorder,
-  userId: string,
+  w: WriteContext,
   store: SyncStore<SyncedObject, unknown, unknown>,
-  origin: { synchronizationId: string },
   { deletes, updates, creates }: Writes,
   results: SyncObjectResult[],
 ) {
-  if (deletes.length) await store.remove(tx, changes, userId, deletes, origin);
+  if (deletes.length) await store.remove(w, deletes);
   const checked = [...updates, ...creates];
   const refusals = store.check
     ? await store.check(
-        tx,
-        userId,
-        checked.map((w) => w.data),
+        w,
+        checked.map((write) => write.data),
       )
     : [];
   refusals.forEach((message, i) => {
@@ -259,12 +258,12 @@ async function saveWrites(
   const accepted = (write: { at: number }) => results[write.at]!.status !== 'INVALID';
   const toUpdate = updates.filter(accepted);
   const toCreate = creates.filter(accepted);
-  const updated = toUpdate.length ? await store.update(tx, changes, userId, toUpdate, origin) : [];
+  const updated = toUpdate.length ? await store.update(w, toUpdate) : [];
   updated.forEach((row, i) => {
     // Gone: deleted by this same commit (a series with its change exceptions).
     if (!row) Object.assign(results[toUpdate[i]!.at]!, { status: 'NOT_FOUND', message: 'deleted by this commit' });
   });
-  const created = toCreate.length ? await store.create(tx, changes, userId, toCreate, origin) : [];
+  const created = toCreate.length ? await store.create(w, toCreate) : [];
   created.forEach((row, i) => {
     // Null: a concurrent commit created this clientSyncId first; the client has not seen it.
     const at = results[toCreate[i]!.at]!;
@@ -274,17 +273,11 @@ async function saveWrites(
 }
 
 /** The feed rows (locked) and live objects the references name, by id or clientSyncId. */
-async function resolveRefs(
-  tx: Tx,
-  store: SyncStore<SyncedObject, unknown, unknown>,
-  userId: string,
-  ids: string[],
-  clientSyncIds: string[],
-) {
-  const feed = store.feedKind ? await lockFeedRows(tx, userId, store.feedKind, ids, clientSyncIds) : new Map<string, FeedRow>();
+async function resolveRefs(w: WriteContext, store: SyncStore<SyncedObject, unknown, unknown>, ids: string[], clientSyncIds: string[]) {
+  const feed = store.feedKind ? await lockFeedRows(w.tx, w.userId, store.feedKind, ids, clientSyncIds) : new Map<string, FeedRow>();
   const live = [
-    ...(ids.length ? await store.load(tx, userId, ids) : []),
-    ...(clientSyncIds.length ? await store.findByClientSyncIds(tx, userId, clientSyncIds) : []),
+    ...(ids.length ? await store.load(w.tx, w.userId, ids) : []),
+    ...(clientSyncIds.length ? await store.findByClientSyncIds(w.tx, w.userId, clientSyncIds) : []),
   ];
   return { feed, objects: new Map(live.map((object) => [object.id, object])) };
 }

@@ -2,12 +2,12 @@
 // has not acknowledged (only their freshest state), and acknowledges what it stored. What it
 // does not acknowledge comes again in its next session; an acknowledgement names a revision, so
 // acknowledging an older state does not acknowledge a newer change.
-import type { PrismaClient } from '../db/database.ts';
+import type { PrismaClient, Tx } from '../db/database.ts';
 import { appError, badInput, ErrorCode, notFound } from '../errors.ts';
 import { SyncKind } from '../generated/prisma/client.ts';
-import type { Tx } from './feed.ts';
+import { isUuid } from '../ids.ts';
 import { feedStores } from './kinds.ts';
-import { isUuid, loadObjects, type SyncedObject } from './store.ts';
+import { loadObjects, type SyncedObject } from './store.ts';
 
 const maxActiveSessions = 100;
 export const mainQueue = 'main';

@@ -1,83 +1,61 @@
 // What syncCommit needs from each kind of object it can receive. Kinds in the change feed
 // (tasks, later appointments and meetings) record their changes; calendar entries do not.
 import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../db/database.ts';
 import type { Parsed } from '../errors.ts';
 import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
-import { type ChangeRecorder, lockFeedRows, type Tx } from './feed.ts';
+import { isUuid } from '../ids.ts';
+import type { WriteContext } from '../write.ts';
+import { lockFeedRows } from './feed.ts';
 
 export interface SyncedObject {
   id: string;
   clientSyncId: string | null;
 }
 
-/** Who made a change: the synchronization whose commit carries it (null for plain mutations). */
-export interface Origin {
-  synchronizationId: string | null;
-}
-
-/** A change made by a plain mutation or as a consequence of another: every synchronization hears of it. */
-export const noOrigin: Origin = { synchronizationId: null };
-
 export interface SyncStore<Row extends SyncedObject, Input, Data> {
   /** The feed kind, or null for objects that are never synced back (calendar entries). */
   feedKind: SyncKind | null;
   /** The user's live objects with these ids. */
-  load(db: Tx, userId: string, ids: string[]): Promise<Row[]>;
+  load(db: Db, userId: string, ids: string[]): Promise<Row[]>;
   /** The user's live objects with these client sync ids. */
-  findByClientSyncIds(db: Tx, userId: string, clientSyncIds: string[]): Promise<Row[]>;
+  findByClientSyncIds(db: Db, userId: string, clientSyncIds: string[]): Promise<Row[]>;
   /** Validates input against the object it changes (null: a new object). */
   parse(input: Input, existing: Row | null): Parsed<Data>;
   /** Checks that need the database (e.g. the account is the user's), for many at once: a message for each one refused. */
-  check?(db: Tx, userId: string, data: Data[]): Promise<Array<string | null>>;
+  check?(w: WriteContext, data: Data[]): Promise<Array<string | null>>;
   /**
-   * New objects, in the order given; null where an object with that clientSyncId appeared
-   * meanwhile (a racing commit). One statement for all: a commit may carry hundreds.
+   * New objects of the acting user, in the order given; null where an object with that
+   * clientSyncId appeared meanwhile (a racing commit). One statement for all: a commit may
+   * carry hundreds.
    */
-  create(
-    tx: Tx,
-    changes: ChangeRecorder,
-    userId: string,
-    creates: Array<{ data: Data; clientSyncId: string | null }>,
-    origin: Origin,
-  ): Promise<Array<Row | null>>;
+  create(w: WriteContext, creates: Array<{ data: Data; clientSyncId: string | null }>): Promise<Array<Row | null>>;
   /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
-  update(
-    tx: Tx,
-    changes: ChangeRecorder,
-    userId: string,
-    updates: Array<{ row: Row; data: Data }>,
-    origin: Origin,
-  ): Promise<Array<Row | null>>;
+  update(w: WriteContext, updates: Array<{ row: Row; data: Data }>): Promise<Array<Row | null>>;
   /** Deletes these objects (locked by the caller), leaving tombstones. */
-  remove(tx: Tx, changes: ChangeRecorder, userId: string, rows: Row[], origin: Origin): Promise<void>;
+  remove(w: WriteContext, rows: Row[]): Promise<void>;
   /**
    * A delete by clientSyncId alone that found nothing may mean another kind of object: for
    * calendar entries, a meeting with that clientSyncId (MeetingBooster). True if it deleted one.
    */
-  deleteFallback?(tx: Tx, changes: ChangeRecorder, userId: string, clientSyncId: string, origin: Origin): Promise<boolean>;
+  deleteFallback?(w: WriteContext, clientSyncId: string): Promise<boolean>;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Object ids are UUIDs; anything else names no object (and must not reach a uuid cast). */
-export const isUuid = (id: string) => uuidPattern.test(id);
-
-/** The user's object with this id, locked (through its feed row) until the transaction ends. */
+/** The acting user's object with this id, locked (through its feed row) until the transaction ends. */
 export async function lockOwned<Row extends SyncedObject>(
-  tx: Tx,
+  w: WriteContext,
   store: SyncStore<Row, unknown, unknown>,
-  userId: string,
   id: string,
 ): Promise<Row | null> {
   if (!isUuid(id)) return null;
-  if (store.feedKind) await lockFeedRows(tx, userId, store.feedKind, [id]);
-  const [row] = await store.load(tx, userId, [id]);
+  if (store.feedKind) await lockFeedRows(w.tx, w.userId, store.feedKind, [id]);
+  const [row] = await store.load(w.tx, w.userId, [id]);
   return row ?? null;
 }
 
 /** The user's live objects of several kinds, by `${kind}/${id}`: one query per kind, in parallel. */
 export async function loadObjects<K extends string>(
-  db: Tx,
+  db: Db,
   userId: string,
   stores: Record<K, Pick<SyncStore<SyncedObject, unknown, unknown>, 'load'>>,
   refs: Array<{ kind: K; id: string }>,
@@ -105,9 +83,8 @@ interface NewObject {
  * the rows that come back can be matched to what was asked.
  */
 export async function insertObjects<Row extends SyncedObject, Data>(
-  userId: string,
+  w: WriteContext,
   creates: Array<{ data: Data; clientSyncId: string | null }>,
-  origin: Origin,
   insert: (data: Array<Data & NewObject>) => Promise<Row[]>,
 ): Promise<Array<Row | null>> {
   const ids = creates.map(() => randomUUID());
@@ -115,9 +92,9 @@ export async function insertObjects<Row extends SyncedObject, Data>(
     creates.map(({ data, clientSyncId }, i) => ({
       ...data,
       id: ids[i]!,
-      userId,
+      userId: w.userId,
       clientSyncId,
-      synchronizationId: origin.synchronizationId,
+      synchronizationId: w.origin.synchronizationId,
     })),
   );
   return inOrder(ids, rows);

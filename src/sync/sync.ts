@@ -1,11 +1,11 @@
 // Token sync, read side (MeetingBooster's Sync). Without a token: every live object of the
 // kinds, paged. With one: what changed after its position, in revision order, plus objects an
 // earlier batch delivered that the synchronization has not committed yet.
-import type { PrismaClient } from '../db/database.ts';
+import type { Db, PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
 import { Prisma, SyncKind } from '../generated/prisma/client.ts';
-import { type FeedRow, feedRowColumns, type Tx } from './feed.ts';
-import { type FeedObject, feedStores } from './kinds.ts';
+import { type FeedRow, feedRowColumns } from './feed.ts';
+import { feedStores, type SyncObject } from './kinds.ts';
 import { loadObjects } from './store.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
 
@@ -24,7 +24,7 @@ export interface SyncBatch {
   hasMore: boolean;
   /** Part of a full sync: the client holds nothing older than this sync. */
   full: boolean;
-  objects: { [K in SyncKind]: FeedObject<K>[] };
+  objects: { [K in SyncKind]: SyncObject<K>[] };
   deleted: DeletedObject[];
 }
 
@@ -53,7 +53,7 @@ function feedRangeSql(userId: string, after: number, upto: RevisionSql, filter: 
     ORDER BY revision LIMIT ${limit}`;
 }
 
-export function feedRange(db: Tx, userId: string, after: number, upto: number, filter: ReturnType<typeof batchFilter>, limit: number) {
+export function feedRange(db: Db, userId: string, after: number, upto: number, filter: ReturnType<typeof batchFilter>, limit: number) {
   return db.$queryRaw<FeedRow[]>(feedRangeSql(userId, after, upto, filter, limit));
 }
 
@@ -123,7 +123,7 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
 }
 
 /** The live objects and the tombstones of these feed rows. */
-async function loadRows(db: Tx, userId: string, rows: FeedRow[]) {
+async function loadRows(db: Db, userId: string, rows: FeedRow[]) {
   const live = rows.filter((row) => !row.deleted);
   const loaded = await loadObjects(
     db,

@@ -1,8 +1,9 @@
 // Tasks: a user's to-dos, synced to their devices through the change feed.
 import { z } from 'zod';
-import { issuesMessage, type Parsed } from '../errors.ts';
+import { badInput, issuesMessage, notFound, orThrow, type Parsed } from '../errors.ts';
 import { type Task, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
-import { insertObjects, type SyncStore, updateObjects } from '../sync/store.ts';
+import { insertObjects, lockOwned, type SyncStore, updateObjects } from '../sync/store.ts';
+import type { WriteContext } from '../write.ts';
 
 const taskInputSchema = z
   .object({
@@ -53,19 +54,41 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   load: (db, userId, ids) => db.task.findMany({ where: { userId, id: { in: ids } } }),
   findByClientSyncIds: (db, userId, clientSyncIds) => db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseTaskInput,
-  async create(tx, changes, userId, creates, origin) {
+  async create(w, creates) {
     // ON CONFLICT DO NOTHING: a racing commit may have created a clientSyncId meanwhile.
-    const rows = await insertObjects(userId, creates, origin, (data) => tx.task.createManyAndReturn({ data, skipDuplicates: true }));
-    for (const row of rows) if (row) changes.recordObject('TASK', row, false, origin);
+    const rows = await insertObjects(w, creates, (data) => w.tx.task.createManyAndReturn({ data, skipDuplicates: true }));
+    for (const row of rows) if (row) w.changes.recordObject('TASK', row, false, w.origin);
     return rows;
   },
-  async update(tx, changes, userId, updates, origin) {
-    const rows = await updateObjects(tx, 'Task', taskColumns, updates, (ids) => taskStore.load(tx, userId, ids));
-    for (const row of rows) if (row) changes.recordObject('TASK', row, false, origin);
+  async update(w, updates) {
+    const rows = await updateObjects(w.tx, 'Task', taskColumns, updates, (ids) => taskStore.load(w.tx, w.userId, ids));
+    for (const row of rows) if (row) w.changes.recordObject('TASK', row, false, w.origin);
     return rows;
   },
-  async remove(tx, changes, _userId, rows, origin) {
-    await tx.task.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
-    for (const row of rows) changes.recordObject('TASK', row, true, origin);
+  async remove(w, rows) {
+    await w.tx.task.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
+    for (const row of rows) w.changes.recordObject('TASK', row, true, w.origin);
   },
 };
+
+/** A new task; with a clientSyncId the user already used, that task (a safe retry). */
+export async function createTask(w: WriteContext, input: TaskInput, clientSyncId: string | null): Promise<Task> {
+  if (clientSyncId && clientSyncId.length > 200) throw badInput('clientSyncId: at most 200 characters');
+  const data = orThrow(parseTaskInput(input, null));
+  const [created] = await taskStore.create(w, [{ data, clientSyncId }]);
+  return created ?? w.tx.task.findUniqueOrThrow({ where: { userId_clientSyncId: { userId: w.userId, clientSyncId: clientSyncId! } } });
+}
+
+export async function updateTask(w: WriteContext, id: string, input: TaskInput): Promise<Task> {
+  const task = await lockOwned(w, taskStore, id);
+  if (!task) throw notFound('task');
+  const [updated] = await taskStore.update(w, [{ row: task, data: orThrow(parseTaskInput(input, task)) }]);
+  return updated!; // locked above, so it exists
+}
+
+export async function deleteTask(w: WriteContext, id: string): Promise<Task> {
+  const task = await lockOwned(w, taskStore, id);
+  if (!task) throw notFound('task');
+  await taskStore.remove(w, [task]);
+  return task;
+}

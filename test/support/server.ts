@@ -42,7 +42,7 @@ export async function startTestServer(kind: DatabaseKind, env: Record<string, st
   const newUser: TestServer['newUser'] = async (username, scopes = ['SYNC', 'MEETINGS', 'CALENDAR']) => {
     const user =
       (await prisma.user.findUnique({ where: { username } })) ??
-      (await createUser(prisma, { username, email: `${username}@example.com`, isAdmin: scopes.includes('ADMIN') }));
+      (await createUser({ prisma }, { username, email: `${username}@example.com`, isAdmin: scopes.includes('ADMIN') }));
     const { token } = await createAccessToken(prisma, { username, scopes });
     return { id: user.id, token };
   };

@@ -25,6 +25,8 @@ const B = 'Europe/Berlin';
 const NY = 'America/New_York';
 const SYD = 'Australia/Sydney';
 const HOUR = 3_600_000;
+const ALL_DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
+const MONDAY_TO_FRIDAY = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] as const;
 
 function rule(input: RecurrenceInput): Recurrence {
   const parsed = parseRecurrence(input);
@@ -106,10 +108,9 @@ describe('parseRecurrence: presence rules and defaults', () => {
   });
 
   it('days: all seven by default where allowed, null where not', () => {
-    const all = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
-    expect(rule({ type: 'WEEKLY' }).days).toEqual(all);
-    expect(rule({ type: 'MONTHLY', dayInMonth: 3 }).days).toEqual(all);
-    expect(rule({ type: 'YEARLY', dayInMonth: 3, month: 4 }).days).toEqual(all);
+    expect(rule({ type: 'WEEKLY' }).days).toEqual(ALL_DAYS);
+    expect(rule({ type: 'MONTHLY', dayInMonth: 3 }).days).toEqual(ALL_DAYS);
+    expect(rule({ type: 'YEARLY', dayInMonth: 3, month: 4 }).days).toEqual(ALL_DAYS);
     expect(rule({ type: 'DAILY' }).days).toBeNull();
     expect(rule({ type: 'NONE' }).days).toBeNull();
   });
@@ -129,21 +130,26 @@ describe('parseRecurrence: presence rules and defaults', () => {
     expect(refused({ type: 'WEEKLY', dayInMonth: 3 })).toBe('recurrence.dayInMonth: only for MONTHLY or YEARLY (type is WEEKLY)');
   });
 
-  it('dayInMonth: 1..31 as a day of the month, 1..5 with a weekday set', () => {
+  it('dayInMonth: 1..31, with or without days (MONTHLY and YEARLY)', () => {
     expect(rule({ type: 'MONTHLY', dayInMonth: 31 }).dayInMonth).toBe(31);
     expect(rule({ type: 'MONTHLY', dayInMonth: 1 }).dayInMonth).toBe(1);
     for (const dayInMonth of [0, 32, 2.5])
-      expect(refused({ type: 'MONTHLY', dayInMonth })).toMatch(/^recurrence\.dayInMonth: a whole number from 1 to 31/);
-    expect(rule({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 5 }).dayInMonth).toBe(5);
-    expect(refused({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: 6 })).toMatch(
-      /^recurrence\.dayInMonth: with days, a whole number from 1 to 5/,
-    );
-    expect(refused({ type: 'YEARLY', days: ['MONDAY', 'FRIDAY'], dayInMonth: 0, month: 1 })).toMatch(/^recurrence\.dayInMonth: with days/);
+      expect(refused({ type: 'MONTHLY', dayInMonth })).toBe(
+        'recurrence.dayInMonth: a whole number from 1 to 31 (too big for a month = its last day)',
+      );
+    // With days: the nth selected day of the month, any number up to 31 (too big = the last).
+    for (const dayInMonth of [1, 5, 6, 9, 23, 31]) {
+      expect(rule({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth }).dayInMonth).toBe(dayInMonth);
+      expect(rule({ type: 'YEARLY', days: ['MONDAY', 'FRIDAY'], dayInMonth, month: 2 }).dayInMonth).toBe(dayInMonth);
+    }
+    for (const dayInMonth of [0, 32, -1, 1.5, Number.NaN]) {
+      expect(refused({ type: 'MONTHLY', days: ['FRIDAY'], dayInMonth })).toBe(
+        'recurrence.dayInMonth: with days, a whole number from 1 to 31 (the nth such day of the month; too big = the last)',
+      );
+      expect(refused({ type: 'YEARLY', days: ['MONDAY', 'FRIDAY'], dayInMonth, month: 1 })).toMatch(/^recurrence\.dayInMonth: with days/);
+    }
     // All seven days listed is the default: a plain day of the month.
-    expect(
-      rule({ type: 'MONTHLY', days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'], dayInMonth: 31 })
-        .dayInMonth,
-    ).toBe(31);
+    expect(rule({ type: 'MONTHLY', days: [...ALL_DAYS], dayInMonth: 31 })).toEqual(rule({ type: 'MONTHLY', dayInMonth: 31 }));
   });
 
   it('month: required for YEARLY (1..12), refused elsewhere', () => {
@@ -409,6 +415,175 @@ describe('RFC 5545 examples (America/New_York)', () => {
       '1997-06-10',
       '1998-06-10',
       '1999-06-10',
+    ]);
+  });
+});
+
+// OX 213: "If the field days is also present, only days selected by that field are counted. If
+// the number is bigger than the number of available days, the last available day is selected."
+describe('dayInMonth with days: the nth selected day of the month, or the last (OX 213)', () => {
+  const year = (series: Series, input: RecurrenceInput, from: string, to: string) =>
+    expand(series, rule(input), utc(`${from}T00:00Z`), utc(`${to}T00:00Z`));
+  const monthDays = (list: Occurrence[]) => list.map((o) => o.date.slice(5));
+
+  it('MONDAY..FRIDAY, 23: the 23rd weekday of the month, or the last weekday', () => {
+    const input: RecurrenceInput = { type: 'MONTHLY', days: [...MONDAY_TO_FRIDAY], dayInMonth: 23 };
+    const list = year(timed(NY, '2026-01-30T09:00'), input, '2026-01-01', '2027-01-01');
+    // 2026 has 20 to 23 weekdays a month; July and December have 23, so there it is the 23rd.
+    expect(monthDays(list)).toEqual([
+      '01-30',
+      '02-27',
+      '03-31',
+      '04-30',
+      '05-29',
+      '06-30',
+      '07-31',
+      '08-31',
+      '09-30',
+      '10-30',
+      '11-30',
+      '12-31',
+    ]);
+    expect(list.map((o) => o.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(list.map((o) => local(o.start, NY).slice(11))).toEqual(Array(12).fill('09:00'));
+    // 22: the 22nd where there are 22 or 23 (July 30, December 30), else the last.
+    const nd22 = year(timed(NY, '2026-01-30T09:00'), { ...input, dayInMonth: 22 }, '2026-01-01', '2027-01-01');
+    const swap: Record<string, string> = { '07-31': '07-30', '12-31': '12-30' };
+    expect(monthDays(nd22)).toEqual(monthDays(list).map((day) => swap[day] ?? day));
+  });
+
+  it('SATURDAY, 9: the last Saturday (as are 5 to 31)', () => {
+    const series = timed(SYD, '2026-01-31T10:00');
+    const list = year(series, { type: 'MONTHLY', days: ['SATURDAY'], dayInMonth: 9 }, '2026-01-01', '2027-01-01');
+    expect(monthDays(list)).toEqual([
+      '01-31',
+      '02-28',
+      '03-28',
+      '04-25',
+      '05-30',
+      '06-27',
+      '07-25',
+      '08-29',
+      '09-26',
+      '10-31',
+      '11-28',
+      '12-26',
+    ]);
+    for (let n = 5; n <= 31; n++) {
+      const other = year(series, { type: 'MONTHLY', days: ['SATURDAY'], dayInMonth: n }, '2026-01-01', '2036-01-01');
+      expect(other.map(plain), `dayInMonth ${n}`).toEqual(
+        year(series, { type: 'MONTHLY', days: ['SATURDAY'], dayInMonth: 9 }, '2026-01-01', '2036-01-01').map(plain),
+      );
+    }
+  });
+
+  it('all seven days, 31: the last day of the month; every n as without days, in leap and other years', () => {
+    const list = year(fullDay(B, '2026-01-31'), { type: 'MONTHLY', days: [...ALL_DAYS], dayInMonth: 31 }, '2026-01-01', '2027-01-01');
+    expect(monthDays(list)).toEqual([
+      '01-31',
+      '02-28',
+      '03-31',
+      '04-30',
+      '05-31',
+      '06-30',
+      '07-31',
+      '08-31',
+      '09-30',
+      '10-31',
+      '11-30',
+      '12-31',
+    ]);
+    for (let n = 1; n <= 31; n++) {
+      const start = `2024-01-${String(n).padStart(2, '0')}T08:00`;
+      const listed = year(timed(B, start), { type: 'MONTHLY', days: [...ALL_DAYS], dayInMonth: n }, '2024-01-01', '2028-01-01');
+      const plainDay = year(timed(B, start), { type: 'MONTHLY', dayInMonth: n }, '2024-01-01', '2028-01-01');
+      expect(listed.map(plain), `dayInMonth ${n}`).toEqual(plainDay.map(plain));
+      expect(listed).toHaveLength(48);
+      const february = listed.filter((o) => o.date.slice(5, 7) === '02').map((o) => o.date);
+      expect(february, `dayInMonth ${n}`).toEqual(
+        [2024, 2025, 2026, 2027].map((y) => `${y}-02-${String(Math.min(n, y === 2024 ? 29 : 28)).padStart(2, '0')}`),
+      );
+    }
+  });
+
+  it('February, leap and not: the 21st weekday is February 29 in 2024 and 2028 (21 weekdays), else the last', () => {
+    const weekdays = year(
+      fullDay('UTC', '2024-02-29'),
+      { type: 'YEARLY', days: [...MONDAY_TO_FRIDAY], dayInMonth: 21, month: 2 },
+      '2024-01-01',
+      '2029-01-01',
+    );
+    expect(dates(weekdays)).toEqual(['2024-02-29', '2025-02-28', '2026-02-27', '2027-02-26', '2028-02-29']);
+    // The 5th Thursday: five in February 2024 (the 29th), four in 2025-2028.
+    const thursdays = year(
+      timed(B, '2024-02-29T18:00'),
+      { type: 'YEARLY', days: ['THURSDAY'], dayInMonth: 5, month: 2 },
+      '2024-01-01',
+      '2029-01-01',
+    );
+    expect(dates(thursdays)).toEqual(['2024-02-29', '2025-02-27', '2026-02-26', '2027-02-25', '2028-02-24']);
+    expect(thursdays.map((o) => o.position)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('months with four and with five Fridays: 4 is the 4th, 5 and more the 5th or the 4th (last)', () => {
+    const fridays = (n: number) =>
+      monthDays(year(timed(NY, '2026-01-02T12:00'), { type: 'MONTHLY', days: ['FRIDAY'], dayInMonth: n }, '2026-01-01', '2027-01-01')).map(
+        (d) => Number(d.slice(3)),
+      );
+    // 2026: five Fridays in January, May, July and October.
+    expect(fridays(4)).toEqual([23, 27, 27, 24, 22, 26, 24, 28, 25, 23, 27, 25]);
+    expect(fridays(5)).toEqual([30, 27, 27, 24, 29, 26, 31, 28, 25, 30, 27, 25]);
+    expect(fridays(6)).toEqual(fridays(5));
+    expect(fridays(31)).toEqual(fridays(5));
+  });
+
+  it('start, positions, occurrences, until, seriesEnd, occurrenceOn and occurrenceAt, also decades on', () => {
+    const input: RecurrenceInput = { type: 'MONTHLY', days: [...MONDAY_TO_FRIDAY], dayInMonth: 23 };
+    const series = timed(NY, '2026-01-30T09:00');
+    expect(checkSeries(series, rule(input))).toEqual({ ok: true, data: true });
+    expect(checkSeries(timed(NY, '2026-01-29T09:00'), rule(input))).toEqual({
+      ok: false,
+      message: 'start: a series must start on one of its occurrences',
+    });
+    // 12 occurrences end with the last weekday of 2026, Thursday December 31 (EST).
+    expect(seriesEnd(series, rule({ ...input, occurrences: 12 }))?.toISOString()).toBe('2026-12-31T15:00:00.000Z');
+    // until is inclusive: December 30 ends with November 30, December 31 with December 31.
+    expect(seriesEnd(series, rule({ ...input, until: '2026-12-30' }))?.toISOString()).toBe('2026-11-30T15:00:00.000Z');
+    expect(seriesEnd(series, rule({ ...input, until: '2026-12-31' }))?.toISOString()).toBe('2026-12-31T15:00:00.000Z');
+    // 35 years on: January 2061 is month 420 after January 2026, so position 421.
+    const r = rule(input);
+    expect(occurrenceOn(series, r, '2061-01-31')?.position).toBe(421);
+    expect(occurrenceOn(series, r, '2061-01-28')).toBeNull();
+    expect(occurrenceAt(series, r, 421)?.date).toBe('2061-01-31');
+    const far = expand(series, r, utc('2061-01-01T00:00Z'), utc('2061-04-01T00:00Z'));
+    expect(far.map((o) => [o.position, o.date])).toEqual([
+      [421, '2061-01-31'],
+      [422, '2061-02-28'],
+      [423, '2061-03-31'],
+    ]);
+    expect(far.map(plain)).toEqual(fromStart(series, r, utc('2061-04-01T00:00Z')).slice(420).map(plain));
+    expect(occurrenceOn(series, rule({ ...input, occurrences: 420 }), '2061-01-31')).toBeNull();
+    expect(occurrenceOn(series, rule({ ...input, until: '2061-01-31' }), '2061-01-31')?.position).toBe(421);
+  });
+
+  it('the last Sunday at 02:30: in the gap in spring, in the overlap in autumn (Berlin, Auckland)', () => {
+    const berlin = year(timed(B, '2026-01-25T02:30'), { type: 'MONTHLY', days: ['SUNDAY'], dayInMonth: 9 }, '2026-03-01', '2026-11-01');
+    expect(
+      berlin.filter((o) => ['03', '10'].includes(o.date.slice(5, 7))).map((o) => [o.date, o.start.toISOString(), local(o.start, B)]),
+    ).toEqual([
+      ['2026-03-29', '2026-03-29T01:30:00.000Z', '2026-03-29T03:30'], // moved forward by the gap
+      ['2026-10-25', '2026-10-25T00:30:00.000Z', '2026-10-25T02:30'], // the earlier 02:30 (CEST)
+    ]);
+    // Auckland: the last Sunday of September starts NZDT (gap), the first Sunday of April ends it.
+    const auckland = year(
+      timed('Pacific/Auckland', '2026-09-27T02:30'),
+      { type: 'YEARLY', days: ['SUNDAY'], dayInMonth: 31, month: 9 },
+      '2026-01-01',
+      '2028-01-01',
+    );
+    expect(auckland.map((o) => [o.date, o.start.toISOString()])).toEqual([
+      ['2026-09-27', '2026-09-26T14:30:00.000Z'], // 03:30 NZDT
+      ['2027-09-26', '2027-09-25T14:30:00.000Z'],
     ]);
   });
 });
@@ -687,8 +862,7 @@ describe('skip-ahead: positions by arithmetic', () => {
     const input: RecurrenceInput = { type, interval: type === 'YEARLY' ? 1 : 1 + Math.floor(random() * 4) };
     if (type !== 'DAILY' && random() < 0.7) input.days = weekdays.filter(() => random() < 0.4).slice(0, type === 'WEEKLY' ? 7 : 6);
     if (input.days?.length === 0) input.days = [pick(weekdays)];
-    if (type === 'MONTHLY' || type === 'YEARLY')
-      input.dayInMonth = input.days ? 1 + Math.floor(random() * 5) : 1 + Math.floor(random() * 31);
+    if (type === 'MONTHLY' || type === 'YEARLY') input.dayInMonth = 1 + Math.floor(random() * 31);
     if (type === 'YEARLY') input.month = 1 + Math.floor(random() * 12);
     if (random() < 0.3) input.occurrences = 1 + Math.floor(random() * 400);
     const zone = pick(zones);
@@ -877,7 +1051,9 @@ describe('vectors from python-dateutil (scripts/recurrence-vectors.py)', () => {
 
   it('has a few hundred vectors', () => {
     expect(file.vectors.length).toBe(file.count);
-    expect(file.count).toBeGreaterThanOrEqual(300);
+    expect(file.count).toBeGreaterThanOrEqual(1000);
+    // OX 213's "nth selected day, too big = the last" beyond the fifth.
+    expect(file.vectors.filter((v) => v.rule.days && v.rule.dayInMonth! > 5).length).toBeGreaterThanOrEqual(500);
   });
 
   it.each(file.vectors.map((v) => [v.id, v] as const))('%s', (_, v) => {
@@ -885,6 +1061,9 @@ describe('vectors from python-dateutil (scripts/recurrence-vectors.py)', () => {
     expect(expand(v.series, r, new Date(v.from), new Date(v.to)).map(plain)).toEqual(v.expected);
     expect(startsOnOccurrence(v.series, r)).toBe(v.startsOnOccurrence);
     expect(seriesEnd(v.series, r)?.toISOString() ?? null).toBe(v.seriesEnd);
-    for (const o of v.expected) expect(plain(occurrenceOn(v.series, r, o.date)!)).toEqual(o);
+    for (const o of v.expected) {
+      expect(plain(occurrenceOn(v.series, r, o.date)!)).toEqual(o);
+      expect(plain(occurrenceAt(v.series, r, o.position)!)).toEqual(o);
+    }
   });
 });

@@ -1,0 +1,58 @@
+// Where appointments are stored, for the change feed and syncCommit (a SyncStore), and the
+// query that lists a user's appointments in a window.
+import { connectedAccounts } from '../../accounts/connections.ts';
+import type { Db } from '../../db/database.ts';
+import type { Appointment } from '../../generated/prisma/client.ts';
+import { insertObjects, type SyncStore, updateObjects } from '../../sync/store.ts';
+import { type AppointmentData, type AppointmentInput, appointmentColumns, parseAppointmentInput } from './input.ts';
+import type { Expandable } from './occurrences.ts';
+import { removeAppointments } from './writes.ts';
+
+/**
+ * The user's appointments on these accounts that may have occurrences in [from, to), each
+ * series with the dates its change exceptions replace (wherever the exceptions moved to).
+ */
+export async function appointmentsIn(
+  db: Db,
+  userId: string,
+  accountIds: string[],
+  from: Date,
+  to: Date,
+): Promise<Array<Appointment & Expandable>> {
+  const appointments = await db.appointment.findMany({
+    where: { userId, accountId: { in: accountIds }, start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] },
+  });
+  const seriesIds = appointments.filter((a) => a.recurrenceType !== 'NONE').map((a) => a.id);
+  const exceptions = seriesIds.length
+    ? await db.appointment.findMany({ where: { seriesId: { in: seriesIds } }, select: { seriesId: true, recurrenceDatePosition: true } })
+    : [];
+  const replaced = new Map<string, string[]>();
+  for (const e of exceptions) replaced.set(e.seriesId!, [...(replaced.get(e.seriesId!) ?? []), e.recurrenceDatePosition!]);
+  return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
+}
+
+export const appointmentStore: SyncStore<Appointment, AppointmentInput, AppointmentData> = {
+  feedKind: 'APPOINTMENT',
+  load: (db, userId, ids) => db.appointment.findMany({ where: { userId, id: { in: ids } } }),
+  findByClientSyncIds: (db, userId, clientSyncIds) => db.appointment.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
+  parse: parseAppointmentInput,
+  async check(w, data) {
+    const connected = await connectedAccounts(
+      w.tx,
+      w.userId,
+      data.map((d) => d.accountId),
+    );
+    return data.map((d) => (connected.has(d.accountId) ? null : 'accountId: not one of your accounts'));
+  },
+  async create(w, creates) {
+    const rows = await insertObjects(w, creates, (data) => w.tx.appointment.createManyAndReturn({ data, skipDuplicates: true }));
+    for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
+    return rows;
+  },
+  async update(w, updates) {
+    const rows = await updateObjects(w.tx, 'Appointment', appointmentColumns, updates, (ids) => appointmentStore.load(w.tx, w.userId, ids));
+    for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
+    return rows;
+  },
+  remove: removeAppointments,
+};
