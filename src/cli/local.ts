@@ -43,6 +43,9 @@ async function inProcessClient(db: Database, config: Config): Promise<GraphQLCli
       return dataOf(await graphql({ schema, source: query, variableValues: variables, contextValue }));
     },
     async close() {
+      // A write publishes its events (a revocation's eviction) in a setImmediate after its
+      // commit (src/write.ts): let them go out before the bus closes. Immediates run in order.
+      await new Promise((resolve) => setImmediate(resolve));
       await events.close();
       await db.close();
     },
