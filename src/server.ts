@@ -6,7 +6,8 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
-import { createAuthenticator } from './auth/authenticate.ts';
+import { isAdminSocketRequest, listenOnAdminSocket } from './admin-socket.ts';
+import { createAuthenticator, operatorAuth } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -14,7 +15,7 @@ import { applyMigrations } from './db/migrations.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
-import { createRouter, errorResponse, type Route, type RouteDeps } from './http/routes.ts';
+import { createRouter, errorResponse, type Route, type RouteContext, type RouteDeps } from './http/routes.ts';
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
 import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
@@ -43,6 +44,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
   });
   let closeWs: (() => Promise<void>) | undefined;
   let jobs: RunningJobs | undefined;
+  let closeAdminSocket: (() => void) | undefined;
 
   async function start(): Promise<string> {
     db = await openDatabase(config.database);
@@ -55,7 +57,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
-    const yoga = createYoga<WebSocketContext, Context>({
+    const yoga = createYoga<WebSocketContext & RouteContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
       logging: logger,
@@ -82,14 +84,22 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
         useErrorCodes(),
         useJsonPosts(),
       ],
-      context: async ({ request, webSocketAuth }) => ({
-        prisma: database.prisma,
-        auth: webSocketAuth ?? (await authenticator.authenticate(bearerToken(request.headers.get('authorization')))),
-        pubsub: events.pubsub,
-        authenticator,
-        config,
-        syncSecret,
-      }),
+      context: async ({ request, webSocketAuth, req }) => {
+        const authorization = request.headers.get('authorization');
+        return {
+          prisma: database.prisma,
+          // Over the admin socket without a token: the local operator (src/admin-socket.ts).
+          auth:
+            webSocketAuth ??
+            (authorization == null && isAdminSocketRequest(req)
+              ? operatorAuth
+              : await authenticator.authenticate(bearerToken(authorization))),
+          pubsub: events.pubsub,
+          authenticator,
+          config,
+          syncSecret,
+        };
+      },
     });
 
     // Every HTTP route. Adding one is one line here: method, path (a prefix ends in '/*'), and
@@ -97,12 +107,36 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     // Bodies are held to MAX_BODY_BYTES (or the route's maxBodyBytes); other paths get 404.
     const deps: RouteDeps = { db: database, config, logger, pubsub: events.pubsub, authenticator };
     const routes: Route[] = [
-      { method: '*', path: config.graphqlPath, handler: (request) => yoga.fetch(request) },
+      { method: '*', path: config.graphqlPath, handler: (request, _deps, context) => yoga.fetch(request, context) },
       { method: 'GET', path: '/', handler: () => new Response(null, { status: 302, headers: { location: config.graphqlPath } }) },
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
     ];
     httpServer.on('request', createRouter(routes, deps));
+
+    try {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => resolve());
+      });
+    } catch (error) {
+      // E.g. the port is taken: nothing of this start may keep running.
+      await events.close();
+      await database.close();
+      db = undefined;
+      throw error;
+    }
+    const { port } = httpServer.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    url = `http://${host}:${port}${config.graphqlPath}`;
+
+    // Attached once listening: a WebSocket server on a server that failed to listen reports
+    // the failure again, as an internal error with a stack trace.
+    const webSocket = serveWebSocket(httpServer, yoga, { config, authenticator, pubsub: events.pubsub });
+    closeWs = async () => {
+      await webSocket.close();
+      await events.close();
+    };
 
     // Every background job. Adding one is one entry here: a name, how often (plus a random
     // jitter so instances spread out), and what one run does (src/jobs.ts). Runs of a job never
@@ -119,24 +153,13 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       logger,
     );
 
-    const webSocket = serveWebSocket(httpServer, yoga, { config, authenticator, pubsub: events.pubsub });
-    closeWs = async () => {
-      await webSocket.close();
-      await events.close();
-    };
-
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => resolve());
-    });
-    const { port } = httpServer.address() as AddressInfo;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    url = `http://${host}:${port}${config.graphqlPath}`;
+    closeAdminSocket = await listenOnAdminSocket(httpServer, config.database, logger);
     return url;
   }
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      closeAdminSocket?.();
       await closeWs?.();
       // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));

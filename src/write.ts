@@ -56,7 +56,7 @@ export class AfterCommit {
   }
 }
 
-/** What a write needs. The CLI has no event bus: its events reach nobody (a server on the same database polls nothing). */
+/** What a write needs. Without an event bus (a script on its own database), its events reach nobody. */
 export interface WriteServices {
   prisma: PrismaClient;
   pubsub?: PubSub | null;

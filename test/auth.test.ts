@@ -100,6 +100,38 @@ describeEachDatabase('auth and accounts', (server) => {
     expect(after.errors![0]!.message).toMatch(/revoked/);
   });
 
+  it('revokes a token named by the token itself, and needs exactly one of id and token', async () => {
+    const { token } = await server().newUser('lena');
+    const REVOKE = 'mutation ($id: ID, $token: String) { revokeAccessToken(id: $id, token: $token) { revokedAt user { username } } }';
+    expect(codes(await server().gql(REVOKE, {}))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await server().gql(REVOKE, { token: 'cvn_nothing-like-it' }))).toEqual(['NOT_FOUND']);
+    const revoked = await server().gql(REVOKE, { token });
+    expect(revoked.data.revokeAccessToken).toMatchObject({ revokedAt: expect.any(String), user: { username: 'lena' } });
+    expect(codes(await server().gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('lets admins, and only them, look users up by username and list them all', async () => {
+    const mona = await server().newUser('mona');
+    const USER = 'query ($username: String!) { user(username: $username) { id username tokens { scopes } } }';
+    const found = await server().gql(USER, { username: 'mona' });
+    expect(found.data.user).toEqual({ id: expect.any(String), username: 'mona', tokens: [{ scopes: ['SYNC', 'MEETINGS', 'CALENDAR'] }] });
+    expect((await server().gql(USER, { username: 'nobody' })).data).toEqual({ user: null });
+    expect(codes(await server().gql(USER, { username: 'mona' }, mona.token))).toEqual(['FORBIDDEN']);
+
+    const USERS =
+      'query ($after: String) { users(first: 2, after: $after) { edges { node { username } } pageInfo { hasNextPage endCursor } } }';
+    const usernames: string[] = [];
+    let after: string | null = null;
+    do {
+      const { data }: { data?: any } = await server().gql(USERS, { after });
+      usernames.push(...data.users.edges.map((edge: { node: { username: string } }) => edge.node.username));
+      after = data.users.pageInfo.hasNextPage ? data.users.pageInfo.endCursor : null;
+    } while (after);
+    expect(usernames).toContain('mona');
+    expect(usernames).toEqual([...usernames].sort());
+    expect(codes(await server().gql(USERS, {}, mona.token))).toEqual(['FORBIDDEN']);
+  });
+
   it('refuses an expired token', async () => {
     await server().newUser('ivan');
     const expiresAt = new Date(Date.now() + 1500).toISOString();

@@ -1,124 +1,231 @@
-// The `convene` command line: serve (first-run admin, clean shutdown), user and token commands,
-// on the embedded database and on PostgreSQL.
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+// The `convene` command line as child processes: help; the user and token commands on their
+// own, through the running server that holds the embedded database (its admin socket) and
+// through --url; bad usage; seed; and directly on PostgreSQL.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { describe, expect, it } from 'vitest';
+import { convene, conveneFails, ME, tempDir } from './support/cli.ts';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
-import { codes, startTestServer } from './support/server.ts';
+import { redisAvailable, redisUrl } from './support/redis.ts';
+import { codes, startTestServer, type TestServer } from './support/server.ts';
 
-const bin = new URL('../bin/convene.js', import.meta.url).pathname;
-const run = promisify(execFile);
-
-function convene(args: string[], env: Record<string, string>) {
-  return run('node', [bin, ...args], { env: { ...process.env, LOG_LEVEL: 'error', ...env } });
-}
-
-async function conveneFails(args: string[], env: Record<string, string>) {
-  try {
-    await convene(args, env);
-  } catch (error) {
-    return error as { code: number; stderr: string };
-  }
-  throw new Error(`convene ${args.join(' ')} succeeded`);
-}
-
-const ME = '{ me { username } }';
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'convene-cli-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-describe('convene serve', { timeout: 90_000 }, () => {
-  it('creates and prints a first admin token once, serves, and shuts down cleanly on SIGTERM', async () => {
-    const env = { ...process.env, CONVENE_DATA_DIR: tempDir(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-    const serve = async () => {
-      const child = spawn('node', [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      // The first-run token is printed before this line.
-      while (!/serving GraphQL.* at (\S+)/.test(output)) {
-        if (child.exitCode !== null) throw new Error(output);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const url = /serving GraphQL.* at (\S+)/.exec(output)![1]!;
-      return { child, url, output: () => output };
-    };
-
-    const first = await serve();
-    const token = /^\s+(cvn_\S+)$/m.exec(first.output())?.[1];
-    expect(token).toBeDefined();
-    const response = await fetch(first.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ me { username isAdmin } }' }),
-    });
-    expect(await response.json()).toEqual({ data: { me: { username: 'admin', isAdmin: true } } });
-    first.child.kill('SIGTERM');
-    const [exitCode] = await once(first.child, 'exit');
-    expect(exitCode).toBe(0);
-
-    const second = await serve();
-    expect(second.output()).not.toMatch(/cvn_/);
-    second.child.kill('SIGINT');
-    const [code, signal] = await once(second.child, 'exit');
-    expect(code, `exit by ${signal}; output:\n${second.output()}`).toBe(0);
+describe('convene help', { timeout: 60_000 }, () => {
+  it('prints usage on stdout for --help, help and <command> --help, and on stderr with exit 2 for mistakes', async () => {
+    const [all, helpCommand, tokenCreate, helpToken, unknown, group, badOption] = await Promise.all([
+      convene(['--help']),
+      convene(['help']),
+      convene(['token', 'create', '--help']),
+      convene(['help', 'token']),
+      conveneFails(['frobnicate']),
+      conveneFails(['token']),
+      conveneFails(['token', 'list', '--frobnicate']),
+    ]);
+    for (const command of ['serve', 'migrate', 'user create', 'token create', 'token list', 'token revoke', 'seed']) {
+      expect(all.stdout).toContain(`convene ${command === 'serve' ? '[serve]' : command}`);
+    }
+    expect(helpCommand.stdout).toBe(all.stdout);
+    expect(tokenCreate.stdout).toMatch(/convene token create <username> --scopes/);
+    expect(tokenCreate.stdout).not.toMatch(/user create/);
+    expect(helpToken.stdout).toMatch(/token create[\s\S]*token list[\s\S]*token revoke/);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^convene: unknown command "frobnicate"\n\nUsage:/);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toMatch(/token create[\s\S]*token list/);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/Unknown option '--frobnicate'[\s\S]*convene token list/);
+    for (const { stderr } of [unknown, group, badOption]) expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
 
-describe('convene user and token commands [pglite]', { timeout: 90_000 }, () => {
-  it('creates a user and a token the server accepts, and revokes it', async () => {
+describe('convene user and token commands [pglite]', { timeout: 300_000 }, () => {
+  it('work alone, through the server that holds the database (at once, kept after a restart) and through --url', async () => {
     const dir = tempDir();
     const env = { CONVENE_DATA_DIR: dir };
+    // Alone: this process opens the database.
     const userId = (await convene(['user', 'create', 'zed', '--email', 'zed@example.com', '--name', 'Zed'], env)).stdout.trim();
-    expect(userId).toMatch(/^[0-9a-f-]{36}$/);
-    const { stdout } = await convene(['token', 'create', 'zed', '--scopes', 'sync,calendar', '--name', 'laptop'], env);
-    const token = stdout.trim();
-    expect(token).toMatch(/^cvn_[A-Za-z0-9_-]+$/); // stdout holds only the token
+    expect(userId).toMatch(/^[A-Za-z0-9+/]+=*$/); // a global id
+    const created = await convene(
+      ['token', 'create', 'zed', '--scopes', 'sync,calendar', '--name', 'laptop', '--expires-in-days', '30'],
+      env,
+    );
+    const laptop = created.stdout.trim();
+    expect(laptop).toMatch(/^cvn_[A-Za-z0-9_-]+$/); // stdout holds only the token
 
-    let server = await startTestServer('pglite', {}, `pglite:${dir}`);
-    expect((await server.gql(ME, {}, token)).data).toEqual({ me: { username: 'zed' } });
-    await server.stop(); // PGlite allows one process at a time
+    // A (real, in-process) server holds the database now; the commands go through it.
+    let server: TestServer = await startTestServer('pglite', {}, `pglite:${dir}`);
+    try {
+      const { data } = await server.gql('query ($id: ID!) { node(id: $id) { ... on User { username tokens { id name } } } }', {
+        id: userId,
+      });
+      expect(data.node.username).toBe('zed');
+      const laptopId: string = data.node.tokens[0].id;
+      expect(created.stderr).toContain(laptopId);
+      expect((await server.gql(ME, {}, laptop)).data).toEqual({ me: { username: 'zed' } }); // cached for AUTH_CACHE_MS from now on
 
-    await convene(['token', 'revoke', token], env);
+      const [phoneCreated, annaCreated, nobody] = await Promise.all([
+        convene(['token', 'create', 'zed', '--scopes', 'meetings', '--name', 'phone'], env),
+        convene(['user', 'create', 'anna', '--email', 'anna@example.com'], env),
+        conveneFails(['token', 'create', 'nobody', '--scopes', 'sync'], env),
+      ]);
+      expect((await server.gql(ME, {}, phoneCreated.stdout.trim())).data).toEqual({ me: { username: 'zed' } });
+      const anna = await server.server.db.prisma.user.findUniqueOrThrow({ where: { username: 'anna' } });
+      expect(annaCreated.stdout.trim()).toBe(encodeGlobalID('User', anna.id));
+      expect(nobody).toMatchObject({ code: 1, stdout: '', stderr: 'convene: user nobody not found\n' });
+
+      // --url and --token: any server, here the same one over HTTP.
+      const [listed, viaUrl, noToken] = await Promise.all([
+        convene(['token', 'list', 'zed'], env),
+        convene(['token', 'list', 'zed', '--url', server.url, '--token', server.adminToken]),
+        conveneFails(['token', 'list', '--url', server.url]),
+      ]);
+      const laptopRow = listed.stdout.split('\n').find((line) => line.startsWith(laptopId));
+      const [, , , , createdAt, expiresAt, revokedAt] = laptopRow!.split(/\s+/);
+      expect(laptopRow!.split(/\s+/).slice(0, 4)).toEqual([laptopId, 'zed', 'laptop', 'sync,calendar']);
+      expect(Math.round((Date.parse(expiresAt!) - Date.parse(createdAt!)) / 86_400_000)).toBe(30);
+      expect(revokedAt).toBe('-');
+      expect(listed.stdout).toMatch(/\bphone\s+meetings\b/);
+      expect(listed.stdout).not.toMatch(/cvn_/);
+      expect(viaUrl.stdout).toBe(listed.stdout);
+      expect(noToken).toMatchObject({ code: 2, stderr: expect.stringMatching(/^convene: --url needs --token/) });
+
+      // Revoked by its raw UUID: refused at once, though the server had cached it.
+      const rawId = Buffer.from(laptopId, 'base64').toString().split(':')[1]!;
+      const revoked = await convene(['token', 'revoke', rawId], env);
+      expect(revoked.stderr.trim()).toBe(`revoked token ${laptopId}`);
+      expect(codes(await server.gql(ME, {}, laptop))).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await server.stop();
+    }
+
+    // Nothing was lost: a new server sees every change.
     server = await startTestServer('pglite', {}, `pglite:${dir}`);
-    expect(codes(await server.gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
-    await server.stop();
+    try {
+      expect(codes(await server.gql(ME, {}, laptop))).toEqual(['UNAUTHENTICATED']);
+      const { data } = await server.gql('{ users { edges { node { username } } } }');
+      expect(data.users.edges.map((edge: { node: { username: string } }) => edge.node.username)).toEqual(['anna', 'root', 'zed']);
+    } finally {
+      await server.stop();
+    }
   });
 
-  it('explains bad usage and refuses bad input with a non-zero exit', async () => {
+  it('explains bad usage with exit code 2, and a bad configuration with 1', async () => {
     const env = { CONVENE_DATA_DIR: tempDir() };
-    expect((await conveneFails(['user', 'create', 'x'], env)).code).toBe(2);
-    expect((await conveneFails(['token', 'create', 'x', '--scopes', 'everything'], env)).stderr).toMatch(/unknown scope/);
-    expect((await conveneFails(['token', 'create', 'nobody', '--scopes', 'sync'], env)).stderr).toMatch(/not found/);
-    expect((await conveneFails(['frobnicate'], env)).stderr).toMatch(/unknown command/);
-    expect((await conveneFails(['serve'], { ...env, DATABASE_URL: 'mysql://x' })).stderr).toMatch(/DATABASE_URL/);
+    const [noEmail, badScope, badDays, badDatabase] = await Promise.all([
+      conveneFails(['user', 'create', 'x'], env),
+      conveneFails(['token', 'create', 'x', '--scopes', 'everything'], env),
+      conveneFails(['token', 'create', 'x', '--scopes', 'sync', '--expires-in-days', 'soon'], env),
+      conveneFails(['serve'], { ...env, DATABASE_URL: 'mysql://x' }),
+    ]);
+    expect(noEmail.code).toBe(2);
+    expect(badScope).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown scope everything/) });
+    expect(badDays).toMatchObject({ code: 2, stderr: expect.stringMatching(/--expires-in-days must be a positive number/) });
+    expect(badDatabase).toMatchObject({ code: 1, stderr: expect.stringMatching(/^convene: invalid configuration: DATABASE_URL/) });
   });
 });
+
+describe('convene seed', { timeout: 300_000 }, () => {
+  it('creates demo data through a running server, and running it again (alone) changes nothing but the tokens', async () => {
+    const dir = tempDir();
+    const env = { CONVENE_DATA_DIR: dir };
+    const tokensOf = (stdout: string) =>
+      Object.fromEntries(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/\s+/)),
+      );
+    const DEMO = `{ me { username accounts { identifier shared } }
+      tasks { edges { node { title clientSyncId } } }
+      sync(kinds: [APPOINTMENT]) { appointments { title clientSyncId timezone recurrence { type days occurrences } } } }`;
+
+    let server = await startTestServer('pglite', {}, `pglite:${dir}`);
+    let first: Record<string, string>;
+    type Demo = { me: { accounts: unknown[] }; tasks: { edges: unknown[] }; sync: { appointments: unknown[] } };
+    let aliceBefore: Demo;
+    let bobBefore: Demo;
+    try {
+      first = tokensOf((await convene(['seed'], env)).stdout);
+      expect(Object.keys(first)).toEqual(['alice', 'bob']);
+      aliceBefore = (await server.gql(DEMO, {}, first.alice)).data;
+      bobBefore = (await server.gql(DEMO, {}, first.bob)).data;
+      expect(aliceBefore.me.accounts).toContainEqual({ identifier: 'room-1@example.com', shared: true });
+      expect(aliceBefore.tasks.edges).toHaveLength(3);
+      expect(bobBefore.tasks.edges).toHaveLength(1);
+      expect(aliceBefore.sync.appointments).toEqual([
+        {
+          title: 'Team sync',
+          clientSyncId: 'seed-team-sync',
+          timezone: 'Europe/Berlin',
+          recurrence: { type: 'WEEKLY', days: ['MONDAY'], occurrences: 6 },
+        },
+      ]);
+      // The series crosses a daylight-saving change: 10:00 in Berlin throughout, at two UTC times.
+      const occurrences = await seriesOccurrences(server, first.alice);
+      expect(occurrences.map((start) => start.toLocaleTimeString('en-GB', { timeZone: 'Europe/Berlin' }))).toEqual(
+        Array(6).fill('10:00:00'),
+      );
+      expect(new Set(occurrences.map((start) => start.getUTCHours())).size).toBe(2);
+    } finally {
+      await server.stop();
+    }
+
+    const second = tokensOf((await convene(['seed'], env)).stdout);
+    server = await startTestServer('pglite', {}, `pglite:${dir}`);
+    try {
+      expect((await server.gql(DEMO, {}, second.alice)).data).toEqual(aliceBefore);
+      expect((await server.gql(DEMO, {}, second.bob)).data).toEqual(bobBefore);
+      expect(codes(await server.gql(ME, {}, first.alice))).toEqual(['UNAUTHENTICATED']); // the previous seed token
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/** The starts of the seeded series' occurrences. */
+async function seriesOccurrences(server: TestServer, token: string): Promise<Date[]> {
+  const from = new Date();
+  from.setUTCDate(from.getUTCDate() - 30);
+  const to = new Date(from.getTime() + 365 * 86_400_000);
+  const { data } = await server.gql(
+    'query ($from: DateTime!, $to: DateTime!) { appointments(from: $from, to: $to) { start appointment { title } } }',
+    { from: from.toISOString(), to: to.toISOString() },
+    token,
+  );
+  return data.appointments
+    .filter((o: { appointment: { title: string } }) => o.appointment.title === 'Team sync')
+    .map((o: { start: string }) => new Date(o.start));
+}
 
 describe.skipIf(!postgresAvailable)(
   `convene user and token commands [postgres${postgresAvailable ? '' : ': skipped, PostgreSQL not reachable'}]`,
-  { timeout: 90_000 },
+  { timeout: 300_000 },
   () => {
-    it('works against the database of a running server', async () => {
+    it('work directly on the database of a running server', async () => {
       const database = await createTestDatabase();
       // No auth cache: the CLI's revocation must be seen by the next request.
       const server = await startTestServer('postgres', { AUTH_CACHE_MS: '0' }, database.url);
       try {
         const env = { DATABASE_URL: database.url };
-        await convene(['user', 'create', 'yan', '--email', 'yan@example.com'], env);
+        const userId = (await convene(['user', 'create', 'yan', '--email', 'yan@example.com'], env)).stdout.trim();
+        expect((await server.gql('query ($id: ID!) { node(id: $id) { ... on User { username } } }', { id: userId })).data).toEqual({
+          node: { username: 'yan' },
+        });
         const token = (await convene(['token', 'create', 'yan', '--scopes', 'meetings'], env)).stdout.trim();
         expect((await server.gql(ME, {}, token)).data).toEqual({ me: { username: 'yan' } });
         await convene(['token', 'revoke', token], env);
+        expect(codes(await server.gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
+      } finally {
+        await server.stop();
+        await database.drop();
+      }
+    });
+
+    it.skipIf(!redisAvailable)('revoke at once on every server when REDIS_URL is set', async () => {
+      const database = await createTestDatabase();
+      const server = await startTestServer('postgres', { REDIS_URL: redisUrl }, database.url); // tokens cached for 5 s
+      try {
+        const { token } = await server.newUser('zoe');
+        expect((await server.gql(ME, {}, token)).data).toEqual({ me: { username: 'zoe' } });
+        await convene(['token', 'revoke', token], { DATABASE_URL: database.url, REDIS_URL: redisUrl });
         expect(codes(await server.gql(ME, {}, token))).toEqual(['UNAUTHENTICATED']);
       } finally {
         await server.stop();

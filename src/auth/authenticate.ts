@@ -2,7 +2,7 @@
 // seconds (tokens are checked on every request) and concurrent lookups of one token share a
 // query; revoking a token evicts it at once here and, through the pub/sub, on every instance.
 import type { PrismaClient } from '../db/database.ts';
-import type { Scope, User } from '../generated/prisma/client.ts';
+import { Scope, type User } from '../generated/prisma/client.ts';
 import type { AuthEviction } from '../pubsub.ts';
 import { hashAccessToken } from './tokens.ts';
 
@@ -13,8 +13,19 @@ export interface Principal {
 }
 
 export type AuthResult =
-  | { principal: Principal; failure?: undefined }
-  | { principal: null; failure: 'invalid' | 'expired' | 'revoked' | null };
+  | { principal: Principal; failure?: undefined; operator?: undefined }
+  | { principal: null; failure: 'invalid' | 'expired' | 'revoked' | null; operator?: true };
+
+/**
+ * The local operator: the command line on its own database, or through a server's admin
+ * socket (src/admin-socket.ts). It may do what the ADMIN scope allows and has no user of its
+ * own, so nothing that acts as "the signed-in user" is open to it.
+ */
+export const operatorAuth: AuthResult = { principal: null, failure: null, operator: true };
+
+export function hasScope(auth: AuthResult, scope: Scope): boolean {
+  return auth.operator ? scope === Scope.ADMIN : (auth.principal?.scopes.has(scope) ?? false);
+}
 
 interface StoredToken {
   principal: Principal;

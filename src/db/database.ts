@@ -12,6 +12,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { lockDataDir } from './lock.ts';
 
 export type { PrismaClient };
 /** An interactive transaction's client: what every write runs on (src/write.ts). */
@@ -41,7 +42,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     };
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-  const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+  // One process per directory (lock.ts); PGlite itself does not check.
+  const unlock = config.dataDir ? await lockDataDir(config.dataDir) : async () => {};
+  const pglite = await PGlite.create(config.dataDir ?? 'memory://').catch(async (error) => {
+    await unlock();
+    throw error;
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -50,6 +56,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      await unlock();
     },
   };
 }

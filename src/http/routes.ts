@@ -23,12 +23,17 @@ export interface RouteDeps {
   authenticator: Authenticator;
 }
 
+/** Where a request came from, for handlers that care (the admin socket, src/admin-socket.ts). */
+export interface RouteContext {
+  req: IncomingMessage;
+}
+
 export interface Route {
   /** 'GET' (which answers HEAD too), a list of methods, or '*' for any (the handler then answers 405 itself). */
   method: string | readonly string[];
   /** An exact path, or a prefix ending in '/*' ('/vote/*' matches '/vote/abc', not '/vote'). */
   path: string;
-  handler: (request: Request, deps: RouteDeps) => Response | Promise<Response>;
+  handler: (request: Request, deps: RouteDeps, context: RouteContext) => Response | Promise<Response>;
   /** This route's body limit instead of MAX_BODY_BYTES. */
   maxBodyBytes?: number;
 }
@@ -46,9 +51,9 @@ export function jsonResponse(body: unknown, status = 200): Response {
 /** The Node request listener serving `routes`. */
 export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const match = createMatcher(routes);
-  const adapter = createServerAdapter<{ route: Route }>(async (request, { route }) => {
+  const adapter = createServerAdapter<{ route: Route } & RouteContext>(async (request, { route, req }) => {
     try {
-      const response = await route.handler(request, deps);
+      const response = await route.handler(request, deps, { req });
       if (response.statusText) return response;
       // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
       const { status, headers, body } = response;
@@ -73,7 +78,7 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
       return;
     }
     if (limitBody(req, res, found.route.maxBodyBytes ?? deps.config.limits.maxBodyBytes)) return;
-    void adapter.handle(req, res, { route: found.route });
+    void adapter.handle(req, res, { route: found.route, req });
   };
 }
 

@@ -19,6 +19,7 @@ import type { Config } from '../config.ts';
 import { forbidden } from '../errors.ts';
 import type { PubSub } from '../pubsub.ts';
 import type { Context } from '../schema/builder.ts';
+import type { RouteContext } from './routes.ts';
 
 /** What the WebSocket server adds to yoga's server context: the operation's authentication. */
 export interface WebSocketContext {
@@ -33,7 +34,7 @@ interface Deps {
 
 export function serveWebSocket(
   httpServer: Server,
-  yoga: YogaServerInstance<WebSocketContext, Context>,
+  yoga: YogaServerInstance<WebSocketContext & RouteContext, Context>,
   { config, authenticator, pubsub }: Deps,
 ): { close(): Promise<void> } {
   const socketsByToken = new Map<string, Set<WebSocket>>();

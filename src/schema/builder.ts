@@ -6,7 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
-import type { Authenticator, AuthResult } from '../auth/authenticate.ts';
+import { type Authenticator, type AuthResult, hasScope } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode, issuesMessage } from '../errors.ts';
@@ -49,9 +49,12 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       authenticated: !!ctx.auth.principal,
-      scope: (scope) => ctx.auth.principal?.scopes.has(scope) ?? false,
+      scope: (scope) => hasScope(ctx.auth, scope),
     }),
     unauthorizedError: (_parent, ctx, _info, { failure }) => {
+      if (ctx.auth.operator) {
+        return appError(ErrorCode.FORBIDDEN, "the local operator has admin rights only: send a user's token to act as that user");
+      }
       if (!ctx.auth.principal) return appError(ErrorCode.UNAUTHENTICATED, unauthenticatedMessage(ctx.auth.failure));
       const scopes = missingScopes(failure);
       return appError(

@@ -1,5 +1,7 @@
 // Users, access tokens and the admin operations that manage them.
+import { hasScope } from '../auth/authenticate.ts';
 import { createAccessToken, createUser, revokeAccessToken } from '../auth/users.ts';
+import { badInput } from '../errors.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import { AccountRef } from './account.ts';
 import { builder, type Context } from './builder.ts';
@@ -10,7 +12,7 @@ export const ScopeEnum = builder.enumType(Scope, {
   description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
 });
 
-const isAdmin = (ctx: Context) => ctx.auth.principal?.scopes.has(Scope.ADMIN) ?? false;
+const isAdmin = (ctx: Context) => hasScope(ctx.auth, Scope.ADMIN);
 const isSelfOrAdmin = (userId: string, ctx: Context) => viewerId(ctx) === userId || isAdmin(ctx);
 
 // node(id) finds another user, or their token, only for an admin: for anyone else it is null,
@@ -62,13 +64,28 @@ const CreatedAccessToken = builder.objectRef<Awaited<ReturnType<typeof createAcc
   }),
 });
 
-builder.queryField('me', (t) =>
-  t.field({
+builder.queryFields((t) => ({
+  me: t.field({
     type: UserRef,
     authScopes: { authenticated: true },
     resolve: (_root, _args, ctx) => ctx.auth.principal!.user,
   }),
-);
+  user: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'Admin: the user with this username, or null.',
+    authScopes: { scope: Scope.ADMIN },
+    args: { username: t.arg.string() },
+    resolve: (query, _root, { username }, ctx) => ctx.prisma.user.findUnique({ ...query, where: { username } }),
+  }),
+  users: t.prismaConnection({
+    type: 'User',
+    cursor: 'username',
+    description: 'Admin: every user, by username.',
+    authScopes: { scope: Scope.ADMIN },
+    resolve: (query, _root, _args, ctx) => ctx.prisma.user.findMany({ ...query, orderBy: { username: 'asc' } }),
+  }),
+}));
 
 const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
@@ -105,11 +122,15 @@ builder.mutationFields((t) => ({
   }),
   revokeAccessToken: t.field({
     type: AccessTokenRef,
-    description: 'Revokes a token: an admin any token, a user their own.',
-    authScopes: { authenticated: true },
-    args: { id: t.arg.globalID({ for: [AccessTokenRef] }) },
-    resolve: async (_root, { id }, ctx) => {
-      const revoked = await revokeAccessToken(ctx, id.id, (token) => isSelfOrAdmin(token.userId, ctx));
+    description: 'Revokes a token, named by its id or by the token itself: an admin any token, a user their own.',
+    authScopes: { authenticated: true, scope: Scope.ADMIN },
+    args: {
+      id: t.arg.globalID({ for: [AccessTokenRef], required: false }),
+      token: t.arg.string({ required: false, description: 'The secret (cvn_...), e.g. of a leaked token whose id is not at hand.' }),
+    },
+    resolve: async (_root, { id, token }, ctx) => {
+      if (!id === !token) throw badInput('give either id or token');
+      const revoked = await revokeAccessToken(ctx, id ? id.id : token!, (found) => isSelfOrAdmin(found.userId, ctx));
       // Every instance hears of it through the event bus; this one drops it before answering,
       // even when the bus is Redis, so that the very next request is refused.
       ctx.authenticator.evict({ tokenIds: [revoked.id] });

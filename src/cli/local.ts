@@ -1,0 +1,64 @@
+// The command line on its own database: this process opens it (taking the PGlite lock),
+// migrates it, and runs the commands' GraphQL operations here, as the local operator.
+// Loaded only then: it brings Prisma, PGlite and the schema.
+import { graphql } from 'graphql';
+import { createAuthenticator, operatorAuth } from '../auth/authenticate.ts';
+import type { Config } from '../config.ts';
+import { type Database, openDatabase } from '../db/database.ts';
+import { applyMigrations } from '../db/migrations.ts';
+import { createEventBus } from '../pubsub.ts';
+import type { Context } from '../schema/builder.ts';
+import { schema } from '../schema/index.ts';
+import { syncTokenSecret } from '../sync/maintenance.ts';
+import { dataOf, type GraphQLClient } from './client.ts';
+
+/** Opens and migrates the database (DataDirLockedError when another process holds it). */
+export async function openLocalClient(config: Config): Promise<GraphQLClient> {
+  const db = await openDatabase(config.database);
+  try {
+    await applyMigrations(db.migrationAdapter);
+    return await inProcessClient(db, config);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** Runs operations in this process, on `db`; closing the client closes the database. */
+async function inProcessClient(db: Database, config: Config): Promise<GraphQLClient> {
+  // Through Redis when configured: a revocation here reaches every server's auth cache at once.
+  const events = createEventBus(config.redisUrl);
+  const authenticator = createAuthenticator(db.prisma, 0);
+  const syncSecret = await syncTokenSecret(db.prisma, config.sync.tokenSecret);
+  return {
+    async run(query, variables, asToken) {
+      const contextValue: Context = {
+        prisma: db.prisma,
+        auth: asToken ? await authenticator.authenticate(asToken) : operatorAuth,
+        pubsub: events.pubsub,
+        authenticator,
+        config,
+        syncSecret,
+      };
+      return dataOf(await graphql({ schema, source: query, variableValues: variables, contextValue }));
+    },
+    async close() {
+      // A write publishes its events (a revocation's eviction) in a setImmediate after its
+      // commit (src/write.ts): let them go out before the bus closes. Immediates run in order.
+      await new Promise((resolve) => setImmediate(resolve));
+      await events.close();
+      await db.close();
+    },
+  };
+}
+
+/** `convene migrate`: applies pending migrations (DataDirLockedError while a server holds the database). */
+export async function migrate(config: Config) {
+  const db = await openDatabase(config.database);
+  try {
+    const applied = await applyMigrations(db.migrationAdapter);
+    console.error(applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations are up to date');
+  } finally {
+    await db.close();
+  }
+}
