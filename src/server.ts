@@ -84,23 +84,18 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
         useErrorCodes(),
         useJsonPosts(),
       ],
-      context: async ({ request, webSocketAuth, req }) => {
-        const authorization = request.headers.get('authorization');
-        return {
-          prisma: database.prisma,
-          // Over the admin socket without a token: the local operator (src/admin-socket.ts).
-          auth:
-            webSocketAuth ??
-            (authorization == null && isAdminSocketRequest(req)
-              ? operatorAuth
-              : await authenticator.authenticate(bearerToken(authorization))),
-          pubsub: events.pubsub,
-          authenticator,
-          config,
-          syncSecret,
-        };
-      },
+      context: async ({ request, webSocketAuth, req }) => ({
+        prisma: database.prisma,
+        auth: webSocketAuth ?? (await httpAuth(request.headers.get('authorization'), req)),
+        pubsub: events.pubsub,
+        authenticator,
+        config,
+        syncSecret,
+      }),
     });
+    /** Over the admin socket without a token: the local operator (src/admin-socket.ts); else the bearer token's. */
+    const httpAuth = (authorization: string | null, req: RouteContext['req']) =>
+      authorization == null && isAdminSocketRequest(req) ? operatorAuth : authenticator.authenticate(bearerToken(authorization));
 
     // Every HTTP route. Adding one is one line here: method, path (a prefix ends in '/*'), and
     // a handler (src/http/routes.ts) that gets the request and `deps`, and returns a Response.
