@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The convene CLI. Runs the TypeScript sources through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// The convene CLI: runs the compiled server (dist/convene.js), rebuilt first when a source is
+// newer than it (scripts/build.js), so `npm start` never runs stale code after an edit.
+import { ensureBuilt } from '../scripts/build.js';
 
-register();
-await import('../src/main.ts');
+await import(await ensureBuilt());
