@@ -4,12 +4,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -36,6 +35,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       close: () => prisma.$disconnect(),
     };
   }
+  const { PGlite, PrismaPGlite } = await pgliteModules();
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   const pglite = await PGlite.create(config.dataDir ?? 'memory://');
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -48,6 +48,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       await pglite.close();
     },
   };
+}
+
+/** PGlite and its Prisma adapter, loaded only when used: a PostgreSQL server has no use for them. */
+async function pgliteModules() {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  return { PGlite, PrismaPGlite };
 }
 
 function toPoolConfig(url: string): pg.PoolConfig {
@@ -118,11 +124,13 @@ class MigrationPgliteFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly adapterName = 'convene-migrate-pglite';
   constructor(private readonly pglite: PGlite) {}
 
-  connect() {
+  async connect() {
+    const { PrismaPGlite } = await pgliteModules();
     return new PrismaPGlite(this.pglite).connect();
   }
 
   async connectToShadowDb() {
+    const { PGlite, PrismaPGlite } = await pgliteModules();
     const shadow = await PGlite.create('memory://');
     return onDispose(await new PrismaPGlite(shadow).connect(), () => shadow.close());
   }
