@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // The convene CLI: runs the compiled server (dist/convene.js), rebuilt first when a source is
 // newer than it (scripts/build.js), so `npm start` never runs stale code after an edit.
+import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { ensureBuilt } from '../scripts/build.js';
+
+// Node 22 and later keep V8's compiled code of the bundle between starts (in the temporary
+// directory; checked against the source): a fifth less start-up CPU. Node 20 has no such cache.
+module.enableCompileCache?.();
 
 // Start-up leaves ~30 MB of long-lived objects (modules, the schema, Prisma's data model). V8
 // takes their survival as a sign that the young generation needs room and grows it to its
