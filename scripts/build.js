@@ -29,10 +29,11 @@ function newestChange(path) {
 const external = ['@electric-sql/pglite', 'pglite-prisma-adapter'];
 
 /**
- * Bundles `entry` into `outfile` (with a source map beside it). Written to a private directory
+ * Bundles `entry` into `outfile` (with a source map beside it); `packages: 'external'` leaves
+ * every package to node_modules (bench/startup.ts compares). Written to a private directory
  * and renamed into place, so a process starting meanwhile never loads half a file.
  */
-export async function build({ entry, outfile }) {
+export async function build({ entry, outfile, packages = 'bundle' }) {
   const esbuild = await import('esbuild');
   const staging = join(dirname(outfile), `.build-${process.pid}`);
   const staged = join(staging, outfile.slice(dirname(outfile).length + 1));
@@ -41,6 +42,7 @@ export async function build({ entry, outfile }) {
       entryPoints: [entry],
       outfile: staged,
       bundle: true,
+      packages,
       external,
       platform: 'node',
       format: 'esm',
