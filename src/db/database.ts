@@ -113,8 +113,17 @@ class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   private connectTo(database: string | undefined) {
-    // The engine does not always dispose what it connects: let idle connections not hold the process.
-    const pool = new pg.Pool({ ...this.poolConfig, database, max: 2, allowExitOnIdle: true, Client: CatalogSafeClient });
+    // The engine does not always dispose what it connects: let idle connections not hold the
+    // process, and close them soon. It also never releases its advisory lock (the native engine
+    // exits instead): only closing the connection does, and a second run would wait for it.
+    const pool = new pg.Pool({
+      ...this.poolConfig,
+      database,
+      max: 2,
+      allowExitOnIdle: true,
+      idleTimeoutMillis: 500,
+      Client: CatalogSafeClient,
+    });
     return new PrismaPg(pool, { disposeExternalPool: true }).connect();
   }
 }
