@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence, startup.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -25,6 +25,10 @@
 // Environment (calendar, on a fresh database like sync):
 //   BENCH_CALENDAR_REQUESTS  timed freeBusy and slots requests each (default 300)
 // Environment (recurrence): BENCH_RECURRENCE_MS, BENCH_RECURRENCE_ROUNDS (see bench/recurrence.ts)
+// Environment (startup, on fresh databases like sync):
+//   BENCH_STARTUP_STARTS       measured starts per target (default 5)
+//   BENCH_IDLE_SECONDS         idle time before reading memory (default 2)
+//   BENCH_STARTUP_CONNECTIONS  idle subscribed WebSockets for the per-connection figure (default 1000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
@@ -35,13 +39,14 @@ import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
 import { recurrenceBench } from './recurrence.ts';
+import { runStartupBenchmark } from './startup.ts';
 import { runSyncBenchmarks, type SyncBenchmark, type SyncOptions, syncBenchmarks } from './sync.ts';
 
 const TARGET_RATIO = 0.7;
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
-const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence'];
+const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence', 'startup'];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
 function selection(): Set<string> {
@@ -172,6 +177,22 @@ async function main() {
     await attempt('recurrence', async () => {
       console.log('\nrecurrence expansion (in this process)');
       await recurrenceBench((line) => console.log(line));
+    });
+  }
+  if (selected.has('startup')) {
+    await attempt('startup', async () => {
+      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+      console.log(`\nstart-up and memory, convene on PostgreSQL (${redactUrl(postgresUrl)}) and PGlite, beside bare graphql-yoga`);
+      await runStartupBenchmark(
+        {
+          postgresUrl,
+          starts: integer('BENCH_STARTUP_STARTS', 5),
+          idleSeconds: positive('BENCH_IDLE_SECONDS', 2),
+          connections: integer('BENCH_STARTUP_CONNECTIONS', 1000),
+        },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      );
     });
   }
   if (failures.length) process.exitCode = 1;

@@ -4,12 +4,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './lock.ts';
@@ -41,6 +40,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       close: () => prisma.$disconnect(),
     };
   }
+  const { PGlite, PrismaPGlite } = await pgliteModules();
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // One process per directory (lock.ts); PGlite itself does not check.
   const unlock = config.dataDir ? await lockDataDir(config.dataDir) : async () => {};
@@ -59,6 +59,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       await unlock();
     },
   };
+}
+
+/** PGlite and its Prisma adapter, loaded only when used: a PostgreSQL server has no use for them. */
+async function pgliteModules() {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  return { PGlite, PrismaPGlite };
 }
 
 function toPoolConfig(url: string): pg.PoolConfig {
@@ -118,8 +124,17 @@ class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   private connectTo(database: string | undefined) {
-    // The engine does not always dispose what it connects: let idle connections not hold the process.
-    const pool = new pg.Pool({ ...this.poolConfig, database, max: 2, allowExitOnIdle: true, Client: CatalogSafeClient });
+    // The engine does not always dispose what it connects: let idle connections not hold the
+    // process, and close them soon. It also never releases its advisory lock (the native engine
+    // exits instead): only closing the connection does, and a second run would wait for it.
+    const pool = new pg.Pool({
+      ...this.poolConfig,
+      database,
+      max: 2,
+      allowExitOnIdle: true,
+      idleTimeoutMillis: 500,
+      Client: CatalogSafeClient,
+    });
     return new PrismaPg(pool, { disposeExternalPool: true }).connect();
   }
 }
@@ -129,11 +144,13 @@ class MigrationPgliteFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly adapterName = 'convene-migrate-pglite';
   constructor(private readonly pglite: PGlite) {}
 
-  connect() {
+  async connect() {
+    const { PrismaPGlite } = await pgliteModules();
     return new PrismaPGlite(this.pglite).connect();
   }
 
   async connectToShadowDb() {
+    const { PGlite, PrismaPGlite } = await pgliteModules();
     const shadow = await PGlite.create('memory://');
     return onDispose(await new PrismaPGlite(shadow).connect(), () => shadow.close());
   }
