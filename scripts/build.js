@@ -24,9 +24,11 @@ function newestChange(path) {
 
 /**
  * Packages left to node_modules: PGlite finds its WebAssembly and data files beside its own
- * modules (and only the embedded database loads it).
+ * modules (and only the embedded database loads it); GraphiQL's page is a 9 MB bundle that a
+ * browser may never ask for (src/http/graphiql.ts imports it then), and inlined it would more
+ * than double the file every start parses.
  */
-const external = ['@electric-sql/pglite', 'pglite-prisma-adapter'];
+const external = ['@electric-sql/pglite', 'pglite-prisma-adapter', '@graphql-yoga/render-graphiql'];
 
 /**
  * Bundles `entry` into `outfile` (with a source map beside it); `packages: 'external'` leaves
