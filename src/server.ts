@@ -18,6 +18,7 @@ import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { createEventBus } from './pubsub.ts';
 import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
+import { createLoaders } from './schema/loaders.ts';
 import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
 
 export interface ConveneServer {
@@ -106,6 +107,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           authenticator,
           config,
           syncSecret,
+          loaders: createLoaders(database.prisma),
         };
       },
     });

@@ -16,6 +16,7 @@ import type { Scope } from '../generated/prisma/client.ts';
 import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
 import { maxYear, minYear } from '../validation.ts';
+import type { Loaders } from './loaders.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -25,6 +26,8 @@ export interface Context {
   config: Config;
   /** Signs sync tokens (src/sync/tokens.ts). */
   syncSecret: string;
+  /** This request's loaders of related rows (./loaders.ts). */
+  loaders: Loaders;
 }
 
 export const builder = new SchemaBuilder<{
