@@ -2,9 +2,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-export type DatabaseConfig =
+export type DatabaseConfig = (
   | { kind: 'pglite' /** null = in memory */; dataDir: string | null }
-  | { kind: 'postgres'; url: string; poolSize: number };
+  | { kind: 'postgres'; url: string; poolSize: number }
+) & {
+  /** Count the SQL statements sent (Database.statements), for tests of what a request costs. */
+  countStatements?: boolean;
+};
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -13,6 +17,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   CONVENE_DATA_DIR: z.string().default('./.convene/data'),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  DATABASE_COUNT_STATEMENTS: z.stringbool().optional(),
   MIGRATE_ON_START: z.stringbool().default(true),
   REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -50,7 +55,7 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST,
     graphqlPath: e.GRAPHQL_PATH,
-    database: databaseConfig(e.DATABASE_URL, e.CONVENE_DATA_DIR, e.DATABASE_POOL_SIZE),
+    database: { ...databaseConfig(e.DATABASE_URL, e.CONVENE_DATA_DIR, e.DATABASE_POOL_SIZE), countStatements: e.DATABASE_COUNT_STATEMENTS },
     migrateOnStart: e.MIGRATE_ON_START,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,

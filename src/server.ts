@@ -19,7 +19,7 @@ import { createRouter, errorResponse, type Route, type RouteContext, type RouteD
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
 import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
-import type { Context } from './schema/builder.ts';
+import { type Context, operationContext, type Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
 
@@ -57,6 +57,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const events = createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
+    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret };
     const yoga = createYoga<WebSocketContext & RouteContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
@@ -84,14 +85,8 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
         useErrorCodes(),
         useJsonPosts(),
       ],
-      context: async ({ request, webSocketAuth, req }) => ({
-        prisma: database.prisma,
-        auth: webSocketAuth ?? (await httpAuth(request.headers.get('authorization'), req)),
-        pubsub: events.pubsub,
-        authenticator,
-        config,
-        syncSecret,
-      }),
+      context: async ({ request, webSocketAuth, req }) =>
+        operationContext(services, webSocketAuth ?? (await httpAuth(request.headers.get('authorization'), req))),
     });
     /** Over the admin socket without a token: the local operator (src/admin-socket.ts); else the bearer token's. */
     const httpAuth = (authorization: string | null, req: RouteContext['req']) =>

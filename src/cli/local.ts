@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { applyMigrations } from '../db/migrations.ts';
 import { createEventBus } from '../pubsub.ts';
-import type { Context } from '../schema/builder.ts';
+import { operationContext } from '../schema/builder.ts';
 import { schema } from '../schema/index.ts';
 import { syncTokenSecret } from '../sync/maintenance.ts';
 import { dataOf, type GraphQLClient } from './client.ts';
@@ -32,14 +32,10 @@ async function inProcessClient(db: Database, config: Config): Promise<GraphQLCli
   const syncSecret = await syncTokenSecret(db.prisma, config.sync.tokenSecret);
   return {
     async run(query, variables, asToken) {
-      const contextValue: Context = {
-        prisma: db.prisma,
-        auth: asToken ? await authenticator.authenticate(asToken) : operatorAuth,
-        pubsub: events.pubsub,
-        authenticator,
-        config,
-        syncSecret,
-      };
+      const contextValue = operationContext(
+        { prisma: db.prisma, pubsub: events.pubsub, authenticator, config, syncSecret },
+        asToken ? await authenticator.authenticate(asToken) : operatorAuth,
+      );
       return dataOf(await graphql({ schema, source: query, variableValues: variables, contextValue }));
     },
     async close() {

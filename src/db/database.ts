@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { DatabaseConfig } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './lock.ts';
+import { countStatements, type StatementCounter } from './statement-counter.ts';
 
 export type { PrismaClient };
 /** An interactive transaction's client: what every write runs on (src/write.ts). */
@@ -24,19 +25,24 @@ export interface Database {
   kind: DatabaseConfig['kind'];
   /** An adapter factory for the schema engine (migrations). */
   migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
+  /** The statements sent so far, when the configuration counts them. */
+  statements: StatementCounter | null;
   close(): Promise<void>;
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  const statements = config.countStatements ? { count: 0 } : null;
+  const counted = (adapter: SqlDriverAdapterFactory) => (statements ? countStatements(adapter, statements) : adapter);
   if (config.kind === 'postgres') {
     // Discrete fields, not a connection string: a connection string would override the
     // `database` of the shadow database the schema engine asks for.
     const poolConfig: pg.PoolConfig = { ...toPoolConfig(config.url), max: config.poolSize };
-    const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig) });
+    const prisma = new PrismaClient({ adapter: counted(new PrismaPg(poolConfig)) });
     return {
       prisma,
       kind: 'postgres',
       migrationAdapter: new MigrationPgFactory(poolConfig),
+      statements,
       close: () => prisma.$disconnect(),
     };
   }
@@ -48,11 +54,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     await unlock();
     throw error;
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: counted(new PrismaPGlite(pglite)) });
   return {
     prisma,
     kind: 'pglite',
     migrationAdapter: new MigrationPgliteFactory(pglite),
+    statements,
     async close() {
       await prisma.$disconnect();
       await pglite.close();

@@ -19,8 +19,7 @@ export const AccountRef = builder.prismaNode('Account', {
     name: t.exposeString('name', { nullable: true }),
     shared: t.boolean({
       description: 'Connected by more than one user (a meeting room, a team calendar).',
-      select: { _count: { select: { users: true } } },
-      resolve: (account) => account._count.users > 1,
+      resolve: async (account, _args, ctx) => (await ctx.loaders.connectedUsers.load(account.id)) > 1,
     }),
     isMain: t.boolean({
       description: "Whether this is the signed-in user's main account.",

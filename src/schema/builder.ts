@@ -16,6 +16,7 @@ import type { Scope } from '../generated/prisma/client.ts';
 import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
 import { maxYear, minYear } from '../validation.ts';
+import { Loaders } from './loaders.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -25,7 +26,19 @@ export interface Context {
   config: Config;
   /** Signs sync tokens (src/sync/tokens.ts). */
   syncSecret: string;
+  /** This request's loaders of related rows (./loaders.ts). */
+  loaders: Loaders;
 }
+
+/** What every operation's context shares: the services of the server (or of the CLI's own database). */
+export type Services = Omit<Context, 'auth' | 'loaders'>;
+
+/** The context of one operation (a request, a WebSocket operation, a CLI command): who asks, with fresh loaders. */
+export const operationContext = (services: Services, auth: AuthResult): Context => ({
+  ...services,
+  auth,
+  loaders: new Loaders(services.prisma),
+});
 
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;

@@ -9,6 +9,7 @@ import { clip, mergeBusy } from '../calendar/intervals.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { type Appointment, RecurrenceType, Scope, ShownAs, Weekday } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
+import { AccountRef } from './account.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, viewerId, viewerWrite } from './common.ts';
 import { CalendarEntryRef } from './task.ts';
@@ -46,7 +47,7 @@ export const AppointmentRef = builder.prismaNode('Appointment', {
   nullable: true,
   findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
   fields: (t) => ({
-    account: t.relation('account'),
+    account: t.field({ type: AccountRef, resolve: (a, _args, ctx) => ctx.loaders.account.load(a.accountId) }),
     title: t.exposeString('title'),
     location: t.exposeString('location', { nullable: true }),
     notes: t.exposeString('notes', { nullable: true }),

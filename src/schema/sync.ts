@@ -15,6 +15,7 @@ import { builder, type Context } from './builder.ts';
 import { viewerId } from './common.ts';
 import { perItemInput } from './input-guard.ts';
 import { kindGlobalId, kindTypename, syncedKinds } from './synced-kinds.ts';
+import { UserRef } from './user.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
   name: 'SyncKind',
@@ -36,7 +37,7 @@ const SyncEventTypeEnum = builder.enumType('SyncEventType', {
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
 const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, kindTypename(kind)) ?? id) : null);
 
-builder.prismaNode('Synchronization', {
+const SynchronizationRef = builder.prismaNode('Synchronization', {
   id: { field: 'id' },
   nullable: true,
   description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
@@ -335,4 +336,6 @@ builder.subscriptionField('changesAvailable', (t) =>
 );
 
 // Reached through `me`, so a user sees only their own.
-builder.prismaObjectField('User', 'synchronizations', (t) => t.relation('synchronizations', { query: { orderBy: { createdAt: 'asc' } } }));
+builder.objectField(UserRef, 'synchronizations', (t) =>
+  t.field({ type: [SynchronizationRef], resolve: (user, _args, ctx) => ctx.loaders.synchronizationsOf.load(user.id) }),
+);

@@ -28,15 +28,12 @@ export const UserRef = builder.prismaNode('User', {
     name: t.exposeString('name', { nullable: true }),
     isAdmin: t.exposeBoolean('isAdmin'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    mainAccount: t.relation('mainAccount', { nullable: true }),
-    accounts: t.field({
-      type: [AccountRef],
-      select: { accounts: { select: { account: true }, orderBy: { createdAt: 'asc' } } },
-      resolve: (user) => user.accounts.map((link) => link.account),
-    }),
-    tokens: t.relation('tokens', {
+    mainAccount: t.field({ type: AccountRef, nullable: true, resolve: (user, _args, ctx) => ctx.loaders.mainAccount.load(user.id) }),
+    accounts: t.field({ type: [AccountRef], resolve: (user, _args, ctx) => ctx.loaders.accountsOf.load(user.id) }),
+    tokens: t.field({
+      type: [AccessTokenRef],
       description: 'The access tokens of this user (never their secrets).',
-      query: { orderBy: { createdAt: 'asc' } },
+      resolve: (user, _args, ctx) => ctx.loaders.tokensOf.load(user.id),
     }),
   }),
 });
@@ -52,9 +49,13 @@ const AccessTokenRef = builder.prismaNode('AccessToken', {
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    user: t.relation('user'),
   }),
 });
+
+// Declared apart: the two types refer to each other.
+builder.objectField(AccessTokenRef, 'user', (t) =>
+  t.field({ type: UserRef, resolve: (token, _args, ctx) => ctx.loaders.user.load(token.userId) }),
+);
 
 const CreatedAccessToken = builder.objectRef<Awaited<ReturnType<typeof createAccessToken>>>('CreatedAccessToken').implement({
   description: 'A new token. `token` is the secret: it is shown once and only its hash is kept.',
