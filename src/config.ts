@@ -36,6 +36,7 @@ const envSchema = z.object({
   SYNC_RETENTION_DAYS: z.coerce.number().positive().default(60),
   SYNC_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
+  SYNC_MAX_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
   MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
 });
 
@@ -74,6 +75,8 @@ export function loadConfig(
       retentionMs: e.SYNC_RETENTION_DAYS * 86_400_000,
       sessionIdleMs: e.SYNC_SESSION_IDLE_MINUTES * 60_000,
       queuePageSize: e.SYNC_QUEUE_PAGE_SIZE,
+      /** Token sync: commits an object is delivered in, unacknowledged, before it is skipped (src/sync/pending.ts). */
+      maxDeliveries: e.SYNC_MAX_DELIVERIES,
     },
     maintenanceIntervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000,
   };

@@ -57,12 +57,17 @@ describe.skipIf(skip)(`sync under concurrent writers [postgres${skip ? ': skippe
     let syncToken: string | null = null;
     let created = 0;
     let conflicts = 0;
+    const leftOut = new Set<string>();
     async function round(quiet: boolean): Promise<boolean> {
       const batch = await api.sync(syncToken, 50);
-      // Some objects are not processed (left out of the commit): they must come again.
-      const skipped = !quiet && rand() < 0.3 ? pick([...batch.tasks.map((t) => t.id), ...batch.deleted.map((d) => d.id)]) : undefined;
+      // Some objects are not processed (left out of the commit): they must come again. A
+      // tombstone is always applied (a delete cannot fail) and acknowledged by the commit anyway.
+      // Each object is left out once at most, so none reaches SYNC_MAX_DELIVERIES here (that
+      // rule has its own tests: test/sync-progress.test.ts).
+      const skipped = !quiet && rand() < 0.3 ? pick(batch.tasks.map((t) => t.id).filter((id) => !leftOut.has(id))) : undefined;
+      if (skipped) leftOut.add(skipped);
       for (const task of batch.tasks) if (task.id !== skipped) copy.set(task.id, task);
-      for (const gone of batch.deleted) if (gone.id !== skipped) copy.delete(gone.id);
+      for (const gone of batch.deleted) copy.delete(gone.id);
       const refs: Array<Record<string, unknown>> = [
         ...batch.tasks.map((t) => ({ id: t.id })),
         ...batch.deleted.map((d) => ({ id: d.id })),

@@ -8,6 +8,7 @@ import { Scope, SynchronizationType, SyncKind } from '../generated/prisma/client
 import { decodeId } from '../ids.ts';
 import { type CommitOutcome, commitBatch, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
 import { type SyncObjectKind, syncObjectKinds, syncStores } from '../sync/kinds.ts';
+import type { SkippedObject } from '../sync/pending.ts';
 import { acknowledge, mainQueue, type QueueItem, readQueuePage, startSession } from '../sync/queue.ts';
 import { loadObjects, type SyncedObject } from '../sync/store.ts';
 import { allSyncKinds, type DeletedObject, defaultSyncLimit, maxSyncLimit, readBatch } from '../sync/sync.ts';
@@ -60,12 +61,25 @@ const DeletedObjectRef = builder.objectRef<DeletedObject>('DeletedObject').imple
   }),
 });
 
+const SkippedObjectRef = builder.objectRef<SkippedObject>('SkippedObject').implement({
+  description:
+    'An object delivered in several commits (SYNC_MAX_DELIVERIES, default 3) that acknowledged none of them: it is no longer redelivered. Fetch it by id, or reference it in a commit to acknowledge it; a later change to it is delivered afresh.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SyncKindEnum }),
+    id: t.id({ resolve: (s) => kindGlobalId(s.kind, s.id) }),
+    clientSyncId: t.exposeString('clientSyncId', { nullable: true }),
+    deliveries: t.exposeInt('deliveries', { description: 'How many commits it was delivered in without being acknowledged.' }),
+  }),
+});
+
 const SyncBatchRef = builder.objectRef<Awaited<ReturnType<typeof readBatch>>>('SyncBatch').implement({
   fields: (t) => ({
     token: t.exposeString('token', {
       description: 'Commit it with syncCommit after processing the batch; or sync with it to read on.',
     }),
-    hasMore: t.exposeBoolean('hasMore', { description: 'More changes are waiting: sync again.' }),
+    hasMore: t.exposeBoolean('hasMore', {
+      description: 'More changes are waiting: sync again. Redelivered objects take at most half of a batch while newer changes wait.',
+    }),
     full: t.exposeBoolean('full', { description: 'Part of a full sync: the client holds only what this sync delivers.' }),
     ...Object.fromEntries(
       allSyncKinds.map((kind) => [
@@ -77,7 +91,16 @@ const SyncBatchRef = builder.objectRef<Awaited<ReturnType<typeof readBatch>>>('S
         }),
       ]),
     ),
-    deleted: t.field({ type: [DeletedObjectRef], resolve: (batch) => batch.deleted }),
+    deleted: t.field({
+      type: [DeletedObjectRef],
+      description: 'Tombstones: delete these objects locally. Any commit of the batch acknowledges them; a reference is answered DELETED.',
+      resolve: (batch) => batch.deleted,
+    }),
+    skipped: t.field({
+      type: [SkippedObjectRef],
+      description: 'Objects the last commit stopped redelivering (reported once, in the batch after that commit).',
+      resolve: (batch) => batch.skipped,
+    }),
   }),
 });
 
@@ -179,7 +202,7 @@ builder.mutationField('syncCommit', (t) =>
   t.field({
     type: SyncCommitResultRef,
     description:
-      'Confirms a batch: referenced objects are acknowledged and their changes saved (or reported as conflicts); omitted ones come again. The same token twice acts once.',
+      'Confirms a batch: referenced objects are acknowledged and their changes saved (or reported as conflicts); omitted ones come again (at most SYNC_MAX_DELIVERIES commits, then they are reported as skipped); tombstones are acknowledged whether referenced or not. The same token twice acts once.',
     // Each object's input is checked on its own (src/sync/commit.ts): a bad one is INVALID, the rest apply.
     extensions: perItemInput,
     authScopes: { scope: Scope.SYNC },
@@ -197,7 +220,8 @@ builder.mutationField('syncCommit', (t) =>
       });
       const count = groups.reduce((n, g) => n + g.refs.length, 0);
       if (count > maxCommitObjects) throw badInput(`a commit carries at most ${maxCommitObjects} objects`);
-      const outcome = await commitBatch(ctx, ctx.syncSecret, viewerId(ctx), input.token, groups);
+      const settings = { secret: ctx.syncSecret, maxDeliveries: ctx.config.sync.maxDeliveries };
+      const outcome = await commitBatch(ctx, settings, viewerId(ctx), input.token, groups);
       return { ...outcome, results: await withObjects(ctx, outcome.results) };
     },
   }),

@@ -14,6 +14,7 @@ import { hasNul, nulMessage, nulPath } from '../validation.ts';
 import { runWrite, type WriteContext, type WriteServices } from '../write.ts';
 import { type FeedRow, lockFeedRows } from './feed.ts';
 import { type SyncObjectKind, syncStores } from './kinds.ts';
+import { settlePending } from './pending.ts';
 import type { SyncedObject, SyncStore } from './store.ts';
 import { batchFilter, feedRange, keepFullUntil, maxSyncLimit } from './sync.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition, syncTokenHash } from './tokens.ts';
@@ -78,9 +79,15 @@ export function planRef(ref: SyncRef, known: Known): Plan {
 
 class AlreadyCommitted extends Error {}
 
+export interface CommitSettings {
+  secret: string;
+  /** Commits an object may be delivered in without being acknowledged before it is skipped. */
+  maxDeliveries: number;
+}
+
 export async function commitBatch(
   services: WriteServices,
-  secret: string,
+  { secret, maxDeliveries }: CommitSettings,
   userId: string,
   token: string,
   groups: Array<{ kind: SyncObjectKind; refs: SyncRef[] }>,
@@ -90,7 +97,7 @@ export async function commitBatch(
   try {
     return await runWrite(services, { userId }, async (write) => {
       const { tx } = write;
-      const synchronizationId = await synchronizationFor(tx, userId, position);
+      const { synchronizationId, commit } = await synchronizationFor(tx, userId, position);
       // What this commit changes comes from the synchronization: it is not echoed back to it.
       const w: WriteContext = { ...write, origin: { synchronizationId } };
       // The first of two commits of one token inserts this row; the second waits for it and stops.
@@ -108,7 +115,15 @@ export async function commitBatch(
         results.push(...outcome.results);
         if (store.feedKind) referenced.set(store.feedKind, new Set(outcome.referenced));
       }
-      await updatePending(tx, userId, synchronizationId, position, referenced);
+      const batch = await feedRange(
+        tx,
+        userId,
+        position.after,
+        position.upto,
+        batchFilter(position, position.fullUntil ?? 0),
+        maxSyncLimit * 2,
+      );
+      const skipped = await settlePending(tx, { userId, synchronizationId, position, commit, maxDeliveries, batch, referenced });
 
       const outcome: CommitOutcome = {
         token: encodeSyncToken(secret, {
@@ -116,6 +131,9 @@ export async function commitBatch(
           synchronizationId,
           after: position.upto,
           fullUntil: keepFullUntil(position.upto, position.fullUntil),
+          committed: position.upto,
+          pendingUpto: 0,
+          skippedBy: skipped ? commit : null,
         }),
         synchronizationId,
         results,
@@ -124,7 +142,7 @@ export async function commitBatch(
         where: { userId_tokenHash: { userId, tokenHash } },
         data: { result: outcome as never },
       });
-      await tx.synchronization.update({ where: { id: synchronizationId }, data: { lastSyncAt: new Date() } });
+      await tx.synchronization.update({ where: { id: synchronizationId }, data: { lastSyncAt: new Date(), commitCount: commit } });
       return outcome;
     });
   } catch (error) {
@@ -134,20 +152,21 @@ export async function commitBatch(
   }
 }
 
-async function synchronizationFor(tx: Tx, userId: string, position: SyncPosition): Promise<string> {
+/** The token's synchronization (created by its first commit) and the number this commit gets. */
+async function synchronizationFor(tx: Tx, userId: string, position: SyncPosition): Promise<{ synchronizationId: string; commit: number }> {
   if (position.synchronizationId) {
     // Locked: commits of one synchronization run one at a time.
-    const [row] = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT id FROM "Synchronization" WHERE id = ${position.synchronizationId}::uuid AND "userId" = ${userId}::uuid
+    const [row] = await tx.$queryRaw<Array<{ id: string; commitCount: number }>>`
+      SELECT id, "commitCount" FROM "Synchronization" WHERE id = ${position.synchronizationId}::uuid AND "userId" = ${userId}::uuid
       FOR UPDATE`;
     if (!row) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
-    return row.id;
+    return { synchronizationId: row.id, commit: row.commitCount + 1 };
   }
   const counter = await tx.syncCounter.findUnique({ where: { userId } });
   const created = await tx.synchronization.create({
     data: { userId, type: 'DEVICE', createdRevision: counter?.revision ?? 0 },
   });
-  return created.id;
+  return { synchronizationId: created.id, commit: 1 };
 }
 
 async function commitRefs(
@@ -280,32 +299,4 @@ async function resolveRefs(w: WriteContext, store: SyncStore<SyncedObject, unkno
     ...(clientSyncIds.length ? await store.findByClientSyncIds(w.tx, w.userId, clientSyncIds) : []),
   ];
   return { feed, objects: new Map(live.map((object) => [object.id, object])) };
-}
-
-/** Objects of the batch the commit did not reference stay pending; referenced ones are done. */
-async function updatePending(
-  tx: Tx,
-  userId: string,
-  synchronizationId: string,
-  position: SyncPosition,
-  referenced: Map<SyncKind, Set<string>>,
-) {
-  for (const [kind, ids] of referenced) {
-    await tx.syncPending.deleteMany({ where: { synchronizationId, kind, objectId: { in: [...ids] } } });
-  }
-  const batch = await feedRange(
-    tx,
-    userId,
-    position.after,
-    position.upto,
-    batchFilter(position, position.fullUntil ?? 0),
-    maxSyncLimit * 2,
-  );
-  const unreferenced = batch.filter((row) => !referenced.get(row.kind)?.has(row.objectId));
-  if (unreferenced.length) {
-    await tx.syncPending.createMany({
-      data: unreferenced.map((row) => ({ synchronizationId, kind: row.kind, objectId: row.objectId })),
-      skipDuplicates: true,
-    });
-  }
 }

@@ -1,11 +1,13 @@
 // Token sync, read side (MeetingBooster's Sync). Without a token: every live object of the
 // kinds, paged. With one: what changed after its position, in revision order, plus objects an
-// earlier batch delivered that the synchronization has not committed yet.
+// earlier batch delivered that the synchronization has not acknowledged (redelivery, bounded so
+// that every batch makes progress: src/sync/pending.ts).
 import type { Db, PrismaClient } from '../db/database.ts';
 import { appError, badInput, ErrorCode } from '../errors.ts';
 import { Prisma, SyncKind } from '../generated/prisma/client.ts';
 import { type FeedRow, feedRowColumns } from './feed.ts';
 import { feedStores, type SyncObject } from './kinds.ts';
+import { redeliverySql, type SkippedObject, skippedSql, splitBatch } from './pending.ts';
 import { loadObjects } from './store.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, type SyncPosition } from './tokens.ts';
 
@@ -26,6 +28,8 @@ export interface SyncBatch {
   full: boolean;
   objects: { [K in SyncKind]: SyncObject<K>[] };
   deleted: DeletedObject[];
+  /** Objects the last commit stopped redelivering (src/sync/pending.ts): reported once, in the batch after it. */
+  skipped: SkippedObject[];
 }
 
 interface SyncRequest {
@@ -57,17 +61,6 @@ export function feedRange(db: Db, userId: string, after: number, upto: number, f
   return db.$queryRaw<FeedRow[]>(feedRangeSql(userId, after, upto, filter, limit));
 }
 
-/** Objects a synchronization was sent and has not committed since, not already in the delta (revision <= from). */
-function pendingSql(synchronizationId: string, userId: string, kinds: SyncKind[], from: number, limit: number) {
-  return Prisma.sql`
-    SELECT c.kind, c."objectId", c.revision, c.deleted, c."clientSyncId", c."originSyncId"
-    FROM "SyncPending" p
-    JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = p.kind AND c."objectId" = p."objectId"
-    WHERE p."synchronizationId" = ${synchronizationId}::uuid AND p.kind = ANY(${kinds}::text[]::"SyncKind"[])
-      AND c.revision <= ${from}
-    ORDER BY c.revision LIMIT ${limit}`;
-}
-
 export async function readBatch(prisma: PrismaClient, secret: string, userId: string, request: SyncRequest): Promise<SyncBatch> {
   if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > maxSyncLimit) {
     throw badInput(`limit: 1 to ${maxSyncLimit}`);
@@ -79,29 +72,34 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
   const kinds = given?.kinds ?? [...new Set(request.kinds?.length ? request.kinds : allSyncKinds)].sort();
   const synchronizationId = given?.synchronizationId ?? null;
   const from = given?.upto ?? 0;
+  const committed = given?.committed ?? 0;
+  const pendingUpto = given?.pendingUpto ?? 0;
 
-  // One statement, so one snapshot: the head revision, the pending rows and the feed agree.
-  // (The objects are read after it: one changed since comes again in the next batch, as its
-  // feed row is above this batch's head, and one deleted since is missing here and comes
-  // as a tombstone then.) Without a token, the head is also where tombstones start to count.
+  // One statement, so one snapshot: the head revision, the redelivered objects and the feed
+  // agree. (The objects are read after it: one changed since comes again in the next batch,
+  // as its feed row is above this batch's head, and one deleted since is missing here and
+  // comes as a tombstone then.) Without a token, the head is also where tombstones start to count.
   const head = Prisma.sql`(SELECT head FROM counter)`;
   const filter = batchFilter({ synchronizationId, kinds }, given ? (given.fullUntil ?? 0) : head);
+  const none = Prisma.sql`SELECT NULL::int AS revision LIMIT 0`;
   const [read] = await prisma.$queryRaw<
-    Array<{ head: number; floor: number; synchronization: boolean; pending: FeedRow[]; delta: FeedRow[] }>
+    Array<{ head: number; floor: number; synchronization: boolean; pending: FeedRow[]; delta: FeedRow[]; skipped: SkippedObject[] }>
   >`
     WITH counter AS (
       SELECT COALESCE(MAX(revision), 0)::int AS head, COALESCE(MAX(floor), 0)::int AS floor FROM "SyncCounter" WHERE "userId" = ${userId}::uuid
     ),
-    pending AS (${synchronizationId ? pendingSql(synchronizationId, userId, kinds, from, request.limit + 1) : Prisma.sql`SELECT NULL::int AS revision LIMIT 0`}),
-    delta AS (${feedRangeSql(userId, from, head, filter, request.limit + 1)})
+    pending AS (${synchronizationId ? redeliverySql(synchronizationId, userId, { kinds, committed, pendingUpto }, request.limit + 1) : none}),
+    delta AS (${feedRangeSql(userId, from, head, filter, request.limit + 1)}),
+    skipped AS (${synchronizationId && given?.skippedBy ? skippedSql(synchronizationId, userId, kinds, given.skippedBy) : none})
     SELECT counter.head, counter.floor,
            ${synchronizationId}::uuid IS NULL OR EXISTS (
              SELECT 1 FROM "Synchronization" WHERE id = ${synchronizationId}::uuid AND "userId" = ${userId}::uuid
            ) AS synchronization,
            COALESCE((SELECT json_agg(pending ORDER BY revision) FROM pending), '[]') AS pending,
-           COALESCE((SELECT json_agg(delta ORDER BY revision) FROM delta), '[]') AS delta
+           COALESCE((SELECT json_agg(delta ORDER BY revision) FROM delta), '[]') AS delta,
+           COALESCE((SELECT json_agg(skipped) FROM skipped), '[]') AS skipped
     FROM counter`;
-  const { head: headRevision, floor, pending } = read!;
+  const { head: headRevision, floor } = read!;
   if (given) {
     if (from > headRevision) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the sync token is ahead of this server');
     if (isBelowFloor({ after: from, fullUntil: given.fullUntil }, floor)) {
@@ -110,16 +108,32 @@ export async function readBatch(prisma: PrismaClient, secret: string, userId: st
   }
   if (!read!.synchronization) throw appError(ErrorCode.SYNC_TOKEN_INVALID, 'the synchronization of this sync token has been deleted');
 
+  const take = splitBatch(request.limit, read!.pending.length, read!.delta.length);
+  const pending = read!.pending.slice(0, take.pending);
+  const delta = read!.delta.slice(0, take.feed);
+  const feedTruncated = read!.delta.length > take.feed;
+  const upto = feedTruncated ? delta.at(-1)!.revision : headRevision;
   const fullUntil = given ? given.fullUntil : headRevision;
-  const room = Math.max(request.limit - pending.length, 0);
-  const delta = read!.delta.slice(0, room);
-  const rows = [...pending.slice(0, request.limit), ...delta];
-  const truncated = pending.length > request.limit || read!.delta.length > room || (room === 0 && headRevision > from);
-  const upto = truncated ? Math.max(from, ...delta.map((row) => row.revision)) : headRevision;
   const stillFull = keepFullUntil(from, fullUntil);
-  const token = encodeSyncToken(secret, { userId, synchronizationId, after: from, upto, fullUntil: stillFull, kinds });
+  const token = encodeSyncToken(secret, {
+    userId,
+    synchronizationId,
+    after: from,
+    upto,
+    fullUntil: stillFull,
+    kinds,
+    committed,
+    pendingUpto: pending.at(-1)?.revision ?? pendingUpto,
+    skippedBy: null,
+  });
   const full = !given || stillFull !== null;
-  return { token, hasMore: truncated, full, ...(await loadRows(prisma, userId, rows)) };
+  return {
+    token,
+    hasMore: feedTruncated || read!.pending.length > take.pending,
+    full,
+    skipped: read!.skipped,
+    ...(await loadRows(prisma, userId, [...pending, ...delta])),
+  };
 }
 
 /** The live objects and the tombstones of these feed rows. */

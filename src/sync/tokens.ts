@@ -18,6 +18,15 @@ export interface SyncPosition {
    */
   fullUntil: number | null;
   kinds: SyncKind[];
+  /**
+   * Where the synchronization's last commit left it (the `upto` of the batch it committed):
+   * objects it has pending at or below this are redelivered (src/sync/pending.ts).
+   */
+  committed: number;
+  /** Redelivered objects sent since that commit: those pending at revisions up to this (0: none yet). */
+  pendingUpto: number;
+  /** Set on a commit's token: the number of that commit, whose skipped objects the next batch reports. */
+  skippedBy: number | null;
 }
 
 const payloadSchema = z.object({
@@ -28,6 +37,10 @@ const payloadSchema = z.object({
   t: z.number().int().min(0),
   f: z.number().int().min(0).nullable(),
   k: z.array(z.enum(SyncKind)).min(1),
+  // Absent from tokens issued before redelivery was bounded: read as "nothing redelivered yet".
+  c: z.number().int().min(0).optional(),
+  p: z.number().int().min(0).default(0),
+  r: z.number().int().min(1).nullable().default(null),
   n: z.string(),
 });
 
@@ -47,6 +60,9 @@ export function encodeSyncToken(secret: string, position: SyncPosition): string 
     t: position.upto,
     f: position.fullUntil,
     k: position.kinds,
+    c: position.committed,
+    p: position.pendingUpto,
+    r: position.skippedBy,
     n: randomBytes(6).toString('base64url'),
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -69,7 +85,19 @@ export function decodeSyncToken(secret: string, token: string, userId: string): 
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success || parsed.data.u !== userId || parsed.data.t < parsed.data.a) throw invalid();
   const p = parsed.data;
-  return { userId: p.u, synchronizationId: p.s, after: p.a, upto: p.t, fullUntil: p.f, kinds: p.k };
+  const committed = p.c ?? p.a;
+  if (committed > p.a || p.p > committed) throw invalid();
+  return {
+    userId: p.u,
+    synchronizationId: p.s,
+    after: p.a,
+    upto: p.t,
+    fullUntil: p.f,
+    kinds: p.k,
+    committed,
+    pendingUpto: p.p,
+    skippedBy: p.r,
+  };
 }
 
 /** The lowest revision the client still needs tombstones from. */

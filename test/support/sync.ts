@@ -19,6 +19,7 @@ export interface Batch {
   full: boolean;
   tasks: Task[];
   deleted: Array<{ kind: string; id: string; clientSyncId: string | null }>;
+  skipped: Array<{ kind: string; id: string; clientSyncId: string | null; deliveries: number }>;
 }
 
 export interface CommitResult {
@@ -40,7 +41,8 @@ export function dataOf<T>(response: GraphQLResponse<T>): T {
 }
 
 export const SYNC = `query ($token: String, $limit: Int, $kinds: [SyncKind!]) {
-  sync(token: $token, limit: $limit, kinds: $kinds) { token hasMore full tasks { ${taskFields} } deleted { kind id clientSyncId } } }`;
+  sync(token: $token, limit: $limit, kinds: $kinds) { token hasMore full tasks { ${taskFields} } deleted { kind id clientSyncId }
+    skipped { kind id clientSyncId deliveries } } }`;
 
 export const COMMIT = `mutation ($input: SyncCommitInput!) {
   syncCommit(input: $input) { token synchronization { id type }
@@ -83,3 +85,82 @@ export function syncClient(server: TestServer, token: string) {
 }
 
 export type SyncClient = ReturnType<typeof syncClient>;
+
+/** A user of the test server with a token and their main account: what calendar and sync tests start from. */
+export async function userWithAccount(server: TestServer, username: string) {
+  const user = await server.newUser(username);
+  const gql = <T = any>(query: string, variables: Record<string, unknown> = {}) => server.gql<T>(query, variables, user.token);
+  const account: string = dataOf(await gql<any>('{ me { mainAccount { id } } }')).me.mainAccount.id;
+  return { ...user, gql, account };
+}
+
+/** What the generic client knows of each feed kind: its fields in a batch and a commit, and the fields it keeps. */
+export const feedKinds = {
+  TASK: { many: 'tasks', one: 'task', fields: taskFields },
+  APPOINTMENT: { many: 'appointments', one: 'appointment', fields: 'id clientSyncId title start end shownAs' },
+} as const;
+export type FeedKind = keyof typeof feedKinds;
+
+export interface KindObject {
+  id: string;
+  clientSyncId: string | null;
+  [field: string]: unknown;
+}
+
+export interface KindBatch {
+  token: string;
+  hasMore: boolean;
+  full: boolean;
+  objects: Array<{ kind: FeedKind; object: KindObject }>;
+  deleted: Array<{ kind: FeedKind; id: string; clientSyncId: string | null }>;
+  skipped: Array<{ kind: FeedKind; id: string; clientSyncId: string | null; deliveries: number }>;
+}
+
+export interface KindRef {
+  kind: FeedKind;
+  id?: string;
+  clientSyncId?: string;
+  delete?: boolean;
+  changes?: Record<string, unknown>;
+}
+
+export interface KindResult {
+  kind: FeedKind;
+  id: string | null;
+  clientSyncId: string | null;
+  status: string;
+  message: string | null;
+  /** The server's version (after the change, or the current one on CONFLICT). */
+  object: KindObject | null;
+}
+
+/** A token-sync client generic over the feed kinds: one batch or commit shape whatever kinds it syncs. */
+export function kindSyncClient(gql: (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>, kinds: FeedKind[]) {
+  const batchFields = kinds.map((kind) => `${feedKinds[kind].many} { ${feedKinds[kind].fields} }`).join(' ');
+  const resultFields = kinds.map((kind) => `${feedKinds[kind].one} { ${feedKinds[kind].fields} }`).join(' ');
+  const SYNC_KINDS = `query ($token: String, $limit: Int, $kinds: [SyncKind!]) {
+    sync(token: $token, limit: $limit, kinds: $kinds) { token hasMore full ${batchFields}
+      deleted { kind id clientSyncId } skipped { kind id clientSyncId deliveries } } }`;
+  const COMMIT_KINDS = `mutation ($input: SyncCommitInput!) {
+    syncCommit(input: $input) { token results { kind id clientSyncId status message ${resultFields} } } }`;
+  return {
+    async sync(token: string | null, limit?: number): Promise<KindBatch> {
+      const batch = dataOf(await gql(SYNC_KINDS, { token, limit, kinds: token ? null : kinds })).sync;
+      return {
+        ...batch,
+        objects: kinds.flatMap((kind) => batch[feedKinds[kind].many].map((object: KindObject) => ({ kind, object }))),
+      };
+    },
+    async commit(token: string, refs: KindRef[]): Promise<{ token: string; results: KindResult[] }> {
+      const input: Record<string, unknown> = { token };
+      for (const kind of kinds) {
+        input[feedKinds[kind].many] = refs.filter((ref) => ref.kind === kind).map(({ kind: _, ...ref }) => ref);
+      }
+      const { syncCommit } = dataOf(await gql(COMMIT_KINDS, { input }));
+      return {
+        token: syncCommit.token,
+        results: syncCommit.results.map((r: any) => ({ ...r, object: r[feedKinds[r.kind as FeedKind].one] ?? null })),
+      };
+    },
+  };
+}

@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type Known, planRef, type SyncRef } from '../../src/sync/commit.ts';
+import { splitBatch } from '../../src/sync/pending.ts';
 import { ackKey, parseAckKey } from '../../src/sync/queue.ts';
 import { keepFullUntil } from '../../src/sync/sync.ts';
 import { decodeSyncToken, encodeSyncToken, isBelowFloor, neededFrom, type SyncPosition } from '../../src/sync/tokens.ts';
@@ -16,7 +17,16 @@ const position: SyncPosition = {
   upto: 9,
   fullUntil: 12,
   kinds: ['TASK'],
+  committed: 4,
+  pendingUpto: 3,
+  skippedBy: null,
 };
+
+/** A token as this secret signs it, with any payload (to check what decoding accepts). */
+function signed(payload: object) {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -30,8 +40,29 @@ const codeOf = (fn: () => unknown) => {
 describe('sync tokens', () => {
   it('round-trip the position', () => {
     expect(decodeSyncToken(secret, encodeSyncToken(secret, position), user)).toEqual(position);
-    const fresh = { ...position, synchronizationId: null, after: 0, upto: 0, fullUntil: null };
+    const fresh = { ...position, synchronizationId: null, after: 0, upto: 0, fullUntil: null, committed: 0, pendingUpto: 0 };
     expect(decodeSyncToken(secret, encodeSyncToken(secret, fresh), user)).toEqual(fresh);
+    const commit = { ...position, after: 9, upto: 9, committed: 9, pendingUpto: 0, skippedBy: 7 };
+    expect(decodeSyncToken(secret, encodeSyncToken(secret, commit), user)).toEqual(commit);
+  });
+
+  it('read tokens issued before redelivery was bounded as having redelivered nothing', () => {
+    const old = { v: 1, u: user, s: position.synchronizationId, a: 5, t: 9, f: null, k: ['TASK'], n: 'x' };
+    expect(decodeSyncToken(secret, signed(old), user)).toEqual({
+      ...position,
+      fullUntil: null,
+      committed: 5,
+      pendingUpto: 0,
+      skippedBy: null,
+    });
+  });
+
+  it('refuse a redelivery part beyond the last commit, or a commit beyond the batch', () => {
+    const base = { v: 1, u: user, s: position.synchronizationId, a: 5, t: 9, f: null, k: ['TASK'], n: 'x' };
+    expect(codeOf(() => decodeSyncToken(secret, signed({ ...base, c: 6 }), user))).toBe('SYNC_TOKEN_INVALID');
+    expect(codeOf(() => decodeSyncToken(secret, signed({ ...base, c: 4, p: 5 }), user))).toBe('SYNC_TOKEN_INVALID');
+    expect(codeOf(() => decodeSyncToken(secret, signed({ ...base, r: 0 }), user))).toBe('SYNC_TOKEN_INVALID');
+    expect(codeOf(() => decodeSyncToken(secret, signed({ ...base, c: 4, p: 4, r: 2 }), user))).toBeNull();
   });
 
   it('are unique per issue, so two clients never share one', () => {
@@ -175,6 +206,50 @@ describe('ack keys', () => {
     expect(parseAckKey(ackKey('TASK', id, 42))).toEqual({ kind: 'TASK', objectId: id, revision: 42 });
     for (const key of ['', 'TASK', `TASK-${id}`, `TASK-${id}-x`, `MEETING-${id}-1`, `TASK-${id}-99999999999`, `TASK-abc-1`]) {
       expect(parseAckKey(key)).toBeNull();
+    }
+  });
+});
+
+describe('splitBatch: redelivery never starves the feed', () => {
+  it('gives redelivery at most half while the feed has more, the rest of the batch otherwise', () => {
+    // [limit, pending waiting, feed waiting] -> [pending taken, feed taken]
+    const cases: Array<[number, number, number, number, number]> = [
+      [100, 0, 0, 0, 0],
+      [100, 0, 101, 0, 100],
+      [100, 101, 0, 100, 0],
+      [100, 101, 101, 50, 50],
+      [100, 10, 101, 10, 90],
+      [100, 101, 3, 97, 3],
+      [100, 30, 30, 30, 30],
+      [3, 4, 4, 1, 2], // the issue's reproduction: 3 tombstones pending, the feed still advances
+      [3, 3, 1, 2, 1],
+      [1, 2, 2, 0, 1], // a batch of one: the feed first, redelivery once the feed is drained
+      [1, 2, 0, 1, 0],
+      [2, 3, 3, 1, 1],
+      [500, 501, 501, 250, 250],
+      [7, 8, 8, 3, 4],
+    ];
+    for (const [limit, pending, feed, takePending, takeFeed] of cases) {
+      expect(splitBatch(limit, pending, feed), `limit ${limit}, ${pending} pending, ${feed} in the feed`).toEqual({
+        pending: takePending,
+        feed: takeFeed,
+      });
+    }
+  });
+
+  it('always takes something when anything waits, never more than the limit, and the feed whenever it has rows', () => {
+    for (let limit = 1; limit <= 12; limit++) {
+      for (let pending = 0; pending <= limit + 1; pending++) {
+        for (let feed = 0; feed <= limit + 1; feed++) {
+          const take = splitBatch(limit, pending, feed);
+          expect(take.pending + take.feed).toBeLessThanOrEqual(limit);
+          expect(take.pending).toBeLessThanOrEqual(pending);
+          expect(take.feed).toBeLessThanOrEqual(feed);
+          if (feed > 0) expect(take.feed).toBeGreaterThan(0);
+          if (pending + feed > 0) expect(take.pending + take.feed).toBe(Math.min(limit, pending + feed));
+          if (feed > limit - Math.floor(limit / 2)) expect(take.pending).toBeLessThanOrEqual(Math.floor(limit / 2));
+        }
+      }
     }
   });
 });
