@@ -159,7 +159,14 @@ export function kindSyncClient(gql: (query: string, variables?: Record<string, u
       const { syncCommit } = dataOf(await gql(COMMIT_KINDS, { input }));
       return {
         token: syncCommit.token,
-        results: syncCommit.results.map((r: any) => ({ ...r, object: r[feedKinds[r.kind as FeedKind].one] ?? null })),
+        results: syncCommit.results.map((r: any) => ({
+          kind: r.kind,
+          id: r.id,
+          clientSyncId: r.clientSyncId,
+          status: r.status,
+          message: r.message,
+          object: r[feedKinds[r.kind as FeedKind].one] ?? null,
+        })),
       };
     },
   };
