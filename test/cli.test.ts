@@ -108,6 +108,24 @@ describe('convene user and token commands [pglite]', { timeout: 300_000 }, () =>
     }
   });
 
+  it('list every token of every user, past a page of users', async () => {
+    const server = await startTestServer('pglite');
+    try {
+      const usernames = Array.from({ length: 60 }, (_, i) => `user${String(i).padStart(2, '0')}`);
+      for (const username of usernames) await server.newUser(username);
+      await server.newUser('user07'); // a second token
+      const listed = await convene(['token', 'list', '--url', server.url, '--token', server.adminToken]);
+      const users = listed.stdout
+        .trim()
+        .split('\n')
+        .slice(1) // the header
+        .map((line) => line.split(/\s+/)[1]);
+      expect(users).toEqual(['root', ...usernames.flatMap((name) => (name === 'user07' ? [name, name] : [name]))]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('explains bad usage with exit code 2, and a bad configuration with 1', async () => {
     const env = { CONVENE_DATA_DIR: tempDir() };
     const [noEmail, badScope, badDays, badDatabase] = await Promise.all([
