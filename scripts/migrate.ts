@@ -3,8 +3,10 @@
 // npm run db:status                      list applied / pending migrations
 // Uses the same database selection as the server (DATABASE_URL or the embedded directory).
 import { parseArgs } from 'node:util';
+import { fail } from '../src/cli/usage.ts';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { type Database, openDatabase } from '../src/db/database.ts';
+import { DataDirLockedError } from '../src/db/lock.ts';
 import { applyMigrations, createMigration, migrationStatus } from '../src/db/migrations.ts';
 
 const { positionals, values } = parseArgs({
@@ -12,7 +14,16 @@ const { positionals, values } = parseArgs({
   options: { name: { type: 'string' } },
 });
 const command = positionals[0] ?? 'status';
-const db = await openDatabase(loadConfig().database);
+let db: Database;
+try {
+  db = await openDatabase(loadConfig().database);
+} catch (error) {
+  // Usually `npm start` on the same embedded database. PostgreSQL has no such lock: there a
+  // deploy next to running servers is fine (the schema engine serializes migrators).
+  if (error instanceof DataDirLockedError)
+    fail(`${error.message}: stop it and run this again, or restart it (a server applies pending migrations when it starts)`);
+  throw error;
+}
 try {
   if (command === 'create') {
     if (!values.name) throw new Error('usage: npm run db:migrate -- --name <migration name>');

@@ -2,9 +2,7 @@
 // REDIS_URL is set, so that every instance behind a load balancer hears every event.
 
 import { setMaxListeners } from 'node:events';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import type { SyncKind } from './generated/prisma/client.ts';
 
 export interface AccountsChanged {
@@ -38,20 +36,23 @@ export type Topics = {
   changes: [userId: string, notice: ChangeNotice];
 };
 
-export function createEventBus(redisUrl: string | undefined) {
-  const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
-  const pubsub = createPubSub<Topics>({
-    eventTarget: clients.length
-      ? createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! })
-      : unboundedEventTarget(),
-  });
+export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+
+export interface EventBus {
+  pubsub: PubSub;
+  close(): Promise<void>;
+}
+
+export async function createEventBus(redisUrl: string | undefined): Promise<EventBus> {
+  if (!redisUrl) return { pubsub: createPubSub<Topics>({ eventTarget: unboundedEventTarget() }), close: async () => {} };
+  // Loaded only with Redis configured: a single instance has no use for ioredis (start-up).
+  const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
+  const publishClient = new Redis(redisUrl);
+  const subscribeClient = new Redis(redisUrl);
   return {
-    pubsub,
+    pubsub: createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }),
     async close() {
-      await Promise.all(clients.map((client) => client.quit()));
+      await Promise.all([publishClient.quit(), subscribeClient.quit()]);
     },
   };
 }
-
-export type EventBus = ReturnType<typeof createEventBus>;
-export type PubSub = EventBus['pubsub'];

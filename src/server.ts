@@ -54,7 +54,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     }
     const database = db;
     const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
-    const events = createEventBus(config.redisUrl);
+    const events = await createEventBus(config.redisUrl);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
     const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret };
@@ -66,6 +66,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       graphiql,
       renderGraphiQL,
       maxRequestBodySize: false, // the route table holds bodies to MAX_BODY_BYTES
+      cors: false, // the route table answers CORS for every route (src/http/routes.ts)
       maskedErrors: {
         maskError(error, message, isDev) {
           const masked = maskError(error, message, isDev); // code INTERNAL_SERVER_ERROR
@@ -94,7 +95,8 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
 
     // Every HTTP route. Adding one is one line here: method, path (a prefix ends in '/*'), and
     // a handler (src/http/routes.ts) that gets the request and `deps`, and returns a Response.
-    // Bodies are held to MAX_BODY_BYTES (or the route's maxBodyBytes); other paths get 404.
+    // Bodies are held to MAX_BODY_BYTES (or the route's maxBodyBytes), CORS is answered for
+    // every route alike; other paths get 404.
     const deps: RouteDeps = { db: database, config, logger, pubsub: events.pubsub, authenticator };
     const routes: Route[] = [
       { method: '*', path: config.graphqlPath, handler: (request, _deps, context) => yoga.fetch(request, context) },

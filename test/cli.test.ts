@@ -1,9 +1,10 @@
 // The `convene` command line as child processes: help; the user and token commands on their
 // own, through the running server that holds the embedded database (its admin socket) and
-// through --url; bad usage; seed; and directly on PostgreSQL.
+// through --url; bad usage; seed; migrations next to a running server; and directly on
+// PostgreSQL.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { convene, conveneFails, ME, tempDir } from './support/cli.ts';
+import { convene, conveneFails, ME, npmRun, tempDir } from './support/cli.ts';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
 import { redisAvailable, redisUrl } from './support/redis.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
@@ -107,6 +108,24 @@ describe('convene user and token commands [pglite]', { timeout: 300_000 }, () =>
     }
   });
 
+  it('list every token of every user, past a page of users', async () => {
+    const server = await startTestServer('pglite');
+    try {
+      const usernames = Array.from({ length: 60 }, (_, i) => `user${String(i).padStart(2, '0')}`);
+      for (const username of usernames) await server.newUser(username);
+      await server.newUser('user07'); // a second token
+      const listed = await convene(['token', 'list', '--url', server.url, '--token', server.adminToken]);
+      const users = listed.stdout
+        .trim()
+        .split('\n')
+        .slice(1) // the header
+        .map((line) => line.split(/\s+/)[1]);
+      expect(users).toEqual(['root', ...usernames.flatMap((name) => (name === 'user07' ? [name, name] : [name]))]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('explains bad usage with exit code 2, and a bad configuration with 1', async () => {
     const env = { CONVENE_DATA_DIR: tempDir() };
     const [noEmail, badScope, badDays, badDatabase] = await Promise.all([
@@ -120,6 +139,50 @@ describe('convene user and token commands [pglite]', { timeout: 300_000 }, () =>
     expect(badDays).toMatchObject({ code: 2, stderr: expect.stringMatching(/--expires-in-days must be a positive number/) });
     expect(badDatabase).toMatchObject({ code: 1, stderr: expect.stringMatching(/^convene: invalid configuration: DATABASE_URL/) });
   });
+});
+
+describe('migrations while a server runs', { timeout: 120_000 }, () => {
+  it('are refused on its embedded database with one line, exit code 1', async () => {
+    const dir = tempDir();
+    const server = await startTestServer('pglite', {}, `pglite:${dir}`); // holds the lock in this process
+    try {
+      const refusal = `convene: the database in ${dir} is in use by another process (pid ${process.pid}): `;
+      const [deploy, migrate] = await Promise.all([
+        npmRun('db:deploy', { CONVENE_DATA_DIR: dir }),
+        conveneFails(['migrate'], { CONVENE_DATA_DIR: dir }),
+      ]);
+      expect(deploy).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `${refusal}stop it and run this again, or restart it (a server applies pending migrations when it starts)\n`,
+      });
+      expect(migrate).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `${refusal}a server migrates when it starts; to migrate here, stop it first\n`,
+      });
+    } finally {
+      await server.stop();
+    }
+    expect(await npmRun('db:deploy', { CONVENE_DATA_DIR: dir })).toEqual({ code: 0, stdout: 'no pending migrations\n', stderr: '' });
+  });
+
+  it.skipIf(!postgresAvailable)(
+    `run on its PostgreSQL database${postgresAvailable ? '' : ': skipped, PostgreSQL not reachable'}`,
+    async () => {
+      const server = await startTestServer('postgres');
+      try {
+        expect(await npmRun('db:deploy', { DATABASE_URL: server.databaseUrl })).toEqual({
+          code: 0,
+          stdout: 'no pending migrations\n',
+          stderr: '',
+        });
+        expect((await server.gql(ME)).data).toEqual({ me: { username: 'root' } }); // still serving
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });
 
 describe('convene seed', { timeout: 300_000 }, () => {

@@ -27,7 +27,7 @@ describe('the route table', () => {
       db,
       config,
       logger,
-      pubsub: createEventBus(undefined).pubsub,
+      pubsub: (await createEventBus(undefined)).pubsub,
       authenticator: createAuthenticator(db.prisma, 0),
     };
     const echo = (name: string) => async (request: Request) =>
@@ -68,8 +68,10 @@ describe('the route table', () => {
     return { ...rest, body: body ? JSON.parse(body) : null };
   };
 
-  it('matches exact paths, and prefixes with the longest first, ignoring the query string', async () => {
+  it('matches exact paths (with a trailing slash too), and prefixes with the longest first, ignoring the query string', async () => {
     expect((await json('/exact?x=1')).body).toMatchObject({ name: 'exact', path: '/exact' });
+    expect((await json('/exact/?x=1')).body).toMatchObject({ name: 'exact', path: '/exact/' });
+    expect((await json('/echo/', { method: 'POST', body: 'z' })).body).toMatchObject({ name: 'echo', body: 'z' });
     expect((await json('/files/a/b.txt')).body).toMatchObject({ name: 'files', path: '/files/a/b.txt' });
     expect((await json('/files/special/x')).body).toMatchObject({ name: 'special files' });
     expect((await json('/exact', { method: 'PUT' })).body).toMatchObject({ name: 'exact, written', method: 'PUT' });
@@ -89,10 +91,40 @@ describe('the route table', () => {
   });
 
   it('answers unknown paths with 404 in JSON', async () => {
-    for (const path of ['/', '/nope', '/files', '/exact/more']) {
+    for (const path of ['/', '/nope', '/files', '/exact/more', '/exact//', '/nope/']) {
       const response = await json(path);
       expect([path, response.status, response.headers.get('content-type')]).toEqual([path, 404, 'application/json']);
       expect(response.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    }
+  });
+
+  it('answers CORS on every route: the Origin allowed, a preflight answered without the handler', async () => {
+    const origin = 'https://app.example';
+    for (const path of ['/exact', '/files/a', '/any']) {
+      const answer = await get(path, { headers: { origin } });
+      expect([path, answer.status, cors(answer.headers)]).toEqual([
+        path,
+        200,
+        { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' },
+      ]);
+      const preflight = await get(path, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization, content-type' },
+      });
+      expect([path, preflight.status, preflight.body, cors(preflight.headers)]).toEqual([
+        path,
+        204,
+        '', // not the echo handler's answer
+        {
+          'access-control-allow-origin': origin,
+          'access-control-allow-credentials': 'true',
+          'access-control-allow-methods': 'PUT',
+          'access-control-allow-headers': 'authorization, content-type',
+          vary: 'Origin, Access-Control-Request-Headers',
+        },
+      ]);
+      // Without an Origin (not a browser's cross-origin request): no CORS headers.
+      expect(cors((await get(path)).headers)).toEqual({});
     }
   });
 
@@ -164,6 +196,47 @@ describe("convene's routes", () => {
     }
   });
 
+  it('serves GraphQL at the path with a trailing slash too', async () => {
+    const query = { query: '{ me { username } }' };
+    for (const path of ['/graphql', '/graphql/']) {
+      const response = await fetch(server.origin + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+        body: JSON.stringify(query),
+      });
+      expect([path, response.status, await response.json()]).toEqual([path, 200, { data: { me: { username: 'root' } } }]);
+    }
+  });
+
+  it('answers CORS alike on GraphQL, /health and /ready', async () => {
+    const origin = 'https://app.example';
+    for (const path of ['/graphql', '/health', '/ready']) {
+      const preflight = await fetch(server.origin + path, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect([path, preflight.status, cors(preflight.headers)]).toEqual([
+        path,
+        204,
+        {
+          'access-control-allow-origin': origin,
+          'access-control-allow-credentials': 'true',
+          'access-control-allow-methods': 'GET',
+          'access-control-allow-headers': 'authorization',
+          vary: 'Origin, Access-Control-Request-Headers',
+        },
+      ]);
+      const response = await fetch(`${server.origin + path}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { origin, authorization: `Bearer ${server.adminToken}` },
+      });
+      expect([path, response.status, cors(response.headers)]).toEqual([
+        path,
+        200,
+        { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' },
+      ]);
+    }
+  });
+
   it('answers other paths with 404', async () => {
     const response = await fetch(`${server.origin}/graphql/nope`);
     expect(response.status).toBe(404);
@@ -198,3 +271,8 @@ describe.skipIf(!postgresAvailable)(
     });
   },
 );
+
+/** The CORS headers of an answer (and Vary, which says they depend on the request). */
+function cors(headers: Headers): Record<string, string> {
+  return Object.fromEntries([...headers].filter(([name]) => name.startsWith('access-control-') || name === 'vary'));
+}

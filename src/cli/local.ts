@@ -27,7 +27,7 @@ export async function openLocalClient(config: Config): Promise<GraphQLClient> {
 /** Runs operations in this process, on `db`; closing the client closes the database. */
 async function inProcessClient(db: Database, config: Config): Promise<GraphQLClient> {
   // Through Redis when configured: a revocation here reaches every server's auth cache at once.
-  const events = createEventBus(config.redisUrl);
+  const events = await createEventBus(config.redisUrl);
   const authenticator = createAuthenticator(db.prisma, 0);
   const syncSecret = await syncTokenSecret(db.prisma, config.sync.tokenSecret);
   return {

@@ -1,12 +1,13 @@
 // The HTTP side of the server: one table of routes (method + path -> handler), served by one
-// listener that applies the body-size limit, answers unknown paths (404) and methods (405),
-// and turns a handler's crash into a logged 500. Handlers are fetch-style (Request in,
-// Response out, through @whatwg-node/server, which graphql-yoga is built on) and get the
-// server's dependencies. Every answer the listener makes itself is JSON shaped like a GraphQL
-// error, `{ errors: [{ message, extensions: { code } }] }`, so clients parse one format.
+// listener that applies the body-size limit and one CORS policy to every route, answers
+// unknown paths (404) and methods (405), and turns a handler's crash into a logged 500.
+// Handlers are fetch-style (Request in, Response out, through @whatwg-node/server, which
+// graphql-yoga is built on) and get the server's dependencies. Every answer the listener makes
+// itself is JSON shaped like a GraphQL error, `{ errors: [{ message, extensions: { code } }] }`,
+// so clients parse one format.
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { Transform } from 'node:stream';
-import { createServerAdapter } from '@whatwg-node/server';
+import { createServerAdapter, useCORS } from '@whatwg-node/server';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
@@ -29,9 +30,15 @@ export interface RouteContext {
 }
 
 export interface Route {
-  /** 'GET' (which answers HEAD too), a list of methods, or '*' for any (the handler then answers 405 itself). */
+  /**
+   * 'GET' (which answers HEAD too), a list of methods, or '*' for any (the handler then answers
+   * 405 itself). OPTIONS, the CORS preflight, is answered for every route without its handler.
+   */
   method: string | readonly string[];
-  /** An exact path, or a prefix ending in '/*' ('/vote/*' matches '/vote/abc', not '/vote'). */
+  /**
+   * An exact path, which matches with a trailing slash too ('/graphql/' is '/graphql', as
+   * graphql-yoga has it), or a prefix ending in '/*' ('/vote/*' matches '/vote/abc', not '/vote').
+   */
   path: string;
   handler: (request: Request, deps: RouteDeps, context: RouteContext) => Response | Promise<Response>;
   /** This route's body limit instead of MAX_BODY_BYTES. */
@@ -48,22 +55,33 @@ export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-/** The Node request listener serving `routes`. */
+/**
+ * The Node request listener serving `routes`.
+ *
+ * CORS, for every route alike (a browser app on another origin may call GraphQL and check
+ * /ready): graphql-yoga's default policy, applied here instead of by yoga. An answer to a
+ * request with an Origin allows that origin, with credentials; a preflight (OPTIONS) is
+ * answered 204 and allows the method and headers it asks for. Access is decided by the
+ * bearer token, which a browser never sends on its own, so any origin may ask.
+ */
 export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const match = createMatcher(routes);
-  const adapter = createServerAdapter<{ route: Route } & RouteContext>(async (request, { route, req }) => {
-    try {
-      const response = await route.handler(request, deps, { req });
-      if (response.statusText) return response;
-      // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
-      const { status, headers, body } = response;
-      return new Response(body, { status, statusText: STATUS_CODES[status], headers });
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return errorResponse(413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
-      deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
-      return errorResponse(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
-    }
-  });
+  const adapter = createServerAdapter<{ route: Route } & RouteContext>(
+    async (request, { route, req }) => {
+      try {
+        const response = await route.handler(request, deps, { req });
+        if (response.statusText) return response;
+        // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
+        const { status, headers, body } = response;
+        return new Response(body, { status, statusText: STATUS_CODES[status], headers });
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return errorResponse(413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
+        deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
+        return errorResponse(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+      }
+    },
+    { plugins: [useCORS()] },
+  );
   return (req, res) => {
     const method = req.method ?? 'GET';
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
@@ -87,7 +105,7 @@ type Match = { route: Route; allowed?: undefined } | { route?: undefined; allowe
 function createMatcher(routes: readonly Route[]) {
   const methodsOf = (route: Route) => (typeof route.method === 'string' ? [route.method] : route.method);
   const accepts = (route: Route, method: string) =>
-    methodsOf(route).some((m) => m === '*' || m === method || (m === 'GET' && method === 'HEAD'));
+    method === 'OPTIONS' || methodsOf(route).some((m) => m === '*' || m === method || (m === 'GET' && method === 'HEAD'));
   const exact = new Map<string, Route[]>();
   const prefixed: Array<{ prefix: string; route: Route }> = [];
   for (const route of routes) {
@@ -96,7 +114,10 @@ function createMatcher(routes: readonly Route[]) {
   }
   prefixed.sort((a, b) => b.prefix.length - a.prefix.length); // the longest prefix wins
   return (method: string, pathname: string): Match => {
-    const candidates = exact.get(pathname) ?? prefixed.filter((p) => pathname.startsWith(p.prefix)).map((p) => p.route);
+    const candidates =
+      exact.get(pathname) ??
+      (pathname.length > 1 && pathname.endsWith('/') ? exact.get(pathname.slice(0, -1)) : undefined) ??
+      prefixed.filter((p) => pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => accepts(r, method));
     return route ? { route } : { allowed: [...new Set(candidates.flatMap(methodsOf))] };
   };

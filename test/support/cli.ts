@@ -23,6 +23,18 @@ export async function conveneFails(args: string[], env: Record<string, string> =
   throw new Error(`convene ${args.join(' ')} succeeded`);
 }
 
+/** `npm run <script>` in the project (its own output only: --silent), whatever its exit code. */
+export async function npmRun(script: string, env: Record<string, string> = {}) {
+  const cwd = new URL('../..', import.meta.url).pathname;
+  try {
+    const { stdout, stderr } = await run('npm', ['run', '--silent', script], { cwd, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
 /** `convene serve` as a child process, once it announces its URL (or has exited). */
 export async function serve(dataDir: string, args: string[] = []) {
   const env = { ...process.env, CONVENE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
