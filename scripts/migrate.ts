@@ -12,7 +12,10 @@ const { positionals, values } = parseArgs({
   options: { name: { type: 'string' } },
 });
 const command = positionals[0] ?? 'status';
-const db = await openDatabase(loadConfig().database);
+const db = await openDatabase(loadConfig().database).catch((error: Error) => {
+  console.error(error.message); // e.g. PostgreSQL not reachable: one line, not a stack trace
+  process.exit(1);
+});
 try {
   if (command === 'create') {
     if (!values.name) throw new Error('usage: npm run db:migrate -- --name <migration name>');
