@@ -109,6 +109,11 @@ class Shell {
     return { stdout: cut(this.stdout, outStart), stderr: cut(this.stderr, errStart) };
   }
 
+  /** Everything the session and what it started printed so far, stdout and stderr. */
+  get printed(): string {
+    return this.stdout + this.stderr;
+  }
+
   /** A variable of the session. */
   async variable(name: string): Promise<string> {
     return (await this.run(`printf '%s' "\${${name}:-}"`)).stdout;
@@ -522,12 +527,18 @@ describe.skipIf(deploySkip)(
       const { stdout } = await shell.run(script, 150_000);
 
       expect(stdout).toContain('applied ');
-      expect(stdout.trim()).toMatch(/\{"status":"ready"\}\{"status":"ready"\}$/);
-      // One instance made the admin and printed its token; the other started all the same.
-      expect(stdout.match(/First run: created the admin user/g)).toHaveLength(1);
-      const token = /^\s+(cvn_\S+)$/m.exec(stdout)![1]!;
+      expect(stdout).toContain('{"status":"ready"}'); // the instances' own lines come in between
+      // Ready (listening) comes before the first-run admin and the "serving" line: wait for
+      // both instances' lines. One made the admin and printed its token; the other started all the same.
+      await eventually(
+        () => (shell!.printed.match(/serving GraphQL/g)?.length === 2 ? true : undefined),
+        async () => {},
+      );
+      expect(shell.printed.match(/First run: created the admin user/g)).toHaveLength(1);
+      const token = /^\s+(cvn_\S+)$/m.exec(shell.printed)![1]!;
       const [a, b] = [portA, portB].map((port) => `http://localhost:${port}/graphql`);
       for (const origin of [portA, portB].map((port) => `http://localhost:${port}`)) {
+        expect(await (await fetch(`${origin}/ready`)).json()).toEqual({ status: 'ready' });
         expect(await (await fetch(`${origin}/health`)).json()).toEqual({ status: 'ok' });
       }
 
