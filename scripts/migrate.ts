@@ -22,7 +22,7 @@ try {
   // deploy next to running servers is fine (the schema engine serializes migrators).
   if (error instanceof DataDirLockedError)
     fail(`${error.message}: stop it and run this again, or restart it (a server applies pending migrations when it starts)`);
-  throw error;
+  fail((error as Error).message); // e.g. PostgreSQL not reachable: one line, not a stack trace
 }
 try {
   if (command === 'create') {

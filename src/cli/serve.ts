@@ -1,10 +1,12 @@
 // `convene serve`: the server, with its signal handlers in place before it can announce
 // itself, and the first-run admin token.
+import { GraphQLError } from 'graphql';
 import { createLogger } from 'graphql-yoga';
 import { allScopes, createAccessToken, createUser } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
 import { DataDirLockedError } from '../db/lock.ts';
+import { ErrorCode } from '../errors.ts';
 import { createServer } from '../server.ts';
 import { portError } from './port.ts';
 import { fail } from './usage.ts';
@@ -46,8 +48,16 @@ export async function serve(config: Config) {
 
 /** On first run there is no admin: create one and print its token, once. */
 async function ensureFirstAdmin(prisma: PrismaClient) {
-  if (await prisma.user.findFirst({ where: { isAdmin: true } })) return;
-  await createUser({ prisma }, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
+  const hasAdmin = async () => !!(await prisma.user.findFirst({ where: { isAdmin: true } }));
+  if (await hasAdmin()) return;
+  try {
+    await createUser({ prisma }, { username: 'admin', email: 'admin@convene.local', name: 'Administrator', isAdmin: true });
+  } catch (error) {
+    // Instances started together on a new database race here: the one that created the admin
+    // prints its token, the others go on serving.
+    if (error instanceof GraphQLError && error.extensions.code === ErrorCode.CONFLICT && (await hasAdmin())) return;
+    throw error;
+  }
   const { token } = await createAccessToken(prisma, { username: 'admin', scopes: allScopes, name: 'first-run' });
   console.log(
     [

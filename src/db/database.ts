@@ -37,6 +37,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     // Discrete fields, not a connection string: a connection string would override the
     // `database` of the shadow database the schema engine asks for.
     const poolConfig: pg.PoolConfig = { ...toPoolConfig(config.url), max: config.poolSize };
+    await checkReachable(poolConfig);
     const prisma = new PrismaClient({ adapter: counted(new PrismaPg(poolConfig)) });
     return {
       prisma,
@@ -66,6 +67,23 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       await unlock();
     },
   };
+}
+
+/**
+ * Connects once, so that an unreachable or refusing server is one clear line ("connect
+ * ECONNREFUSED", "database ... does not exist", a failed password) rather than Prisma's or the
+ * schema engine's bare "DatabaseNotReachable" later.
+ */
+async function checkReachable(config: pg.PoolConfig) {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    const where = `${config.host ?? 'localhost'}:${config.port ?? 5432}, database ${config.database ?? config.user}`;
+    throw new Error(`cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** PGlite and its Prisma adapter, loaded only when used: a PostgreSQL server has no use for them. */

@@ -52,7 +52,10 @@ const SlotRef = builder.objectRef<Slot>('Slot').implement({
       description: 'The unavailable invitees that are only tentatively busy then.',
       resolve: (s) => s.tentative.map((id) => globalId('Account', id)),
     }),
-    rank: t.exposeInt('rank', { description: 'Higher is better (README: "Slot ranking").' }),
+    rank: t.exposeInt('rank', {
+      description:
+        'Higher is better: 2 × (invitees + 1) − 2 × busy invitees − tentatively busy ones − 1 if the organizer is tentative (README: "Slot ranking").',
+    }),
   }),
 });
 
