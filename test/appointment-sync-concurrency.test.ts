@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from './support/postgres.ts';
 import { seededRandom } from './support/random.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
-import { dataOf } from './support/sync.ts';
+import { dataOf, feedKinds, type KindRef, kindSyncClient, userWithAccount } from './support/sync.ts';
 
 const WRITERS = 4;
 const OPERATIONS_PER_WRITER = 120;
@@ -19,12 +19,13 @@ const pick = <T>(items: T[]): T | undefined => items[Math.floor(rand() * items.l
 
 interface Appointment {
   id: string;
+  clientSyncId: string | null;
   title: string;
   start: string;
   end: string;
   shownAs: string;
 }
-const fields = 'id title start end shownAs';
+const fields = feedKinds.APPOINTMENT.fields;
 const comparable = (list: Iterable<Appointment>) => [...list].map((a) => ({ ...a })).sort((a, b) => a.id.localeCompare(b.id));
 const at = (dayIndex: number, hour: number) => new Date(day0 + dayIndex * 86_400_000 + hour * 3_600_000).toISOString();
 const dateOf = (dayIndex: number) => at(dayIndex, 0).slice(0, 10);
@@ -35,13 +36,11 @@ describe.skipIf(skip)(
   `appointment sync under concurrent writers [postgres${skip ? ': skipped, PostgreSQL not reachable' : ''}, seed ${seed}]`,
   () => {
     let server: TestServer;
-    let gql: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<import('./support/server.ts').GraphQLResponse<T>>;
+    let gql: Awaited<ReturnType<typeof userWithAccount>>['gql'];
     let account: string;
     beforeAll(async () => {
       server = await startTestServer('postgres', { DATABASE_POOL_SIZE: '12', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
-      const user = await server.newUser('calracer');
-      gql = (query, variables = {}) => server.gql(query, variables, user.token);
-      account = dataOf(await gql('{ me { mainAccount { id } } }')).me.mainAccount.id;
+      ({ gql, account } = await userWithAccount(server, 'calracer'));
     });
     afterAll(() => server?.stop());
 
@@ -110,47 +109,37 @@ describe.skipIf(skip)(
 
     /** A token-sync client of appointments: applies each batch, commits it, sometimes with changes of its own. */
     function tokenClient() {
+      const api = kindSyncClient(gql, ['APPOINTMENT']);
       const copy = new Map<string, Appointment>();
       let syncToken: string | null = null;
       let created = 0;
       async function round(quiet: boolean): Promise<boolean> {
-        const batch = dataOf(
-          await gql(
-            `query ($t: String) { sync(token: $t, limit: 40, kinds: [APPOINTMENT]) { token hasMore appointments { ${fields} } deleted { id } } }`,
-            {
-              t: syncToken,
-            },
-          ),
-        ).sync;
-        for (const a of batch.appointments) copy.set(a.id, a);
+        const batch = await api.sync(syncToken, 40);
+        for (const { object } of batch.objects) copy.set(object.id, object as unknown as Appointment);
         for (const gone of batch.deleted) copy.delete(gone.id);
-        const inBatch = new Set([...batch.appointments, ...batch.deleted].map((o: { id: string }) => o.id));
-        const refs: Array<Record<string, unknown>> = [...inBatch].map((id) => ({ id }));
+        const inBatch = new Set([...batch.objects.map(({ object }) => object.id), ...batch.deleted.map((gone) => gone.id)]);
+        const refs: KindRef[] = [...inBatch].map((id) => ({ kind: 'APPOINTMENT', id }));
         if (!quiet) {
           const mine = pick([...copy.keys()]);
-          if (mine && !inBatch.has(mine) && rand() < 0.5) refs.push({ id: mine, changes: { title: `client ${rand()}` } });
+          if (mine && !inBatch.has(mine) && rand() < 0.5)
+            refs.push({ kind: 'APPOINTMENT', id: mine, changes: { title: `client ${rand()}` } });
           const doomed = pick([...copy.keys()]);
-          if (doomed && !inBatch.has(doomed) && doomed !== mine && rand() < 0.1) refs.push({ id: doomed, delete: true });
+          if (doomed && !inBatch.has(doomed) && doomed !== mine && rand() < 0.1)
+            refs.push({ kind: 'APPOINTMENT', id: doomed, delete: true });
           if (rand() < 0.3) {
             const dayIndex = Math.floor(rand() * 28);
             refs.push({
+              kind: 'APPOINTMENT',
               clientSyncId: `client-${++created}`,
               changes: { accountId: account, title: `client ${created}`, timezone: 'UTC', start: at(dayIndex, 14), end: at(dayIndex, 15) },
             });
           }
         }
-        const result = dataOf(
-          await gql(
-            `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { id status appointment { ${fields} } } } }`,
-            {
-              input: { token: batch.token, appointments: refs },
-            },
-          ),
-        ).syncCommit;
+        const result = await api.commit(batch.token, refs);
         for (const r of result.results) {
           expect(['UNCHANGED', 'APPLIED', 'CREATED', 'DELETED', 'CONFLICT', 'NOT_FOUND']).toContain(r.status);
-          if (r.appointment) copy.set(r.appointment.id, r.appointment);
-          else if (r.status === 'DELETED') copy.delete(r.id);
+          if (r.object) copy.set(r.object.id, r.object as unknown as Appointment);
+          else if (r.status === 'DELETED') copy.delete(r.id!);
         }
         syncToken = result.token;
         return inBatch.size > 0 || batch.hasMore;

@@ -1,7 +1,7 @@
 // Appointments, conflicts, free/busy and slots through the GraphQL API, on PGlite and PostgreSQL.
 import { expect, it } from 'vitest';
 import { codes, describeEachDatabase } from './support/server.ts';
-import { dataOf, syncClient } from './support/sync.ts';
+import { dataOf, syncClient, userWithAccount } from './support/sync.ts';
 
 const OCCURRENCES = `query ($from: DateTime!, $to: DateTime!) { appointments(from: $from, to: $to) {
   start end recurrenceId recurrencePosition recurrenceDatePosition appointment { id title } } }`;
@@ -19,9 +19,8 @@ const FREEBUSY =
 describeEachDatabase('calendar', (server) => {
   let n = 0;
   async function user(name = 'cal') {
-    const u = await server().newUser(`${name}${++n}`);
-    const gql = <T = any>(query: string, variables: Record<string, unknown> = {}) => server().gql<T>(query, variables, u.token);
-    const account = dataOf(await gql('{ me { mainAccount { id } } }')).me.mainAccount.id as string;
+    const u = await userWithAccount(server(), `${name}${++n}`);
+    const { gql, account } = u;
     const create = async (input: Record<string, unknown>, ignore = false) =>
       dataOf(await gql(CREATE, { input: { accountId: account, timezone: 'Europe/Berlin', ...input }, ignore })).createAppointment;
     /** Connects another account of `provider` with this identifier; its id. */
