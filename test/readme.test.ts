@@ -21,44 +21,16 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from 'graphql-ws';
-import { marked, type Token } from 'marked';
+import { marked } from 'marked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
+import { type Block, readBlocks } from './support/readme.ts';
 import { redisAvailable, redisUrl } from './support/redis.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/convene.js');
 const markdownFiles = ['README.md', ...readdirSync(join(root, 'docs')).map((name) => `docs/${name}`)];
-
-interface Block {
-  file: string;
-  /** The step that runs or checks it; null when skipped. */
-  step: string | null;
-  lang: string;
-  text: string;
-}
-
-/** Every fenced block with the marker before it (undefined: none). */
-function readBlocks(file: string): Array<Block & { marker: string | undefined }> {
-  const blocks: Array<Block & { marker: string | undefined }> = [];
-  const visit = (tokens: Token[]) => {
-    let previous: Token | undefined;
-    for (const token of tokens) {
-      if (token.type === 'code') {
-        const marker = previous?.type === 'html' ? /^<!--\s*readme-test:\s*(.+?)\s*-->\s*$/.exec(previous.raw)?.[1] : undefined;
-        const step = marker === undefined || marker.startsWith('skip:') ? null : marker;
-        blocks.push({ file, marker, step, lang: token.lang ?? '', text: token.text });
-      }
-      if (token.type !== 'space') previous = token;
-      const children = token as { tokens?: Token[]; items?: Array<{ tokens: Token[] }> };
-      if (children.tokens) visit(children.tokens);
-      for (const item of children.items ?? []) visit(item.tokens);
-    }
-  };
-  visit(marked.lexer(readFileSync(join(root, file), 'utf8')));
-  return blocks;
-}
 
 const allBlocks = markdownFiles.flatMap(readBlocks);
 const blocks = allBlocks.filter((block) => block.step !== null);
