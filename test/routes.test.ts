@@ -27,7 +27,7 @@ describe('the route table', () => {
       db,
       config,
       logger,
-      pubsub: (await createEventBus(undefined)).pubsub,
+      pubsub: (await createEventBus(undefined, logger)).pubsub,
       authenticator: createAuthenticator(db.prisma, 0),
     };
     const echo = (name: string) => async (request: Request) =>
