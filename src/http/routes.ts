@@ -92,7 +92,7 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
   );
   return (req, res) => {
     const method = req.method ?? 'GET';
-    const pathname = (req.url ?? '/').split('?', 1)[0]!;
+    const pathname = pathnameOf(req.url);
     const { route, allowed } = match(method, pathname);
     const handler = route?.handler ?? refusal(method, pathname, allowed!, deps.config.graphqlPath);
     const body = limitBody(req, route?.maxBodyBytes ?? deps.config.limits.maxBodyBytes);
@@ -106,6 +106,16 @@ function refusal(method: string, pathname: string, allowed: string[], graphqlPat
   // Allow lists what is answered: HEAD where GET is, and OPTIONS (the preflight) everywhere.
   const allow = [...new Set([...allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])), 'OPTIONS'])].join(', ');
   return () => errorResponse(405, ErrorCode.BAD_REQUEST, `${method} is not allowed on ${pathname}: use ${allowed.join(', ')}`, { allow });
+}
+
+/** The path a request's URL names, without its query string. */
+export function pathnameOf(url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0]!;
+}
+
+/** '/graphql/' is '/graphql' (as graphql-yoga has it): an exact route path matches either way. */
+export function withoutTrailingSlash(pathname: string): string {
+  return pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
 }
 
 type Match = { route: Route; allowed?: undefined } | { route?: undefined; allowed: string[] };
@@ -124,7 +134,7 @@ function createMatcher(routes: readonly Route[]) {
   return (method: string, pathname: string): Match => {
     const candidates =
       exact.get(pathname) ??
-      (pathname.length > 1 && pathname.endsWith('/') ? exact.get(pathname.slice(0, -1)) : undefined) ??
+      exact.get(withoutTrailingSlash(pathname)) ??
       prefixed.filter((p) => pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => accepts(r, method));
     return route ? { route } : { allowed: [...new Set(candidates.flatMap(methodsOf))] };
