@@ -54,7 +54,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     }
     const database = db;
     const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
-    const events = await createEventBus(config.redisUrl);
+    const events = await createEventBus(config.redisUrl, logger);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
     const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret };

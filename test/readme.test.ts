@@ -19,14 +19,14 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { createClient } from 'graphql-ws';
 import { marked } from 'marked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase, postgresAvailable } from './support/postgres.ts';
 import { type Block, readBlocks } from './support/readme.ts';
-import { redisAvailable, redisUrl } from './support/redis.ts';
+import { ownRedis, redisAvailable, redisServerInstalled, redisUrl } from './support/redis.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/convene.js');
@@ -225,7 +225,7 @@ const localDates = (output: string) =>
     return { position: Number(position), utc, local };
   });
 
-const steps: Record<string, Step & { pgliteOnly?: boolean }> = {
+const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean }> = {
   'first-run:output': async (block, w) => {
     expect(w.serverOutput().replace(w.firstRunToken, 'cvn_...')).toContain(block.text.trim());
   },
@@ -371,6 +371,36 @@ const steps: Record<string, Step & { pgliteOnly?: boolean }> = {
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim().replaceAll(`127.0.0.1:${port}`, '127.0.0.1:5432')).toBe(block.text.trim());
   },
+  'redis-unreachable:output': Object.assign(
+    async (block: Block, w: Walkthrough) => {
+      // A server of its own, started while its Redis is not there yet; then Redis comes up.
+      const redis = await ownRedis();
+      const env = terminalEnv({ PORT: '0', CONVENE_DATA_DIR: join(w.dir, 'redis-unreachable'), REDIS_URL: redis.url });
+      const server = spawn('node', [bin, 'serve'], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      server.stdout.on('data', (chunk) => (output += chunk));
+      server.stderr.on('data', (chunk) => (output += chunk));
+      const printed = (text: string) => (output.includes(text) ? true : undefined);
+      const exitedEarly = async () => {
+        if (server.exitCode !== null) throw new Error(output);
+      };
+      try {
+        await eventually(() => printed('is not reachable'), exitedEarly, 90_000);
+        await redis.start();
+        await eventually(() => printed('is reachable again'), exitedEarly);
+        const lines = stripVTControlCharacters(output)
+          .split('\n')
+          .filter((line) => line.includes('Redis at'));
+        expect(lines.join('\n').replaceAll(`127.0.0.1:${new URL(redis.url).port}`, '127.0.0.1:6379')).toBe(block.text.trim());
+      } finally {
+        const exited = once(server, 'exit');
+        server.kill('SIGTERM');
+        await exited;
+        await redis.kill();
+      }
+    },
+    { pgliteOnly: true, redisServer: true },
+  ),
 };
 
 /** Steps that the Deploy test runs, not the walkthrough. */
@@ -448,7 +478,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
 
     for (const block of blocks.filter((b) => !deploySteps.has(b.step!))) {
       const step = steps[block.step!]!;
-      it.skipIf(step.pgliteOnly && kind !== 'pglite')(`${block.file}: ${block.step}`, () => step(block, w));
+      it.skipIf((step.pgliteOnly && kind !== 'pglite') || (step.redisServer && !redisServerInstalled))(`${block.file}: ${block.step}`, () =>
+        step(block, w),
+      );
     }
 
     it('runs every file the README saves', () => {

@@ -27,7 +27,7 @@ describe('the route table', () => {
       db,
       config,
       logger,
-      pubsub: (await createEventBus(undefined)).pubsub,
+      pubsub: (await createEventBus(undefined, logger)).pubsub,
       authenticator: createAuthenticator(db.prisma, 0),
     };
     const echo = (name: string) => async (request: Request) =>
@@ -82,12 +82,14 @@ describe('the route table', () => {
     expect([head.status, head.body]).toEqual([200, '']);
     expect((await json('/any', { method: 'PATCH', body: 'x' })).body).toMatchObject({ name: 'any', method: 'PATCH', body: 'x' });
     const refused = await json('/exact', { method: 'POST' });
-    expect(refused.status).toBe(405);
-    expect(refused.headers.get('allow')).toBe('GET, PUT, DELETE');
+    expect([refused.status, refused.statusText]).toEqual([405, 'Method Not Allowed']);
+    // Allow: what is answered, HEAD with GET and the CORS preflight too.
+    expect(refused.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE, OPTIONS');
     expect(refused.body.errors[0]).toMatchObject({
       message: 'POST is not allowed on /exact: use GET, PUT, DELETE',
       extensions: { code: 'BAD_REQUEST' },
     });
+    expect((await get('/files/a', { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
   it('answers unknown paths with 404 in JSON', async () => {
@@ -126,6 +128,39 @@ describe('the route table', () => {
       // Without an Origin (not a browser's cross-origin request): no CORS headers.
       expect(cors((await get(path)).headers)).toEqual({});
     }
+  });
+
+  it('answers its own refusals (404, 405, 413) through the same CORS policy, so a browser on another origin can read them', async () => {
+    const origin = 'https://app.example';
+    const allowed = { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' };
+    const chunked = {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('z'.repeat(101)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit;
+    for (const [path, init, status, code] of [
+      ['/nope', {}, 404, 'NOT_FOUND'],
+      ['/exact', { method: 'POST' }, 405, 'BAD_REQUEST'],
+      ['/echo', { method: 'POST', body: 'x'.repeat(101) }, 413, 'PAYLOAD_TOO_LARGE'],
+      ['/echo', chunked, 413, 'PAYLOAD_TOO_LARGE'],
+    ] as const) {
+      const response = await json(path, { ...init, headers: { origin } });
+      expect([path, response.status, cors(response.headers), response.body.errors[0].extensions.code]).toEqual([
+        path,
+        status,
+        allowed,
+        code,
+      ]);
+    }
+    // A browser app that sends a token (or JSON) asks first: on a path without a route too, so
+    // that it reads the 404 after.
+    const preflight = await get('/nope', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([204, origin]);
   });
 
   it('gives handlers the server dependencies, and a reason phrase to their answers', async () => {
@@ -237,9 +272,10 @@ describe("convene's routes", () => {
     }
   });
 
-  it('answers other paths with 404', async () => {
-    const response = await fetch(`${server.origin}/graphql/nope`);
-    expect(response.status).toBe(404);
+  it('answers other paths with 404, readable from another origin', async () => {
+    const origin = 'https://app.example';
+    const response = await fetch(`${server.origin}/graphql/nope`, { headers: { origin } });
+    expect([response.status, response.headers.get('access-control-allow-origin')]).toEqual([404, origin]);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'NOT_FOUND' } }] });
   });
 });

@@ -1,7 +1,7 @@
 // GraphQL over WebSocket (graphql-transport-ws): the client library end to end, and the
 // protocol's close codes checked on a raw socket.
 import { once } from 'node:events';
-import type { Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { codes, startTestServer, type TestServer, wsClient } from './support/server.ts';
@@ -60,6 +60,26 @@ describe('graphql-ws client', () => {
       'https://example.com/cal.ics',
     ]);
     await c.dispose();
+  });
+
+  it('connects at the GraphQL path with a trailing slash too, as over HTTP; other paths are refused', async () => {
+    const { token } = await server.newUser('wsslash');
+    const c = createClient({
+      url: `${server.wsUrl}/?client=test`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    const [result] = await take(c, '{ me { username } }', 1);
+    expect(result).toEqual({ data: { me: { username: 'wsslash' } } });
+    await c.dispose();
+    for (const path of ['/graphql/x', '/graphqlx', '/']) {
+      const refused = new WebSocket(new URL(path, server.wsUrl), 'graphql-transport-ws');
+      const [, response] = await once(refused, 'unexpected-response');
+      expect([path, response.statusCode]).toEqual([path, 400]);
+      refused.on('error', () => {}); // "closed before the connection was established": it was refused
+      refused.terminate();
+    }
   });
 
   it('gives WebSocket errors the same codes as HTTP', async () => {

@@ -2,6 +2,7 @@
 // migrates it, and runs the commands' GraphQL operations here, as the local operator.
 // Loaded only then: it brings Prisma, PGlite and the schema.
 import { graphql } from 'graphql';
+import { createLogger } from 'graphql-yoga';
 import { createAuthenticator, operatorAuth } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
@@ -27,7 +28,9 @@ export async function openLocalClient(config: Config): Promise<GraphQLClient> {
 /** Runs operations in this process, on `db`; closing the client closes the database. */
 async function inProcessClient(db: Database, config: Config): Promise<GraphQLClient> {
   // Through Redis when configured: a revocation here reaches every server's auth cache at once.
-  const events = await createEventBus(config.redisUrl);
+  // Its warnings (Redis not reachable) go to stderr; stdout is the command's output.
+  const logger = createLogger(config.logLevel);
+  const events = await createEventBus(config.redisUrl, { warn: logger.warn, info: () => {} });
   const authenticator = createAuthenticator(db.prisma, 0);
   const syncSecret = await syncTokenSecret(db.prisma, config.sync.tokenSecret);
   return {

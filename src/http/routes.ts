@@ -32,7 +32,7 @@ export interface RouteContext {
 export interface Route {
   /**
    * 'GET' (which answers HEAD too), a list of methods, or '*' for any (the handler then answers
-   * 405 itself). OPTIONS, the CORS preflight, is answered for every route without its handler.
+   * 405 itself). OPTIONS, the CORS preflight, is answered on every path without a handler.
    */
   method: string | readonly string[];
   /**
@@ -47,7 +47,8 @@ export interface Route {
 
 /** A JSON error answer for a route handler, in the shape of the listener's own. */
 export function errorResponse(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(errorBody(code, message), { status, headers: { 'content-type': 'application/json', ...headers } });
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  return new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 /** A JSON answer for a route handler. */
@@ -58,46 +59,63 @@ export function jsonResponse(body: unknown, status = 200): Response {
 /**
  * The Node request listener serving `routes`.
  *
- * CORS, for every route alike (a browser app on another origin may call GraphQL and check
- * /ready): graphql-yoga's default policy, applied here instead of by yoga. An answer to a
- * request with an Origin allows that origin, with credentials; a preflight (OPTIONS) is
- * answered 204 and allows the method and headers it asks for. Access is decided by the
- * bearer token, which a browser never sends on its own, so any origin may ask.
+ * CORS, for every answer alike (a browser app on another origin may call GraphQL and check
+ * /ready, and must be able to read a 404, 405 or 413 too): graphql-yoga's default policy,
+ * applied here instead of by yoga. An answer to a request with an Origin allows that origin,
+ * with credentials; a preflight (OPTIONS) is answered 204 on any path and allows the method
+ * and headers it asks for, so that the answer to the request itself is read even when it is a
+ * 404 (a mistyped endpoint). Access is decided by the bearer token, which a browser never
+ * sends on its own, so any origin may ask.
  */
 export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const match = createMatcher(routes);
-  const adapter = createServerAdapter<{ route: Route } & RouteContext>(
-    async (request, { route, req }) => {
-      try {
-        const response = await route.handler(request, deps, { req });
-        if (response.statusText) return response;
-        // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
-        const { status, headers, body } = response;
-        return new Response(body, { status, statusText: STATUS_CODES[status], headers });
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) return errorResponse(413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
-        deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
-        return errorResponse(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
-      }
+  async function answer(request: Request, handler: Route['handler'], req: IncomingMessage, body: BodyLimit): Promise<Response> {
+    if (body.exceeded) return tooLarge(body.maxBytes); // declared so: not read
+    try {
+      const response = await handler(request, deps, { req });
+      return body.exceeded ? tooLarge(body.maxBytes) : response; // its answer to a body cut short is dropped
+    } catch (error) {
+      if (body.exceeded) return tooLarge(body.maxBytes); // its read failed
+      deps.logger.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
+      return errorResponse(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+    }
+  }
+  const adapter = createServerAdapter<{ handler: Route['handler']; body: BodyLimit } & RouteContext>(
+    async (request, { handler, req, body }) => {
+      const response = await answer(request, handler, req, body);
+      if (response.statusText) return response;
+      // A Response made without one would go out as "HTTP/1.1 200 " with no reason phrase.
+      const { status, headers, body: content } = response;
+      return new Response(content, { status, statusText: STATUS_CODES[status], headers });
     },
     { plugins: [useCORS()] },
   );
   return (req, res) => {
     const method = req.method ?? 'GET';
-    const pathname = (req.url ?? '/').split('?', 1)[0]!;
-    const found = match(method, pathname);
-    if (!found.route) {
-      if (found.allowed.length) {
-        const allowed = found.allowed.join(', ');
-        writeError(res, 405, ErrorCode.BAD_REQUEST, `${method} is not allowed on ${pathname}: use ${allowed}`, { allow: allowed });
-      } else {
-        writeError(res, 404, ErrorCode.NOT_FOUND, `nothing at ${pathname}: GraphQL is at ${deps.config.graphqlPath}`);
-      }
-      return;
-    }
-    if (limitBody(req, res, found.route.maxBodyBytes ?? deps.config.limits.maxBodyBytes)) return;
-    void adapter.handle(req, res, { route: found.route, req });
+    const pathname = pathnameOf(req.url);
+    const { route, allowed } = match(method, pathname);
+    const handler = route?.handler ?? refusal(method, pathname, allowed!, deps.config.graphqlPath);
+    const body = limitBody(req, route?.maxBodyBytes ?? deps.config.limits.maxBodyBytes);
+    void adapter.handle(req, res, { handler, body, req });
   };
+}
+
+/** The answer for a path without a route (404), or without one for this method (405). */
+function refusal(method: string, pathname: string, allowed: string[], graphqlPath: string): Route['handler'] {
+  if (!allowed.length) return () => errorResponse(404, ErrorCode.NOT_FOUND, `nothing at ${pathname}: GraphQL is at ${graphqlPath}`);
+  // Allow lists what is answered: HEAD where GET is, and OPTIONS (the preflight) everywhere.
+  const allow = [...new Set([...allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])), 'OPTIONS'])].join(', ');
+  return () => errorResponse(405, ErrorCode.BAD_REQUEST, `${method} is not allowed on ${pathname}: use ${allowed.join(', ')}`, { allow });
+}
+
+/** The path a request's URL names, without its query string. */
+export function pathnameOf(url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0]!;
+}
+
+/** '/graphql/' is '/graphql' (as graphql-yoga has it): an exact route path matches either way. */
+export function withoutTrailingSlash(pathname: string): string {
+  return pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
 }
 
 type Match = { route: Route; allowed?: undefined } | { route?: undefined; allowed: string[] };
@@ -105,7 +123,7 @@ type Match = { route: Route; allowed?: undefined } | { route?: undefined; allowe
 function createMatcher(routes: readonly Route[]) {
   const methodsOf = (route: Route) => (typeof route.method === 'string' ? [route.method] : route.method);
   const accepts = (route: Route, method: string) =>
-    method === 'OPTIONS' || methodsOf(route).some((m) => m === '*' || m === method || (m === 'GET' && method === 'HEAD'));
+    methodsOf(route).some((m) => m === '*' || m === method || (m === 'GET' && method === 'HEAD'));
   const exact = new Map<string, Route[]>();
   const prefixed: Array<{ prefix: string; route: Route }> = [];
   for (const route of routes) {
@@ -116,58 +134,53 @@ function createMatcher(routes: readonly Route[]) {
   return (method: string, pathname: string): Match => {
     const candidates =
       exact.get(pathname) ??
-      (pathname.length > 1 && pathname.endsWith('/') ? exact.get(pathname.slice(0, -1)) : undefined) ??
+      exact.get(withoutTrailingSlash(pathname)) ??
       prefixed.filter((p) => pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => accepts(r, method));
     return route ? { route } : { allowed: [...new Set(candidates.flatMap(methodsOf))] };
   };
 }
 
-class BodyTooLargeError extends Error {}
+/** A request body's limit, and whether the body went over it. */
+interface BodyLimit {
+  maxBytes: number;
+  exceeded: boolean;
+}
 
 /**
- * Holds a request body to `maxBytes`; returns true when it answered 413 instead. A declared
- * Content-Length over the limit is refused before anything reads the body. A chunked body is
- * counted as the handler reads it (whatwg-node reads `req.body` when one is set, as body
- * parsers do) and refused as soon as it passes the limit; the handler's read then fails and
- * its late answer is dropped.
+ * Holds a request body to `maxBytes`. A declared Content-Length over the limit is refused
+ * before anything reads the body. A chunked body is counted as the handler reads it
+ * (whatwg-node reads `req.body` when one is set, as body parsers do) and cut off as soon as it
+ * passes the limit: the handler's read fails, and the request is answered 413 whatever the
+ * handler makes of that.
  *
- * The client is still sending when the 413 goes out, so the socket is not destroyed: that
+ * The client may still be sending when the 413 goes out, so the socket is not destroyed: that
  * could reset the connection before the client read the answer. The rest of the body is read
  * and dropped, and Node closes the connection once the answer is flushed (Connection: close).
  */
-function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
-  const message = `the request body exceeds ${maxBytes} bytes`;
-  const tooLarge = () => writeError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, message, { connection: 'close' });
-  if (Number(req.headers['content-length']) > maxBytes) {
-    tooLarge(); // Node drops the unread body while it closes the connection
-    return true;
-  }
+function limitBody(req: IncomingMessage, maxBytes: number): BodyLimit {
+  const limit = { maxBytes, exceeded: Number(req.headers['content-length']) > maxBytes };
   // Without Transfer-Encoding, Node's parser holds the body to its Content-Length. GET and HEAD
   // bodies are never read.
-  if (req.headers['transfer-encoding'] === undefined || req.method === 'GET' || req.method === 'HEAD') return false;
+  if (limit.exceeded || req.headers['transfer-encoding'] === undefined || req.method === 'GET' || req.method === 'HEAD') return limit;
   let received = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
       if (received <= maxBytes) return callback(null, chunk);
-      tooLarge();
+      limit.exceeded = true;
       req.unpipe(counted);
       req.resume(); // drop the rest
-      callback(new BodyTooLargeError(message));
+      callback(new Error(tooLargeMessage(maxBytes)));
     },
   });
   counted.on('error', () => {}); // the handler's read gets the error; a handler that reads nothing must not crash the process
   (req as { body?: unknown }).body = req.pipe(counted);
-  return false;
+  return limit;
 }
 
-function errorBody(code: ErrorCode, message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
-}
+const tooLargeMessage = (maxBytes: number) => `the request body exceeds ${maxBytes} bytes`;
 
-function writeError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(errorBody(code, message));
+function tooLarge(maxBytes: number): Response {
+  return errorResponse(413, ErrorCode.PAYLOAD_TOO_LARGE, tooLargeMessage(maxBytes), { connection: 'close' });
 }

@@ -19,7 +19,7 @@ import type { Config } from '../config.ts';
 import { forbidden } from '../errors.ts';
 import type { PubSub } from '../pubsub.ts';
 import type { Context } from '../schema/builder.ts';
-import type { RouteContext } from './routes.ts';
+import { pathnameOf, type RouteContext, withoutTrailingSlash } from './routes.ts';
 
 /** What the WebSocket server adds to yoga's server context: the operation's authentication. */
 export interface WebSocketContext {
@@ -72,7 +72,10 @@ export function serveWebSocket(
     return auth;
   }
 
-  const wss = new WebSocketServer({ server: httpServer, path: config.graphqlPath, maxPayload: config.limits.maxBodyBytes });
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: config.limits.maxBodyBytes });
+  // At the GraphQL path with a trailing slash too, as over HTTP: ws's own `path` option matches
+  // only the exact path (and refuses '/graphql/' with 400). Other paths are refused with 400.
+  wss.shouldHandle = (req) => withoutTrailingSlash(pathnameOf(req.url)) === config.graphqlPath;
   const wsServer = useServer<Record<string, unknown>>(
     {
       connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
