@@ -36,8 +36,8 @@ export async function npmRun(script: string, env: Record<string, string> = {}) {
 }
 
 /** `convene serve` as a child process, once it announces its URL (or has exited). */
-export async function serve(dataDir: string, args: string[] = []) {
-  const env = { ...process.env, CONVENE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+export async function serve(dataDir: string, args: string[] = [], extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, CONVENE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extraEnv };
   const child = spawn('node', [bin, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
