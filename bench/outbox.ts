@@ -117,10 +117,7 @@ export async function outboxBench(options: OutboxOptions, print: (text: string) 
   }
   print(`\noutbox relay: ${options.messages} invitations to a local SMTP sink (PostgreSQL at ${redactUrl(options.postgresUrl)})\n`);
   print(
-    formatTable([
-      ['database', 'connections', 'messages/s', 'ms/message', 'relay CPU', 'sink CPU', 'enqueued/s (50 per write)'],
-      ...rows,
-    ]),
+    formatTable([['database', 'connections', 'messages/s', 'ms/message', 'relay CPU', 'sink CPU', 'enqueued/s (50 per write)'], ...rows]),
   );
   print('(CPU: % of one core while relaying; the relay process includes PGlite when embedded)');
 }

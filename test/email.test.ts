@@ -13,6 +13,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { applyMigrations } from '../src/db/migrations.ts';
 import { buildInvitation, type Invitation } from '../src/email/invitation.ts';
 import { enqueueMessage, type OutgoingMessage } from '../src/email/outbox.ts';
+import { purgeOutbox } from '../src/email/relay.ts';
 import { createServer } from '../src/server.ts';
 import { runWrite } from '../src/write.ts';
 import { serve, tempDir } from './support/cli.ts';
@@ -195,6 +196,45 @@ for (const { kind, skip } of targets) {
       expect(await row(mail.key)).toMatchObject({ attempts: 3, sentAt: null, lastError: expect.stringContaining('421') });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(smtp.received.filter((m) => m.messageId === id)).toHaveLength(3);
+    });
+
+    it('a message whose every attempt was claimed and never finished (the process died each time) is given up', async () => {
+      const prisma = server.server.db.prisma;
+      // As a third crash mid-send leaves it: claimed 3 times (MAIL_MAX_ATTEMPTS), its lease run out.
+      const abandoned = message();
+      await prisma.outboxMessage.create({
+        data: {
+          messageId: abandoned.key,
+          recipient: abandoned.to,
+          subject: abandoned.subject,
+          text: abandoned.text,
+          attempts: 3,
+          nextAttemptAt: new Date(Date.now() - 1000),
+        },
+      });
+      await expect.poll(async () => (await row(abandoned.key)).failedAt, { timeout: 10_000 }).not.toBeNull();
+      expect((await row(abandoned.key)).lastError).toMatch(/^no result after the last attempt/);
+      expect(smtp.received.some((m) => m.messageId.startsWith(`<${abandoned.key}@`))).toBe(false);
+    });
+
+    it('sent and given-up messages are purged after 30 days, pending ones kept', async () => {
+      const prisma = server.server.db.prisma;
+      const day = 86_400_000;
+      const now = new Date();
+      const old = new Date(now.getTime() - 31 * day);
+      const recent = new Date(now.getTime() - 29 * day);
+      const rows = [
+        { key: message().key, sentAt: old },
+        { key: message().key, failedAt: old },
+        { key: message().key, sentAt: recent },
+        { key: message().key, nextAttemptAt: new Date(now.getTime() + day), createdAt: old },
+      ];
+      await prisma.outboxMessage.createMany({
+        data: rows.map(({ key, ...times }) => ({ messageId: key, recipient: 'ann@example.com', subject: 's', text: 't', ...times })),
+      });
+      expect(await purgeOutbox(prisma, now)).toBe(2);
+      const left = await prisma.outboxMessage.findMany({ where: { messageId: { in: rows.map((r) => r.key) } } });
+      expect(left.map((r) => r.messageId).sort()).toEqual([rows[2]!.key, rows[3]!.key].sort());
     });
 
     it('a 5xx answer is final: given up after one attempt', async () => {
