@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence, startup.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence, startup, outbox.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -29,6 +29,8 @@
 //   BENCH_STARTUP_STARTS       measured starts per target (default 5)
 //   BENCH_IDLE_SECONDS         idle time before reading memory (default 2)
 //   BENCH_STARTUP_CONNECTIONS  idle subscribed WebSockets for the per-connection figure (default 1000)
+// Environment (outbox, on PGlite and a fresh PostgreSQL database like sync):
+//   BENCH_OUTBOX_MESSAGES  invitations relayed per database and connection count (default 2000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
@@ -38,6 +40,7 @@ import { integer, positive } from './lib/env.ts';
 import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
+import { outboxBench } from './outbox.ts';
 import { recurrenceBench } from './recurrence.ts';
 import { runStartupBenchmark } from './startup.ts';
 import { runSyncBenchmarks, type SyncBenchmark, type SyncOptions, syncBenchmarks } from './sync.ts';
@@ -46,7 +49,7 @@ const TARGET_RATIO = 0.7;
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
-const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence', 'startup'];
+const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence', 'startup', 'outbox'];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
 function selection(): Set<string> {
@@ -194,6 +197,15 @@ async function main() {
         (message) => console.log(`  ${message}`),
       );
     });
+  }
+  if (selected.has('outbox')) {
+    await attempt('outbox', () =>
+      outboxBench(
+        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, messages: integer('BENCH_OUTBOX_MESSAGES', 2000) },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      ),
+    );
   }
   if (failures.length) process.exitCode = 1;
 }

@@ -38,6 +38,16 @@ const envSchema = z.object({
   SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
   SYNC_MAX_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
   MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL: smtp://[user:password@]host[:port] or smtps://...')
+    .optional(),
+  SMTP_FROM: z.string().default('convene <convene@localhost>'),
+  MAIL_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(4),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  MAIL_RETRY_SECONDS: z.coerce.number().positive().default(30),
+  MAIL_CLAIM_SECONDS: z.coerce.number().positive().default(300),
+  MAIL_POLL_SECONDS: z.coerce.number().positive().default(10),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -79,6 +89,20 @@ export function loadConfig(
       maxDeliveries: e.SYNC_MAX_DELIVERIES,
     },
     maintenanceIntervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000,
+    mail: {
+      /** Null: messages are written to the log instead of sent. */
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.SMTP_FROM,
+      /** Messages sent at once, each on its own SMTP connection. */
+      connections: e.MAIL_CONNECTIONS,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      /** The wait before the first retry; it doubles with each, up to an hour. */
+      retryMs: e.MAIL_RETRY_SECONDS * 1000,
+      /** How long a claimed message is left to its sender before another run may send it again. */
+      claimMs: e.MAIL_CLAIM_SECONDS * 1000,
+      /** How often the relay looks for due messages (retries) besides being woken by a commit. */
+      pollMs: e.MAIL_POLL_SECONDS * 1000,
+    },
   };
 }
 

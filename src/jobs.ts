@@ -1,7 +1,9 @@
 // Background jobs, started and stopped with the server. Each job waits its interval (plus a
 // random jitter, so instances started together spread out), runs, and only then waits again:
-// two runs of one job never overlap. A failed run is logged and the job carries on. stop()
-// aborts the signal given to running jobs and waits for them to return.
+// two runs of one job never overlap. A job may also be woken (wakeOn): a wake while it waits
+// runs it at once, a wake while it runs runs it again right after, so work that arrives during
+// a run is never left for the next interval. A failed run is logged and the job carries on.
+// stop() aborts the signal given to running jobs and waits for them to return.
 import type { YogaLogger } from 'graphql-yoga';
 
 export interface Job {
@@ -11,6 +13,8 @@ export interface Job {
   jitterMs?: number;
   /** One run. `signal` aborts when the server stops: a long run should return early then. */
   run(signal: AbortSignal): Promise<unknown>;
+  /** Subscribes `wake` to what should run the job at once (e.g. a commit that queued work); returns the unsubscribe. */
+  wakeOn?(wake: () => void): () => void;
 }
 
 export interface RunningJobs {
@@ -20,8 +24,8 @@ export interface RunningJobs {
 
 export function startJobs(jobs: readonly Job[], logger: YogaLogger): RunningJobs {
   const stopping = new AbortController();
-  const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
+  const stoppers: Array<() => void> = [];
 
   async function runOnce(job: Job) {
     try {
@@ -32,29 +36,51 @@ export function startJobs(jobs: readonly Job[], logger: YogaLogger): RunningJobs
     }
   }
 
-  function schedule(job: Job) {
-    if (stopping.signal.aborted) return;
-    const timer = setTimeout(
-      () => {
-        timers.delete(timer);
-        const run = runOnce(job).finally(() => {
-          running.delete(run);
-          schedule(job);
-        });
-        running.add(run);
-      },
-      job.intervalMs + Math.random() * (job.jitterMs ?? 0),
-    );
-    timer.unref(); // a waiting job does not keep the process alive
-    timers.add(timer);
+  function start(job: Job) {
+    let timer: NodeJS.Timeout | undefined;
+    let busy = false;
+    let wokenWhileBusy = false;
+
+    const runNow = () => {
+      timer = undefined;
+      busy = true;
+      const run = runOnce(job).finally(() => {
+        running.delete(run);
+        busy = false;
+        if (wokenWhileBusy) {
+          wokenWhileBusy = false;
+          if (!stopping.signal.aborted) runNow();
+        } else wait();
+      });
+      running.add(run);
+    };
+    const wait = () => {
+      if (stopping.signal.aborted) return;
+      timer = setTimeout(runNow, job.intervalMs + Math.random() * (job.jitterMs ?? 0));
+      timer.unref(); // a waiting job does not keep the process alive
+    };
+    const wake = () => {
+      if (stopping.signal.aborted) return;
+      if (busy) wokenWhileBusy = true;
+      else {
+        clearTimeout(timer);
+        runNow();
+      }
+    };
+
+    const unsubscribe = job.wakeOn?.(wake);
+    stoppers.push(() => {
+      unsubscribe?.();
+      clearTimeout(timer);
+    });
+    wait();
   }
 
-  for (const job of jobs) schedule(job);
+  for (const job of jobs) start(job);
   return {
     async stop() {
       stopping.abort();
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      for (const stopper of stoppers) stopper();
       await Promise.all(running);
     },
   };

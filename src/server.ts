@@ -12,6 +12,8 @@ import { bearerToken } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
+import { createMailer, type Mailer } from './email/mailer.ts';
+import { outboxRelayJob } from './email/relay.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
@@ -44,6 +46,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
   });
   let closeWs: (() => Promise<void>) | undefined;
   let jobs: RunningJobs | undefined;
+  let mailer: Mailer | undefined;
   let closeAdminSocket: (() => void) | undefined;
 
   async function start(): Promise<string> {
@@ -133,6 +136,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     // Every background job. Adding one is one entry here: a name, how often (plus a random
     // jitter so instances spread out), and what one run does (src/jobs.ts). Runs of a job never
     // overlap, a failed run is logged, and stop() waits for a running one.
+    mailer = createMailer(config.mail, logger);
     jobs = startJobs(
       [
         {
@@ -141,6 +145,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           jitterMs: config.maintenanceIntervalMs / 10,
           run: () => purgeSyncState(database.prisma, config.sync.retentionMs),
         },
+        outboxRelayJob(database.prisma, mailer, config.mail),
       ],
       logger,
     );
@@ -162,6 +167,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       await closed;
       clearTimeout(forced);
       await jobs?.stop();
+      mailer?.close();
       await db?.close();
     })();
     return stopping;

@@ -1,5 +1,6 @@
 // The job scheduler (src/jobs.ts) on fake timers: when runs happen, that they never overlap,
-// that failures are logged and survived, and that stop waits for a running job.
+// that failures are logged and survived, that a wake runs a job at once (or again right after a
+// run), and that stop waits for a running job.
 import { createLogger } from 'graphql-yoga';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Job, startJobs } from '../src/jobs.ts';
@@ -114,5 +115,44 @@ describe('jobs', () => {
     await stopping;
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toBe(1);
+  });
+
+  it('wake: runs a waiting job at once, and a running one again right after its run, not twice at once', async () => {
+    vi.setSystemTime(0);
+    const log: string[] = [];
+    let wake: () => void = () => {};
+    let subscribed = 0;
+    const jobs = startJobs(
+      [
+        {
+          name: 'woken',
+          intervalMs: 10_000,
+          run: timedRun(100, log),
+          wakeOn(listener) {
+            wake = listener;
+            subscribed++;
+            return () => subscribed--;
+          },
+        },
+      ],
+      recordingLogger().logger,
+    );
+    expect(subscribed).toBe(1);
+    await vi.advanceTimersByTimeAsync(500);
+    wake();
+    await vi.advanceTimersByTimeAsync(50);
+    wake();
+    wake();
+    await vi.advanceTimersByTimeAsync(1000);
+    // One run at 500; the two wakes during it make one more run right after; then the interval.
+    expect(log).toEqual(['start 500', 'end 600', 'start 600', 'end 700']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(log.at(-2)).toBe('start 10700');
+    await vi.advanceTimersByTimeAsync(100);
+    await jobs.stop();
+    expect(subscribed).toBe(0);
+    wake();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(log).toHaveLength(6);
   });
 });

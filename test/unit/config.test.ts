@@ -18,6 +18,22 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: url }).database).toEqual(expected);
   });
 
+  it('mail: logged without SMTP_URL; retries, claim and poll in milliseconds', () => {
+    expect(loadConfig({}).mail).toEqual({
+      smtpUrl: null,
+      from: 'convene <convene@localhost>',
+      connections: 4,
+      maxAttempts: 10,
+      retryMs: 30_000,
+      claimMs: 300_000,
+      pollMs: 10_000,
+    });
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', MAIL_RETRY_SECONDS: '0.5' }).mail).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      retryMs: 500,
+    });
+  });
+
   it('lets flags override the environment', () => {
     const config = loadConfig({ PORT: '5000', CONVENE_DATA_DIR: '/a' }, { PORT: '6000', CONVENE_DATA_DIR: '/b' });
     expect(config.port).toBe(6000);
@@ -32,6 +48,8 @@ describe('configuration', () => {
     [{ GRAPHQL_PATH: 'graphql' }, /GRAPHQL_PATH/],
     [{ REDIS_URL: 'not a url' }, /REDIS_URL/],
     [{ MIGRATE_ON_START: 'perhaps' }, /MIGRATE_ON_START/],
+    [{ SMTP_URL: 'mail.example.com:25' }, /SMTP_URL: smtp:\/\/\[user:password@\]host\[:port\]/],
+    [{ MAIL_CONNECTIONS: '0' }, /MAIL_CONNECTIONS/],
   ])('rejects %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
