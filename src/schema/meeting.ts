@@ -54,7 +54,7 @@ const MeetingOrganizerRef = builder.objectRef<{ name: string | null; email: stri
   fields: (t) => ({ name: t.exposeString('name', { nullable: true }), email: t.exposeString('email') }),
 });
 
-builder.prismaObject('MeetingInvitee', {
+const MeetingInviteeRef = builder.prismaObject('MeetingInvitee', {
   description: 'Someone invited: by email, by account, or both.',
   fields: (t) => ({
     id: t.id({ description: 'The voter id.', resolve: (i) => globalId('MeetingInvitee', i.id) }),
@@ -86,10 +86,13 @@ export const MeetingRef = builder.prismaNode('Meeting', {
     options: t.field({
       type: ['DateTime'],
       description: 'The proposed starts, earliest first.',
-      select: { options: { select: { start: true }, orderBy: { start: 'asc' } } },
-      resolve: (m) => m.options.map((o) => o.start),
+      resolve: (m, _args, ctx) => ctx.loaders.optionsOf.load(m.id),
     }),
-    invitees: t.relation('invitees', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    invitees: t.field({
+      type: [MeetingInviteeRef],
+      description: 'In the order they were invited.',
+      resolve: (m, _args, ctx) => ctx.loaders.inviteesOf.load(m.id),
+    }),
     organizer: t.field({
       type: MeetingOrganizerRef,
       resolve: (m, _args, ctx) => ctx.loaders.user.load(m.userId),
