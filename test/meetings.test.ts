@@ -2,9 +2,9 @@
 // lifecycle (the option count decides the status; schedule, reschedule, cancel), the time they
 // occupy (freeBusy, conflicts, slots), the free/busy relationship of co-invitees, sync to the
 // organizer and the invitees, the calendar-entry delete fallback, meetingChanged, bad input.
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREATE_MEETING, createMeeting, DELETE_MEETING, MEETING, SCHEDULE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
-import { codes, describeEachDatabase, wsClient } from './support/server.ts';
+import { codes, describeEachDatabase, startTestServer, wsClient } from './support/server.ts';
 import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
 
 const FREEBUSY =
@@ -74,6 +74,13 @@ describeEachDatabase('meetings', (server) => {
     // The invitees keep their ids (voter ids) through updates that keep them.
     expect(poll.invitees.map((i: any) => i.id)).toEqual(draft.invitees.map((i: any) => i.id));
     expect((await alice.busy()).filter((b: any) => b.tentative)).toHaveLength(3);
+    // Reordered, each keeps its id; the list order is the one given.
+    const reordered = await update({ invitees: [{ email: 'guest@example.org' }, { email: bob.email }] });
+    expect(reordered.invitees.map((i: any) => [i.email, i.id])).toEqual([
+      ['guest@example.org', draft.invitees[1].id],
+      [bob.email, draft.invitees[0].id],
+    ]);
+    expect(reordered.sequence).toBe(1);
 
     const schedule = async (start: string) => dataOf(await alice.gql(SCHEDULE_MEETING, { id: draft.id, start })).scheduleMeeting;
     const scheduled = await schedule(at('10:00'));
@@ -296,6 +303,12 @@ describeEachDatabase('meetings', (server) => {
     const bobFull = await bobSync.sync(null);
     expect(bobFull.objects.map((o) => o.object.id)).toEqual([meeting.id]);
     const bobToken = (await bobSync.commit(bobFull.token, [{ kind: 'MEETING', id: meeting.id }])).token;
+    // Queue sessions carry meetings too.
+    const session = dataOf(await bob.gql('mutation { startSyncSession(deviceUuid: "bob-phone") { id } }')).startSyncSession;
+    const QUEUE = 'query ($s: ID!) { syncQueue(sessionId: $s, page: 1) { items { kind id eventType meeting { name status } } } }';
+    expect(dataOf(await bob.gql(QUEUE, { s: session.id })).syncQueue.items).toEqual([
+      { kind: 'MEETING', id: meeting.id, eventType: 'CREATED', meeting: { name: 'Lunch', status: 'SCHEDULED' } },
+    ]);
 
     const batch = dataOf(await alice.gql('{ sync { token } }')).sync;
     const commit = `mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { results { kind status message } } }`;
@@ -433,5 +446,23 @@ describeEachDatabase('meetings', (server) => {
     const denied = await server().gql(CREATE_MEETING, { input: base }, calendarOnly.token);
     expect(codes(denied)).toEqual(['FORBIDDEN']);
     expect(denied.errors![0]!.message).toContain('MEETINGS');
+  });
+});
+
+describe('cancelled meetings', () => {
+  it('are kept for the retention period, then purged with the tombstones', async () => {
+    // Retention of 0.5 s, checked every 0.1 s.
+    const server = await startTestServer('pglite', { SYNC_RETENTION_DAYS: String(0.5 / 86400), MAINTENANCE_INTERVAL_SECONDS: '0.1' });
+    try {
+      const alice = await userWithAccount(server, 'purger');
+      const meeting = await createMeeting(alice.gql, { accountId: alice.account, name: 'Gone soon', duration: 30 });
+      dataOf(await alice.gql(DELETE_MEETING, { id: meeting.id }));
+      expect(dataOf(await alice.gql(MEETING, { id: meeting.id })).meeting.status).toBe('CANCELLED');
+      await expect
+        .poll(async () => dataOf(await alice.gql(MEETING, { id: meeting.id })).meeting, { timeout: 5000, interval: 100 })
+        .toBeNull();
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -240,34 +240,41 @@ async function saveOptions(w: WriteContext, meetingId: string, before: Date[], a
 
 /**
  * Replaces the invitee list (when given), keeping the rows (ids, vote tokens) of invitees who
- * stay: matched by account, else by email. Returns the invitees after and those removed.
+ * stay: matched by account, else by email. Returns the invitees after, in list order, and
+ * those removed.
  */
 async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean, wanted: ResolvedInvitee[] | null) {
-  const current = existed ? await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { createdAt: 'asc' } }) : [];
+  const current = existed ? await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }) : [];
   if (!wanted) return { invitees: current, removed: [] as MeetingInvitee[] };
   const byAccount = new Map(current.flatMap((i) => (i.accountId ? [[i.accountId, i] as const] : [])));
   const byEmail = new Map(current.flatMap((i) => (i.email ? [[i.email, i] as const] : [])));
-  const matched = new Map<string, ResolvedInvitee>();
-  const added: ResolvedInvitee[] = [];
-  for (const invitee of wanted) {
+  const kept = new Map<string, ResolvedInvitee & { position: number }>();
+  const added: Array<ResolvedInvitee & { position: number; meetingId: string }> = [];
+  for (const [position, invitee] of wanted.entries()) {
     const row = (invitee.accountId && byAccount.get(invitee.accountId)) || (invitee.email && byEmail.get(invitee.email)) || null;
-    if (row && !matched.has(row.id)) matched.set(row.id, invitee);
-    else added.push(invitee);
+    if (row && !kept.has(row.id)) kept.set(row.id, { ...invitee, position });
+    else added.push({ ...invitee, position, meetingId });
   }
-  const removed = current.filter((row) => !matched.has(row.id));
+  const removed = current.filter((row) => !kept.has(row.id));
   if (removed.length) await w.tx.meetingInvitee.deleteMany({ where: { id: { in: removed.map((row) => row.id) } } });
-  const changed = current.filter((row) => {
-    const invitee = matched.get(row.id);
-    return invitee && (invitee.email !== row.email || invitee.accountId !== row.accountId || invitee.userId !== row.userId);
+  const changed = current.flatMap((row) => {
+    const next = kept.get(row.id);
+    const same =
+      next && next.email === row.email && next.accountId === row.accountId && next.userId === row.userId && next.position === row.position;
+    return next && !same ? [{ id: row.id, ...next }] : [];
   });
-  // Unique (meeting, email) and (meeting, account): clear the changed rows first, so that two
-  // invitees trading an email cannot collide on the way.
   if (changed.length) {
-    await w.tx.meetingInvitee.updateMany({ where: { id: { in: changed.map((row) => row.id) } }, data: { email: null, accountId: null } });
-    for (const row of changed) await w.tx.meetingInvitee.update({ where: { id: row.id }, data: matched.get(row.id)! });
+    // Unique (meeting, email) and (meeting, account), checked row by row: cleared first, so that
+    // two invitees trading an email cannot collide on the way; then set in one statement.
+    const ids = changed.map((row) => row.id);
+    await w.tx.meetingInvitee.updateMany({ where: { id: { in: ids } }, data: { email: null, accountId: null } });
+    await w.tx.$executeRaw`
+      UPDATE "MeetingInvitee" AS t SET email = u.email, "accountId" = u."accountId", "userId" = u."userId", position = u.position
+      FROM jsonb_populate_recordset(NULL::"MeetingInvitee", ${JSON.stringify(changed)}::jsonb) AS u
+      WHERE t.id = u.id`;
   }
-  if (added.length) await w.tx.meetingInvitee.createMany({ data: added.map((invitee) => ({ ...invitee, meetingId })) });
-  const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { createdAt: 'asc' } });
+  if (added.length) await w.tx.meetingInvitee.createMany({ data: added });
+  const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } });
   return { invitees, removed };
 }
 
@@ -305,7 +312,7 @@ export async function cancelMeeting(w: WriteContext, meeting: Meeting): Promise<
   });
   const [options, invitees] = await Promise.all([
     w.tx.meetingOption.findMany({ where: { meetingId: meeting.id }, orderBy: { start: 'asc' } }),
-    w.tx.meetingInvitee.findMany({ where: { meetingId: meeting.id }, orderBy: { createdAt: 'asc' } }),
+    w.tx.meetingInvitee.findMany({ where: { meetingId: meeting.id }, orderBy: { position: 'asc' } }),
   ]);
   recordChange(w, {
     type: 'cancelled',

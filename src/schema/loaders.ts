@@ -106,12 +106,12 @@ export class Loaders {
     return this.#optionsOf;
   }
 
-  /** A meeting's invitees, in the order they were invited, by meeting id. */
+  /** A meeting's invitees, in list order, by meeting id. */
   get inviteesOf() {
     this.#inviteesOf ??= manyEach(async (meetingIds) => {
       const invitees = await this.prisma.meetingInvitee.findMany({
         where: { meetingId: { in: meetingIds } },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        orderBy: { position: 'asc' },
       });
       return invitees.map((invitee) => ({ key: invitee.meetingId, row: invitee }));
     });

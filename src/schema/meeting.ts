@@ -90,7 +90,7 @@ export const MeetingRef = builder.prismaNode('Meeting', {
     }),
     invitees: t.field({
       type: [MeetingInviteeRef],
-      description: 'In the order they were invited.',
+      description: 'In the order of the list they were given in.',
       resolve: (m, _args, ctx) => ctx.loaders.inviteesOf.load(m.id),
     }),
     organizer: t.field({

@@ -57,6 +57,7 @@ CREATE TABLE "MeetingInvitee" (
     "email" TEXT,
     "accountId" UUID,
     "userId" UUID,
+    "position" INTEGER NOT NULL,
     "voteTokenHash" TEXT,
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
