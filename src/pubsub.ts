@@ -16,6 +16,11 @@ export interface ChangeNotice {
   kinds: SyncKind[];
 }
 
+/** A meeting changed (or was cancelled): its subscribers fetch it as they may see it. */
+export interface MeetingChanged {
+  meetingId: string;
+}
+
 /** Revoked tokens, to drop from every instance's auth cache. */
 export interface AuthEviction {
   tokenIds: string[];
@@ -34,6 +39,7 @@ export type Topics = {
   'accounts:changed': [userId: string, event: AccountsChanged];
   'auth:evict': [event: AuthEviction];
   changes: [userId: string, notice: ChangeNotice];
+  'meeting:changed': [meetingId: string, event: MeetingChanged];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

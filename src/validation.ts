@@ -2,6 +2,8 @@
 // PostgreSQL cannot store. A failure here is the caller's input (BAD_USER_INPUT, or INVALID for
 // one item of a sync commit), never an INTERNAL_SERVER_ERROR from the database.
 
+import { Temporal } from 'temporal-polyfill';
+
 const nul = '\u0000';
 
 export const hasNul = (text: string) => text.includes(nul);
@@ -33,3 +35,13 @@ export const nulMessage = (path: string) => `${path}: contains a NUL character (
 /** The years both databases store and every client parses: 0001 to 9999. */
 export const minYear = 1;
 export const maxYear = 9999;
+
+/** An IANA time zone name Temporal knows (e.g. Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    Temporal.Now.zonedDateTimeISO(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}

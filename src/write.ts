@@ -1,9 +1,11 @@
 // Every write runs through runWrite: one transaction, carried through the domain code as one
 // WriteContext (transaction, acting user, origin, change recorder, after-commit effects).
 // The change feed rows the write makes are written as its last step (src/sync/feed.ts), and
-// its effects (change notices, cache evictions, later mail and meeting notices) run only once
-// it has committed: never for a write that rolled back.
+// its effects (change notices, cache evictions, meeting notices) run only once it has
+// committed: never for a write that rolled back. Meeting events (src/meetings/events.ts) are
+// handled inside the transaction, before the feed: what they write commits with the change.
 import type { PrismaClient, Tx } from './db/database.ts';
+import { handleMeetingEvents, type MeetingEvent } from './meetings/events.ts';
 import type { PubSub, Topics } from './pubsub.ts';
 import { ChangeRecorder } from './sync/feed.ts';
 
@@ -22,6 +24,8 @@ export interface WriteContext {
   origin: Origin;
   /** Changes to synced objects, for the change feed (of any user the write touches). */
   changes: ChangeRecorder;
+  /** What happened to meetings, for the handlers in src/meetings/events.ts (in this transaction). */
+  meetingEvents: MeetingEvent[];
   afterCommit: AfterCommit;
 }
 
@@ -86,9 +90,11 @@ export async function runWrite<T>(
             userId: actor.userId,
             origin: actor.origin ?? noOrigin,
             changes: new ChangeRecorder(),
+            meetingEvents: [],
             afterCommit: new AfterCommit(services.pubsub ?? null),
           };
           const result = await work(w);
+          await handleMeetingEvents(w);
           for (const notice of await w.changes.flush(tx)) w.afterCommit.publish('changes', notice.userId, notice);
           return [result, w.afterCommit] as const;
         },

@@ -1,11 +1,12 @@
-// freeBusy and slots through the API on randomized calendars, against a minute-by-minute
-// brute force computed here from what was created. Appointments are in zones with and without
+// freeBusy and slots through the API on randomized calendars (appointments, calendar entries,
+// meetings), against a minute-by-minute brute force computed here from what was created. Appointments are in zones with and without
 // DST, and the ten days hold Europe/Berlin's spring-forward night (2026-03-29) and Sydney's
 // fall-back night (2026-04-05): the expectation is computed independently with Temporal (wall
 // times kept across a change, a time in the gap moved forward, one that occurs twice taken the
 // first time, full days from local midnight to local midnight).
 import { Temporal } from 'temporal-polyfill';
 import { expect, it } from 'vitest';
+import { planMeeting } from './support/meetings.ts';
 import { seededRandom } from './support/random.ts';
 import { describeEachDatabase } from './support/server.ts';
 import { dataOf, syncClient } from './support/sync.ts';
@@ -152,6 +153,29 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
       })),
     });
     for (const e of entries) expected.push({ ...e, tentative: false });
+    // Meetings: one scheduled every day at a wall time in a zone (from before the window, so
+    // through its DST nights), a poll's tentative holds, and a draft, which occupies nothing.
+    const meeting = async (input: Record<string, unknown>) =>
+      dataOf(
+        await gql('mutation ($input: CreateMeetingInput!) { createMeeting(input: $input, ignoreConflicts: true) { __typename } }', {
+          input: { accountId: rand() < 0.5 ? account : second, allowPastOptions: true, ...input },
+        }),
+      );
+    const zone = ZONES[Math.floor(rand() * ZONES.length)]!;
+    const wall = localDateOf(day0, zone)
+      .subtract({ days: 2 })
+      .toPlainDateTime({ hour: 0 })
+      .add({ minutes: Math.floor(rand() * 96) * 15 });
+    const duration = 15 * (1 + Math.floor(rand() * 4));
+    await meeting({ name: 'daily', duration, timezone: zone, repeat: 'DAILY', options: [new Date(instantOf(wall, zone)).toISOString()] });
+    for (let k = 0; k < DAYS + 3; k++) {
+      const start = instantOf(wall.add({ days: k }), zone);
+      expected.push({ start, end: start + duration * minute, tentative: false });
+    }
+    const options = [0, 1, 2].map(() => at(Math.floor(rand() * DAYS), Math.floor(rand() * 96) * 15));
+    await meeting({ name: 'poll', duration: 30, options: [...new Set(options)].map((o) => new Date(o).toISOString()) });
+    if (new Set(options).size > 1) for (const o of new Set(options)) expected.push({ start: o, end: o + 30 * minute, tentative: true });
+    await meeting({ name: 'draft', duration: 60 });
     return { gql, account, expected };
   }
 
@@ -174,6 +198,12 @@ describeEachDatabase(`availability on random calendars (seed ${seed})`, (server)
     const rand = seededRandom(seed + 1);
     const organizer = await person(rand);
     const invitees = [await person(rand), await person(rand), await person(rand)];
+    // Planning a meeting with them is what lets the organizer consider their calendars.
+    await planMeeting(
+      organizer.gql,
+      organizer.account,
+      invitees.map((i) => i.account),
+    );
     const frames = Array.from({ length: 5 }, (_, d) => ({
       start: day0 + d * 1440 * minute + 8 * 60 * minute,
       end: day0 + d * 1440 * minute + 17 * 60 * minute,

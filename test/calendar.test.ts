@@ -1,5 +1,6 @@
 // Appointments, conflicts, free/busy and slots through the GraphQL API, on PGlite and PostgreSQL.
 import { expect, it } from 'vitest';
+import { planMeeting } from './support/meetings.ts';
 import { codes, describeEachDatabase } from './support/server.ts';
 import { dataOf, syncClient, userWithAccount } from './support/sync.ts';
 
@@ -394,6 +395,7 @@ describeEachDatabase('calendar', (server) => {
     await ann.create({ title: 'x', start: '2026-11-02T09:00:00Z', end: '2026-11-02T10:00:00Z' });
     await ben.create({ title: 'x', shownAs: 'TEMPORARY', start: '2026-11-02T09:30:00Z', end: '2026-11-02T10:30:00Z' });
     await organizer.create({ title: 'x', start: '2026-11-02T11:00:00Z', end: '2026-11-02T12:00:00Z' });
+    await planMeeting(organizer.gql, organizer.account, [ann.account, ben.account]);
     const SLOTS = `query ($input: SlotsInput!) { slots(input: $input) { totalCount hasMore page slots { start end unavailable tentative rank } } }`;
     const input = {
       organizerAccountId: organizer.account,

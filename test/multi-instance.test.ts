@@ -64,6 +64,27 @@ describe.skipIf(skip)(
       await client.dispose();
     });
 
+    it('tells a meetingChanged subscriber (an invitee) on one instance about a change on the other', async () => {
+      const organizer = await a.newUser('host');
+      const invitee = await a.newUser('guest');
+      const account = (await a.gql<any>('{ me { mainAccount { id } } }', {}, organizer.token)).data.me.mainAccount.id;
+      const created = await a.gql<any>(
+        'mutation ($input: CreateMeetingInput!) { createMeeting(input: $input) { ... on Meeting { id } } }',
+        { input: { accountId: account, name: 'Across', duration: 30, invitees: [{ email: 'guest@example.com' }] } },
+        organizer.token,
+      );
+      const id = created.data.createMeeting.id;
+      const { event, client } = await firstEvent(b, invitee.token, `subscription { meetingChanged(id: "${id}") { name } }`);
+      const update = await a.gql(
+        'mutation ($id: ID!) { updateMeeting(id: $id, input: { name: "Across, renamed" }) { __typename } }',
+        { id },
+        organizer.token,
+      );
+      expect(update.errors).toBeUndefined();
+      expect(await event).toEqual({ data: { meetingChanged: { name: 'Across, renamed' } } });
+      await client.dispose();
+    });
+
     it('revokes a token on every instance at once', async () => {
       const { token } = await a.newUser('leaver');
       const me = '{ me { id tokens { id } } }';

@@ -312,6 +312,24 @@ const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean
     expect(w.outputs.get('room-run')).toMatch(/busy \S+ - \S+ \(tentative\)/);
   },
   'room-run:output': sameOutput,
+  'meeting.mjs': saveFile,
+  'meeting-run': async (block, w) => {
+    await shellStep(block, w);
+    const { meetings } = await graphql(
+      w.url,
+      await w.shell.variable('TOKEN'),
+      '{ meetings(first: 10) { edges { node { name status start invitees { email } } } } }',
+    );
+    expect(meetings.edges.map((edge: any) => edge.node)).toEqual([
+      {
+        name: 'Offsite planning',
+        status: 'SCHEDULED',
+        start: '2030-04-03T12:00:00.000Z',
+        invitees: [{ email: 'bob@example.com' }, { email: null }],
+      },
+    ]);
+  },
+  'meeting-run:output': sameOutput,
   'slots.mjs': saveFile,
   'slots-run': async (block, w) => {
     await shellStep(block, w);

@@ -66,6 +66,16 @@ async function seedOwner(server: TestServer, size: number): Promise<Owner> {
   const commit = 'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { results { status } } }';
   const { results } = dataOf(await server.gql(commit, { input }, owner.token)).syncCommit;
   expect(results.filter((r: { status: string }) => r.status === 'CREATED')).toHaveLength(2 * size);
+  // size meetings: polls with two options, inviting the neighbour and a guest each.
+  const option = (i: number, h: number) => `"${new Date(Date.parse('2031-01-01T00:00:00Z') + (i * 24 + h) * 3_600_000).toISOString()}"`;
+  await aliased(
+    server,
+    owner.token,
+    'mutation',
+    Array.from({ length: size }, (_, i) => i),
+    (i) => `createMeeting(ignoreConflicts: true, input: { accountId: "${accounts[0]!.id}", name: "meeting ${i}", duration: 30,
+      options: [${option(i, 9)}, ${option(i, 10)}], invitees: [{ email: "neighbour${size}@example.com" }, { email: "guest${i}@example.org" }] }) { __typename }`,
+  );
   const start = 'mutation { startSyncSession(deviceUuid: "phone") { id } }';
   const session = dataOf(await server.gql(start, {}, owner.token)).startSyncSession;
   return { size, id: me.id, token: owner.token, identifiers: accounts.map((a) => a.identifier), sessionId: session.id };
@@ -79,6 +89,7 @@ interface ListQuery {
 }
 
 const accountFields = 'id identifier name shared isMain';
+const meetingFields = `id name options organizer { email } organizerAccount { ${accountFields} } invitees { id email account { ${accountFields} } }`;
 
 const lists: Record<string, ListQuery> = {
   'me { accounts }': {
@@ -107,6 +118,15 @@ const lists: Record<string, ListQuery> = {
   'sync (a batch)': {
     query: `{ sync(limit: 500) { hasMore tasks { id title } appointments { id title account { ${accountFields} } } deleted { id } } }`,
     items: (data) => data.sync.appointments,
+  },
+  meetings: {
+    // Lean: graphql-armor's cost limit multiplies a selection by its literal `first`.
+    query: '{ meetings(first: 100) { edges { node { id options invitees { email account { id } } } } } }',
+    items: (data) => data.meetings.edges,
+  },
+  'sync (a batch of meetings)': {
+    query: `{ sync(limit: 500, kinds: [MEETING]) { hasMore meetings { ${meetingFields} } } }`,
+    items: (data) => data.sync.meetings,
   },
   'syncQueue (a page)': {
     query: `query ($session: ID!) { syncQueue(sessionId: $session, page: 1) {

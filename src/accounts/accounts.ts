@@ -10,6 +10,7 @@ import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { type Account, type Prisma, Provider } from '../generated/prisma/client.ts';
+import { cancelMeeting, live, lockMeeting } from '../meetings/meetings.ts';
 import type { WriteContext } from '../write.ts';
 
 export const connectAccountSchema = z.object({
@@ -84,8 +85,9 @@ async function lockAccount(tx: Tx, accountId: string): Promise<boolean> {
 }
 
 /**
- * Disconnects the user from the account, deleting their appointments on it (so their devices
- * are told); an account nobody is connected to any more is removed.
+ * Disconnects the user from the account, deleting their appointments on it and cancelling the
+ * meetings they organize on it (so their devices and invitees are told); an account nobody is
+ * connected to any more is removed.
  */
 export async function disconnectAccount(w: WriteContext, accountId: string) {
   const { tx, userId } = w;
@@ -94,6 +96,8 @@ export async function disconnectAccount(w: WriteContext, accountId: string) {
   if (!link) throw notFound('account');
   const appointments = await tx.appointment.findMany({ where: { userId, accountId, seriesId: null } });
   await removeAppointments(w, appointments);
+  const meetings = await tx.meeting.findMany({ where: { userId, accountId, ...live }, select: { id: true } });
+  for (const meeting of meetings) await cancelMeeting(w, await lockMeeting(w, meeting.id));
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {

@@ -5,20 +5,21 @@
 // shared account (a room, connected by several users) shows its own appointments only, so no
 // personal calendar leaks through it.
 import type { Db } from '../db/database.ts';
+import { meetingsBusy } from '../meetings/busy.ts';
 import { type Expandable, occurrencesIn } from './appointments/occurrences.ts';
 import type { BusyInterval } from './intervals.ts';
 
 export interface BusyItem {
-  kind: 'APPOINTMENT' | 'CALENDAR_ENTRY';
+  kind: 'APPOINTMENT' | 'CALENDAR_ENTRY' | 'MEETING';
   id: string;
-  /** The user whose appointment or entry it is. */
+  /** The user whose appointment or entry it is (a meeting's organizer). */
   ownerId: string;
   /** The account it is on; null for what is on no account (calendar entries): its owner's personal time. */
   accountId: string | null;
   title: string | null;
   start: Date;
   end: Date;
-  /** TEMPORARY appointments (and, with meetings, tentative holds). */
+  /** TEMPORARY appointments and the holds of a meeting's poll. */
   tentative: boolean;
 }
 
@@ -134,8 +135,8 @@ const calendarEntriesBusy: BusySource = {
   },
 };
 
-/** Everything that counts as busy time. Meetings (their events and tentative holds) join here. */
-const busySources: BusySource[] = [appointmentsBusy, calendarEntriesBusy];
+/** Everything that counts as busy time. */
+const busySources: BusySource[] = [appointmentsBusy, calendarEntriesBusy, meetingsBusy];
 
 /** busyItems for several scopes at once, one query per source (slots ask for up to 101 scopes). */
 export async function busyItemsOf(
@@ -161,12 +162,33 @@ export async function busyItemsOf(
 }
 
 /**
- * Who may see an account's busy time: the users connected to it (their own accounts, and
- * shared ones such as rooms). Co-invitees of a meeting join when meetings exist. The one
- * place this is decided.
+ * Who may see an account's busy time: the users connected to it (their own accounts, and shared
+ * ones such as rooms), and, while a meeting that is not cancelled joins them, its organizer and
+ * invitees each other's (the organizer's account and user, each invitee's account and user).
+ * The one place this is decided: for each scope, whether `userId` may see it. One statement at
+ * most (none when every scope is the user's own).
  */
-export function mayViewBusyTime(scope: BusyScope, userId: string): boolean {
-  return scope.members.includes(userId);
+export async function mayViewBusyTime(db: Db, userId: string, scopes: BusyScope[]): Promise<boolean[]> {
+  const own = scopes.map((scope) => scope.members.includes(userId));
+  if (own.every(Boolean)) return own;
+  const userIds = [...new Set(scopes.flatMap((s) => (s.userId ? [s.userId] : [])))];
+  const accountIds = [...new Set(scopes.flatMap((s) => s.accountIds))];
+  const [met] = await db.$queryRaw<Array<{ users: string[]; accounts: string[] }>>`
+    WITH mine AS (
+      SELECT m.id, m."userId", m."accountId" FROM "Meeting" m
+      WHERE m.status <> 'CANCELLED' AND (m."userId" = ${userId}::uuid
+        OR m.id IN (SELECT i."meetingId" FROM "MeetingInvitee" i WHERE i."userId" = ${userId}::uuid))
+    ), participant AS (
+      SELECT "userId", "accountId" FROM mine
+      UNION ALL SELECT i."userId", i."accountId" FROM "MeetingInvitee" i JOIN mine ON i."meetingId" = mine.id
+    )
+    SELECT ARRAY(SELECT DISTINCT "userId"::text FROM participant WHERE "userId" = ANY(${userIds}::uuid[])) AS users,
+           ARRAY(SELECT DISTINCT "accountId"::text FROM participant WHERE "accountId" = ANY(${accountIds}::uuid[])) AS accounts`;
+  const users = new Set(met!.users);
+  const accounts = new Set(met!.accounts);
+  return scopes.map(
+    (scope, i) => own[i]! || (!!scope.userId && users.has(scope.userId)) || scope.accountIds.some((id) => accounts.has(id)),
+  );
 }
 
 /** Busy items as the interval functions take them (epoch ms). */

@@ -1,8 +1,12 @@
 // Calendar entries (MeetingBooster): busy slots a client pushes through syncCommit. They are
 // client-to-server only, so they are not in the change feed; free/busy and conflicts read them.
+// Deleting one by a clientSyncId that names no entry deletes the user's meeting with it.
 import { z } from 'zod';
 import { issuesMessage, type Parsed } from '../errors.ts';
 import type { CalendarEntry } from '../generated/prisma/client.ts';
+import { cancelMeeting } from '../meetings/meetings.ts';
+import { meetingStore } from '../meetings/store.ts';
+import { lockFeedRows } from '../sync/feed.ts';
 import { insertObjects, type SyncStore, updateObjects } from '../sync/store.ts';
 
 const calendarEntryInputSchema = z
@@ -37,5 +41,14 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
   async remove(w, rows) {
     await w.tx.calendarEntry.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
   },
-  // deleteFallback: the meetings issue adds "delete the meeting with this clientSyncId" here.
+  // MeetingBooster: a client that deleted a calendar entry may not know whether it was a meeting.
+  async deleteFallback(w, clientSyncId) {
+    const [meeting] = await meetingStore.findByClientSyncIds(w.tx, w.userId, [clientSyncId]);
+    if (!meeting) return false;
+    await lockFeedRows(w.tx, w.userId, 'MEETING', [meeting.id]);
+    const [locked] = await meetingStore.findByClientSyncIds(w.tx, w.userId, [clientSyncId]); // read again under the lock
+    if (!locked) return false; // cancelled meanwhile
+    await cancelMeeting(w, locked);
+    return true;
+  },
 };

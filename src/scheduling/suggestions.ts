@@ -1,5 +1,6 @@
 // Slot suggestions for a meeting (Meekan's /rest/slots): the busy time of the organizer and the
-// invitees, read once, ranked by the pure rules in slots.ts.
+// invitees, read once, ranked by the pure rules in slots.ts. Only calendars the caller may see
+// count: their own, shared ones, and those of people who share a meeting with them.
 import { busyIntervals, busyItemsOf, busyScopes, mayViewBusyTime } from '../calendar/busy.ts';
 import type { Db } from '../db/database.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
@@ -39,9 +40,22 @@ export async function findSlots(db: Db, userId: string, request: SlotRequest): P
   const invitees = [...new Set(request.inviteeAccountIds)];
   const scopes = await busyScopes(db, [organizer, ...invitees]);
   const organizerScope = scopes.get(organizer);
-  if (!organizerScope || !mayViewBusyTime(organizerScope, userId)) throw forbidden('organizerAccountId: not one of your accounts');
+  if (!organizerScope?.members.includes(userId)) throw forbidden('organizerAccountId: not one of your accounts');
   const missing = invitees.find((id) => !scopes.has(id));
   if (missing) throw notFound(`account ${globalId('Account', missing)}`);
+  // Only calendars the caller has a relationship with (src/calendar/busy.ts), as freeBusy:
+  // inviting someone to a meeting (a draft being planned will do) is what makes one.
+  const viewable = await mayViewBusyTime(
+    db,
+    userId,
+    invitees.map((id) => scopes.get(id)!),
+  );
+  const hidden = invitees.filter((_, i) => !viewable[i]);
+  if (hidden.length) {
+    throw forbidden(
+      `inviteeAccountIds: you have no relationship with the calendar of ${hidden.map((id) => globalId('Account', id)).join(', ')} (invite them to a meeting first)`,
+    );
+  }
 
   const accounts = [organizer, ...invitees];
   const busy = await busyItemsOf(

@@ -155,14 +155,21 @@ export function withRawAccountId(input: AppointmentInput): AppointmentInput {
   return { ...input, accountId: decodeId(input.accountId, 'Account') ?? 'unknown' };
 }
 
+/** The typename of each kind of busy item, for its global id. */
+const busyItemTypename: Record<Conflict['kind'], string> = {
+  APPOINTMENT: AppointmentRef.name,
+  CALENDAR_ENTRY: CalendarEntryRef.name,
+  MEETING: 'Meeting',
+};
+
 const ConflictItemRef = builder.objectRef<Conflict>('ConflictItem').implement({
-  description: "A busy item an appointment would overlap. Another user's item (on a shared account) shows only its time.",
+  description: "A busy item an appointment or a meeting would overlap. Another user's item (on a shared account) shows only its time.",
   fields: (t) => ({
-    kind: t.exposeString('kind', { description: 'APPOINTMENT or CALENDAR_ENTRY.' }),
+    kind: t.exposeString('kind', { description: 'APPOINTMENT, CALENDAR_ENTRY or MEETING (its event, or a hold of its poll: tentative).' }),
     id: t.id({
       nullable: true,
       description: "Null for another user's item.",
-      resolve: (i) => (i.mine ? globalId(i.kind === 'APPOINTMENT' ? AppointmentRef.name : CalendarEntryRef.name, i.id) : null),
+      resolve: (i) => (i.mine ? globalId(busyItemTypename[i.kind], i.id) : null),
     }),
     title: t.string({ nullable: true, resolve: (i) => (i.mine ? i.title : null) }),
     start: t.expose('start', { type: 'DateTime' }),
@@ -171,7 +178,7 @@ const ConflictItemRef = builder.objectRef<Conflict>('ConflictItem').implement({
   }),
 });
 
-const ConflictsRef = builder.objectRef<{ conflicts: Conflict[] }>('Conflicts').implement({
+export const ConflictsRef = builder.objectRef<{ conflicts: Conflict[] }>('Conflicts').implement({
   description: 'Nothing was saved: these busy items overlap. Save anyway with ignoreConflicts: true.',
   fields: (t) => ({ conflicts: t.field({ type: [ConflictItemRef], resolve: (c) => c.conflicts }) }),
 });
@@ -219,7 +226,8 @@ builder.queryFields((t) => ({
       const accountId = decodeId(args.accountId, 'Account');
       const scope = accountId ? await busyScope(ctx.prisma, accountId) : null;
       if (!accountId || !scope) throw notFound('account');
-      if (!mayViewBusyTime(scope, viewerId(ctx))) throw forbidden("you have no relationship with this account's calendar");
+      const [mayView] = await mayViewBusyTime(ctx.prisma, viewerId(ctx), [scope]);
+      if (!mayView) throw forbidden("you have no relationship with this account's calendar");
       const items = await busyItems(ctx.prisma, scope, args.from, args.to);
       return mergeBusy(clip(busyIntervals(items), args.from.getTime(), args.to.getTime()));
     },

@@ -1,5 +1,6 @@
 import './account.ts';
 import './calendar.ts';
+import './meeting.ts';
 import './scheduling.ts';
 import './sync.ts';
 import './task.ts';

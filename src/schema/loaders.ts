@@ -12,7 +12,7 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../db/database.ts';
 import { notFound } from '../errors.ts';
-import type { AccessToken, Account, Synchronization, User } from '../generated/prisma/client.ts';
+import type { AccessToken, Account, MeetingInvitee, Synchronization, User } from '../generated/prisma/client.ts';
 
 /** The loaders of one request, each made on first use: most requests need none of them. */
 export class Loaders {
@@ -23,6 +23,8 @@ export class Loaders {
   #accountsOf?: DataLoader<string, Account[]>;
   #tokensOf?: DataLoader<string, AccessToken[]>;
   #synchronizationsOf?: DataLoader<string, Synchronization[]>;
+  #optionsOf?: DataLoader<string, Date[]>;
+  #inviteesOf?: DataLoader<string, MeetingInvitee[]>;
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -93,6 +95,27 @@ export class Loaders {
       return tokens.map((token) => ({ key: token.userId, row: token }));
     });
     return this.#tokensOf;
+  }
+
+  /** A meeting's proposed starts, earliest first, by meeting id. */
+  get optionsOf() {
+    this.#optionsOf ??= manyEach(async (meetingIds) => {
+      const options = await this.prisma.meetingOption.findMany({ where: { meetingId: { in: meetingIds } }, orderBy: { start: 'asc' } });
+      return options.map((option) => ({ key: option.meetingId, row: option.start }));
+    });
+    return this.#optionsOf;
+  }
+
+  /** A meeting's invitees, in list order, by meeting id. */
+  get inviteesOf() {
+    this.#inviteesOf ??= manyEach(async (meetingIds) => {
+      const invitees = await this.prisma.meetingInvitee.findMany({
+        where: { meetingId: { in: meetingIds } },
+        orderBy: { position: 'asc' },
+      });
+      return invitees.map((invitee) => ({ key: invitee.meetingId, row: invitee }));
+    });
+    return this.#inviteesOf;
   }
 
   /** A user's synchronizations, oldest first, by user id. */

@@ -5,9 +5,11 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
 import type { AppointmentInput } from '../calendar/appointments/input.ts';
 import { globalId } from '../ids.ts';
+import type { MeetingInput } from '../meetings/input.ts';
 import type { SyncObject, SyncObjectKind } from '../sync/kinds.ts';
 import type { builder } from './builder.ts';
 import { AppointmentInputRef, AppointmentRef, withRawAccountId } from './calendar.ts';
+import { MeetingRef, UpdateMeetingInput, withRawIds } from './meeting.ts';
 import { CalendarEntryInputRef, CalendarEntryRef, TaskInputRef, TaskRef } from './task.ts';
 
 type Types = typeof builder.$inferSchemaTypes;
@@ -46,6 +48,17 @@ export const syncedKinds: { [K in SyncObjectKind]: SyncedKindSchema<K> } = {
     commitItemDescription:
       'An appointment of the batch: only a reference (acknowledged unchanged), with changes, or deleted. Overlaps are not checked: the client is the authority for what its calendar holds.',
     storeInput: (changes: AppointmentInput) => withRawAccountId(changes),
+  },
+  MEETING: {
+    type: MeetingRef,
+    input: UpdateMeetingInput,
+    many: 'meetings',
+    batchDescription:
+      'Meetings the user organizes and those they are invited to (status CANCELLED never: a cancelled meeting is a tombstone).',
+    one: 'meeting',
+    commitItemDescription:
+      'A meeting of the batch: only a reference (acknowledged unchanged), with changes, or deleted (cancelled). Only the organizer may change or delete one (an invitee gets INVALID); the checks are those of the mutations, but overlaps are not checked: the client is the authority for its calendar.',
+    storeInput: (changes: MeetingInput) => withRawIds(changes),
   },
   CALENDAR_ENTRY: {
     type: CalendarEntryRef,

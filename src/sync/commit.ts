@@ -227,6 +227,8 @@ async function commitRefs(
       results.push(result('DELETED', null, 'deleted the object of another kind with this clientSyncId'));
     } else if (plan.action === 'report') {
       results.push(result(plan.status, known.state === 'unknown' ? null : objectId, plan.message));
+    } else if (object && store.readOnly?.(object, w.userId)) {
+      results.push(result('INVALID', objectId, store.readOnly(object, w.userId)));
     } else if (plan.action === 'delete') {
       writes.deletes.push(object!);
       results.push(result('DELETED', objectId));

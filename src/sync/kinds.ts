@@ -1,6 +1,6 @@
 // The kinds of object sync handles and where each is stored: the domain half of the one
 // declaration per synced kind (the GraphQL half is src/schema/synced-kinds.ts). Feed kinds
-// (tasks, appointments; meetings next) are synced both ways through the change feed; calendar
+// (tasks, appointments, meetings) are synced both ways through the change feed; calendar
 // entries only arrive through syncCommit.
 //
 // Adding a kind: its store (a SyncStore) here, a value in the Prisma SyncKind enum if it is in
@@ -8,7 +8,8 @@
 // at anything else (README: "Adding a synced kind").
 import { appointmentStore } from '../calendar/appointments/store.ts';
 import { calendarEntryStore } from '../calendar/entries.ts';
-import type { Appointment, CalendarEntry, SyncKind, Task } from '../generated/prisma/client.ts';
+import type { Appointment, CalendarEntry, Meeting, SyncKind, Task } from '../generated/prisma/client.ts';
+import { meetingStore } from '../meetings/store.ts';
 import { taskStore } from '../tasks/tasks.ts';
 import type { SyncStore } from './store.ts';
 
@@ -16,6 +17,7 @@ import type { SyncStore } from './store.ts';
 interface SyncObjects {
   TASK: Task;
   APPOINTMENT: Appointment;
+  MEETING: Meeting;
   CALENDAR_ENTRY: CalendarEntry;
 }
 
@@ -30,6 +32,7 @@ type AnyStore<Row extends SyncObject<SyncObjectKind>> = SyncStore<Row, any, any>
 export const syncStores: { [K in SyncObjectKind]: AnyStore<SyncObjects[K]> } = {
   TASK: taskStore,
   APPOINTMENT: appointmentStore,
+  MEETING: meetingStore,
   CALENDAR_ENTRY: calendarEntryStore,
 };
 
@@ -37,6 +40,7 @@ export const syncStores: { [K in SyncObjectKind]: AnyStore<SyncObjects[K]> } = {
 export const feedStores: { [K in SyncKind]: AnyStore<SyncObjects[K]> } = {
   TASK: syncStores.TASK,
   APPOINTMENT: syncStores.APPOINTMENT,
+  MEETING: syncStores.MEETING,
 };
 
 export const syncObjectKinds = Object.keys(syncStores) as SyncObjectKind[];

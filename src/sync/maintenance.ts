@@ -6,10 +6,12 @@ interface PurgeResult {
   tombstones: number;
   sessions: number;
   commits: number;
+  cancelledMeetings: number;
 }
 
 /**
- * Removes tombstones, commit records and idle sessions past their time. Purging a user's
+ * Removes tombstones, commit records, idle sessions and cancelled meetings (kept so that
+ * meetings(updatedSince) can report them, as long as tombstones) past their time. Purging a user's
  * tombstones raises their feed floor in the same statement: a token from below the floor
  * could miss a delete, so it gets SYNC_TOKEN_EXPIRED and the client syncs from scratch.
  */
@@ -35,7 +37,8 @@ export async function purgeSyncState(prisma: PrismaClient, retentionMs: number, 
       WHERE c."userId" = s."userId" AND c.kind = a.kind AND c."objectId" = a."objectId")`;
   const sessions = await prisma.syncSession.deleteMany({ where: { expiresAt: { lte: now } } });
   const commits = await prisma.syncCommit.deleteMany({ where: { createdAt: { lt: cutoff } } });
-  return { tombstones: purged!.tombstones, sessions: sessions.count, commits: commits.count };
+  const meetings = await prisma.meeting.deleteMany({ where: { status: 'CANCELLED', cancelledAt: { lt: cutoff } } });
+  return { tombstones: purged!.tombstones, sessions: sessions.count, commits: commits.count, cancelledMeetings: meetings.count };
 }
 
 /** The configured secret, or one generated once and shared by every instance through the database. */

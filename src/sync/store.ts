@@ -16,10 +16,15 @@ export interface SyncedObject {
 export interface SyncStore<Row extends SyncedObject, Input, Data> {
   /** The feed kind, or null for objects that are never synced back (calendar entries). */
   feedKind: SyncKind | null;
-  /** The user's live objects with these ids. */
+  /** The live objects with these ids that the user has (their own; for meetings, also those they are invited to). */
   load(db: Db, userId: string, ids: string[]): Promise<Row[]>;
   /** The user's live objects with these client sync ids. */
   findByClientSyncIds(db: Db, userId: string, clientSyncIds: string[]): Promise<Row[]>;
+  /**
+   * Why this user may not change or delete this object they can see (another user's meeting they
+   * are invited to); null (or no hook) when they may. A commit answers such a change INVALID.
+   */
+  readOnly?(row: Row, userId: string): string | null;
   /** Validates input against the object it changes (null: a new object). */
   parse(input: Input, existing: Row | null): Parsed<Data>;
   /** Checks that need the database (e.g. the account is the user's), for many at once: a message for each one refused. */

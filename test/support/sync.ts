@@ -98,6 +98,7 @@ export async function userWithAccount(server: TestServer, username: string) {
 export const feedKinds = {
   TASK: { many: 'tasks', one: 'task', fields: taskFields },
   APPOINTMENT: { many: 'appointments', one: 'appointment', fields: 'id clientSyncId title start end shownAs' },
+  MEETING: { many: 'meetings', one: 'meeting', fields: 'id clientSyncId name status start options isOrganizer invitees { email }' },
 } as const;
 export type FeedKind = keyof typeof feedKinds;
 

@@ -5,19 +5,11 @@ import { z } from 'zod';
 import { issuesMessage, type Parsed } from '../../errors.ts';
 import type { Appointment } from '../../generated/prisma/client.ts';
 import { RecurrenceType, ShownAs, Weekday } from '../../generated/prisma/client.ts';
+import { isTimeZone } from '../../validation.ts';
 import { checkSeries, type Occurrence, parseRecurrence, type RecurrenceInput, seriesEnd } from '../recurrence.ts';
 import { localDate, ruleOf, seriesOf } from './occurrences.ts';
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    Temporal.Now.zonedDateTimeISO(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const appointmentInputSchema = z
   .object({
