@@ -2,7 +2,11 @@
 // (startTestServer with DATABASE_COUNT_STATEMENTS=true; src/db/statement-counter.ts).
 import type { GraphQLResponse, TestServer } from './server.ts';
 
-export const countingEnv = { DATABASE_COUNT_STATEMENTS: 'true' };
+/**
+ * The counter is the whole server's: background jobs that poll the database (the mail relay
+ * every MAIL_POLL_SECONDS, maintenance) must not run during a measured request.
+ */
+export const countingEnv = { DATABASE_COUNT_STATEMENTS: 'true', MAIL_POLL_SECONDS: '86400', MAINTENANCE_INTERVAL_SECONDS: '86400' };
 
 /**
  * The statements the server sent while answering this request. The counter is the server's,
