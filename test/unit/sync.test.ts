@@ -204,7 +204,7 @@ describe('ack keys', () => {
   it('round-trip and refuse junk', () => {
     const id = '55555555-5555-4555-8555-555555555555';
     expect(parseAckKey(ackKey('TASK', id, 42))).toEqual({ kind: 'TASK', objectId: id, revision: 42 });
-    for (const key of ['', 'TASK', `TASK-${id}`, `TASK-${id}-x`, `MEETING-${id}-1`, `TASK-${id}-99999999999`, `TASK-abc-1`]) {
+    for (const key of ['', 'TASK', `TASK-${id}`, `TASK-${id}-x`, `NOTE-${id}-1`, `TASK-${id}-99999999999`, `TASK-abc-1`]) {
       expect(parseAckKey(key)).toBeNull();
     }
   });
