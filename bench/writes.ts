@@ -48,7 +48,7 @@ interface Target {
   path: Path;
   shape: 'one user' | 'users';
   users: SeededUser[];
-  /** One per connection: a write for the user it returns (the id of), resolving once committed. */
+  /** One per connection: each call makes one write and resolves, once committed, with its user's id. */
   writers: Array<() => Promise<string>>;
   samples: number[];
   /** Writes per user id, warm-up included (for the final count of feed rows). */
@@ -292,8 +292,8 @@ export async function runWritesBenchmark(options: WritesOptions, print: (text: s
         client: weighted((c) => c.client),
         postgres: weighted((c) => c.postgres),
         other: weighted((c) => c.other),
-        serverMicros: weighted((c) => c.serverMicros),
-        clientMicros: weighted((c) => c.clientMicros),
+        serverMicros: t.cpu.reduce((sum, s) => sum + s.cpu.serverMicros, 0),
+        clientMicros: t.cpu.reduce((sum, s) => sum + s.cpu.clientMicros, 0),
       };
     };
     const rawOf = (t: Target) => targets.find((r) => r.path === 'raw pg' && r.shape === t.shape)!;

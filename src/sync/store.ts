@@ -86,9 +86,9 @@ export type NewRow<Data> = Data & NewObject & { createdAt: Date; updatedAt: Date
  * taken. Every column is given, so a row is what was inserted (timestamps keep a Date's
  * milliseconds): `columns` must be all of the kind's own, each with a value (null clears it).
  * Raw SQL, as updateObjects does, rather than createManyAndReturn: Prisma compiles every
- * createMany anew (its plan cache leaves them out), the largest single cost of a createTask
- * in the server, and every millisecond on the event loop delays the writes waiting for the
- * user's counter (bench/README.md, "Writes of one user").
+ * createMany anew (its plan cache leaves them out), 12-14% of the server's CPU in a
+ * createTask, and every millisecond on the event loop delays the user's writes waiting for
+ * their counter (bench/README.md, "Writes of one user").
  */
 export async function insertObjects<Data extends object>(
   w: WriteContext,
