@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, calendar, recurrence, startup, outbox.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, recurrence, startup, outbox.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -22,6 +22,11 @@
 //   BENCH_WRITE_SECONDS how long the writers run (default 10)
 //   BENCH_SUBSCRIBERS   changesAvailable subscribers (default 5000)
 //   BENCH_NOTICES       measured writes per fan-out target (default 5)
+// Environment (writes, on a fresh database like sync):
+//   BENCH_WRITES_CONNECTIONS  connections per target: all for one user, or one for each of as many users (default 8)
+//   BENCH_WRITES_SECONDS      measured seconds per target (default 10), split over the rounds
+//   BENCH_WRITES_ROUNDS       turns the four targets take (default 2)
+//   BENCH_WRITES_WARMUP       warm-up seconds per target (default 3)
 // Environment (calendar, on a fresh database like sync):
 //   BENCH_CALENDAR_REQUESTS  timed freeBusy and slots requests each (default 300)
 // Environment (recurrence): BENCH_RECURRENCE_MS, BENCH_RECURRENCE_ROUNDS (see bench/recurrence.ts)
@@ -44,12 +49,13 @@ import { outboxBench } from './outbox.ts';
 import { recurrenceBench } from './recurrence.ts';
 import { runStartupBenchmark } from './startup.ts';
 import { runSyncBenchmarks, type SyncBenchmark, type SyncOptions, syncBenchmarks } from './sync.ts';
+import { runWritesBenchmark } from './writes.ts';
 
 const TARGET_RATIO = 0.7;
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
-const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'calendar', 'recurrence', 'startup', 'outbox'];
+const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'writes', 'calendar', 'recurrence', 'startup', 'outbox'];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
 function selection(): Set<string> {
@@ -169,6 +175,23 @@ async function main() {
   if (selected.has('http')) await attempt('http', http);
   const syncSelected = new Set(syncBenchmarks.filter((name) => selected.has(`sync:${name}`)));
   if (syncSelected.size) await attempt('sync', () => sync(syncSelected));
+  if (selected.has('writes')) {
+    await attempt('writes', async () => {
+      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+      console.log(`\nwrites of one user: convene createTask beside raw pg, on PostgreSQL (${redactUrl(postgresUrl)})`);
+      await runWritesBenchmark(
+        {
+          postgresUrl,
+          connections: integer('BENCH_WRITES_CONNECTIONS', 8),
+          seconds: positive('BENCH_WRITES_SECONDS', 10),
+          rounds: integer('BENCH_WRITES_ROUNDS', 2),
+          warmup: positive('BENCH_WRITES_WARMUP', 3),
+        },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      );
+    });
+  }
   if (selected.has('calendar')) {
     await attempt('calendar', async () => {
       const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
-import { machineCpu, processesCpu } from './lib/load.ts';
+import { type Cpu, cpuCells, cpuHeader, cpuMeter } from './lib/load.ts';
 import { type BenchDatabase, checkFeed, createBenchDatabase, type SeededUser, seedUsers } from './lib/postgres.ts';
 import { type ServerProcess, startServerProcess } from './lib/server.ts';
 import { median, percentile, type Timed, timeOperations, warmUp } from './lib/stats.ts';
@@ -70,48 +70,6 @@ interface Batch {
 const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const count = (n: number) => n.toLocaleString('en-US');
 const ms = (n: number) => fixed(n, n < 10 ? 2 : 1);
-
-// ---- CPU while measuring ----
-
-interface Cpu {
-  /** % of one core. */
-  server: number;
-  client: number;
-  /** Every PostgreSQL process (the server's backends, parallel workers, background writers). */
-  postgres: number;
-  /** Everything else on the machine (other processes, interrupts): should stay near 0. */
-  other: number;
-  /** Server and client CPU time in microseconds. */
-  serverMicros: number;
-  clientMicros: number;
-}
-
-async function cpuMeter(server: ServerProcess): Promise<() => Promise<Cpu>> {
-  const serverBefore = await server.cpuTime();
-  const ownBefore = process.cpuUsage();
-  const machineBefore = machineCpu();
-  const postgresBefore = processesCpu('postgres');
-  const started = performance.now();
-  return async () => {
-    const wall = (performance.now() - started) * 1000;
-    const own = process.cpuUsage(ownBefore);
-    const machine = machineCpu() - machineBefore;
-    const postgres = processesCpu('postgres') - postgresBefore;
-    const serverMicros = (await server.cpuTime()) - serverBefore;
-    const ownMicros = own.user + own.system;
-    return {
-      server: (100 * serverMicros) / wall,
-      client: (100 * ownMicros) / wall,
-      postgres: (100 * postgres) / wall,
-      other: Math.max(0, (100 * (machine - serverMicros - ownMicros - postgres)) / wall),
-      serverMicros,
-      clientMicros: ownMicros,
-    };
-  };
-}
-
-const cpuHeader = ['server CPU', 'client CPU', 'PG CPU', 'other CPU'];
-const cpuCells = (cpu: Cpu) => [cpu.server, cpu.client, cpu.postgres, cpu.other].map((n) => `${fixed(n)}%`);
 
 // ---- The database, the server and the seeded users ----
 

@@ -1,6 +1,7 @@
 // HTTP load with autocannon. `prepare` checks one answer, then warms the server up with every
 // response required to equal that answer; `run` measures one slice, recording the CPU used by the
 // server, by this process (autocannon) and by everything else; `summarize` merges slices.
+// `cpuMeter` measures the same for any load, PostgreSQL's processes apart.
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon, { type Options, type RawResult } from 'autocannon';
@@ -106,6 +107,49 @@ export async function prepare(server: ServerProcess, request: LoadRequest, optio
     },
   };
 }
+
+/** CPU used while measuring, by the server, this process, PostgreSQL and the rest of the machine. */
+export interface Cpu {
+  /** % of one core. */
+  server: number;
+  client: number;
+  /** Every PostgreSQL process (the server's backends, parallel workers, background writers). */
+  postgres: number;
+  /** Everything else on the machine (other processes, interrupts): should stay near 0. */
+  other: number;
+  /** Server and client CPU time in microseconds. */
+  serverMicros: number;
+  clientMicros: number;
+}
+
+/** Starts measuring; the function it returns reads what was used since. */
+export async function cpuMeter(server: ServerProcess): Promise<() => Promise<Cpu>> {
+  const serverBefore = await server.cpuTime();
+  const ownBefore = process.cpuUsage();
+  const machineBefore = machineCpu();
+  const postgresBefore = processesCpu('postgres');
+  const started = performance.now();
+  return async () => {
+    const wall = (performance.now() - started) * 1000;
+    const own = process.cpuUsage(ownBefore);
+    const machine = machineCpu() - machineBefore;
+    const postgres = processesCpu('postgres') - postgresBefore;
+    const serverMicros = (await server.cpuTime()) - serverBefore;
+    const ownMicros = own.user + own.system;
+    return {
+      server: (100 * serverMicros) / wall,
+      client: (100 * ownMicros) / wall,
+      postgres: (100 * postgres) / wall,
+      other: Math.max(0, (100 * (machine - serverMicros - ownMicros - postgres)) / wall),
+      serverMicros,
+      clientMicros: ownMicros,
+    };
+  };
+}
+
+export const cpuHeader = ['server CPU', 'client CPU', 'PG CPU', 'other CPU'];
+export const cpuCells = (cpu: Cpu) =>
+  [cpu.server, cpu.client, cpu.postgres, cpu.other].map((n) => `${Number.isFinite(n) ? n.toFixed(0) : '-'}%`);
 
 /** CPU time used by the whole machine so far (all cores), in microseconds. */
 export function machineCpu(): number {

@@ -35,7 +35,7 @@ export const calendarEntryStore: SyncStore<CalendarEntry, CalendarEntryInput, Ca
   load: (db, userId, ids) => db.calendarEntry.findMany({ where: { userId, id: { in: ids } } }),
   findByClientSyncIds: (db, userId, clientSyncIds) => db.calendarEntry.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseCalendarEntryInput,
-  create: (w, creates) => insertObjects(w, creates, (data) => w.tx.calendarEntry.createManyAndReturn({ data, skipDuplicates: true })),
+  create: (w, creates) => insertObjects(w, 'CalendarEntry', calendarEntryColumns, creates),
   update: (w, updates) =>
     updateObjects(w.tx, 'CalendarEntry', calendarEntryColumns, updates, (ids) => calendarEntryStore.load(w.tx, w.userId, ids)),
   async remove(w, rows) {

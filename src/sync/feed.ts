@@ -59,9 +59,10 @@ export class ChangeRecorder {
 
   /**
    * Takes the revisions and writes the feed rows in one statement, the write's last: each
-   * user's counter row stays locked from here until the commit, and every statement in that
-   * span holds up the user's other writers (bench/README.md, "Writes of one user": two
-   * statements here halved the rate of one user's writes). Counters are taken in user id order.
+   * user's counter row stays locked from here until the commit, and every round trip in that
+   * span holds up the user's other writers (bench/README.md, "Writes of one user": the span is
+   * this statement, the wait for the server's event loop to see its answer, and the COMMIT).
+   * Counters are taken in user id order.
    */
   async flush(tx: Tx): Promise<ChangeNotice[]> {
     if (!this.changes.size) return [];

@@ -55,8 +55,7 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   findByClientSyncIds: (db, userId, clientSyncIds) => db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseTaskInput,
   async create(w, creates) {
-    // ON CONFLICT DO NOTHING: a racing commit may have created a clientSyncId meanwhile.
-    const rows = await insertObjects(w, creates, (data) => w.tx.task.createManyAndReturn({ data, skipDuplicates: true }));
+    const rows = await insertObjects(w, 'Task', taskColumns, creates);
     for (const row of rows) if (row) w.changes.recordObject('TASK', row, false, w.origin);
     return rows;
   },

@@ -31,6 +31,22 @@ export async function appointmentsIn(
   return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
 }
 
+/** A new appointment's columns: its data, no deleted occurrences, and it replaces no occurrence of a series. */
+const newAppointment = (data: AppointmentData) => ({
+  ...data,
+  deleteExceptions: [] as string[],
+  seriesId: null,
+  recurrencePosition: null,
+  recurrenceDatePosition: null,
+});
+const newAppointmentColumns = [
+  ...appointmentColumns,
+  'deleteExceptions',
+  'seriesId',
+  'recurrencePosition',
+  'recurrenceDatePosition',
+] as const;
+
 export const appointmentStore: SyncStore<Appointment, AppointmentInput, AppointmentData> = {
   feedKind: 'APPOINTMENT',
   load: (db, userId, ids) => db.appointment.findMany({ where: { userId, id: { in: ids } } }),
@@ -45,7 +61,12 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
     return data.map((d) => (connected.has(d.accountId) ? null : 'accountId: not one of your accounts'));
   },
   async create(w, creates) {
-    const rows = await insertObjects(w, creates, (data) => w.tx.appointment.createManyAndReturn({ data, skipDuplicates: true }));
+    const rows = await insertObjects(
+      w,
+      'Appointment',
+      newAppointmentColumns,
+      creates.map(({ data, clientSyncId }) => ({ data: newAppointment(data), clientSyncId })),
+    );
     for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
     return rows;
   },
