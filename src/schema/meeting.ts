@@ -110,6 +110,7 @@ export const MeetingRef = builder.prismaNode('Meeting', {
     timeSlotsDescription: t.exposeString('timeSlotsDescription', { nullable: true }),
     reminder: t.field({ type: MeetingReminderRef, nullable: true, resolve: (m) => (m.reminderMinutesBefore === null ? null : m) }),
     repeat: t.expose('repeat', { type: MeetingRepeatEnum }),
+    pollDeadline: t.expose('pollDeadline', { type: 'DateTime', nullable: true, description: 'After it votes are refused (POLL_CLOSED).' }),
     sequence: t.exposeInt('sequence', { description: 'iCalendar SEQUENCE: raised by every change of time or place, and by cancelling.' }),
     uid: t.exposeString('icalUid', { description: 'iCalendar UID: never changes.' }),
     clientSyncId: t.string({
@@ -157,6 +158,11 @@ function meetingInputFields(required: boolean) {
     timeSlotsDescription: t.string({ required: false }),
     reminder: t.field({ type: MeetingReminderInput, required: false, description: 'null: no reminder.' }),
     repeat: t.field({ type: MeetingRepeatEnum, required: false }),
+    pollDeadline: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'After it votes are refused (POLL_CLOSED); null: no deadline.',
+    }),
     options: t.field({
       type: ['DateTime'],
       required: false,
