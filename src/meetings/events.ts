@@ -30,9 +30,15 @@ export interface MeetingEvent {
 
 export type MeetingEventHandler = (w: WriteContext, events: MeetingEvent[]) => Promise<void>;
 
-/** Tells meetingChanged subscribers (organizer and invitees), on every instance, once committed. */
+/**
+ * Tells meetingChanged subscribers (organizer and invitees), and pollChanged ones (its options or
+ * invitees may have changed), on every instance, once committed.
+ */
 const publishMeetingChanged: MeetingEventHandler = async (w, events) => {
-  for (const id of new Set(events.map((event) => event.meeting.id))) w.afterCommit.publish('meeting:changed', id, { meetingId: id });
+  for (const id of new Set(events.map((event) => event.meeting.id))) {
+    w.afterCommit.publish('meeting:changed', id, { meetingId: id });
+    w.afterCommit.publish('poll:changed', id, { meetingId: id });
+  }
 };
 
 /** What runs for a write's meeting events, in order. The mail outbox adds its handler here. */

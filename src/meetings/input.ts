@@ -130,7 +130,17 @@ export function parseMeetingInput(input: MeetingInput, existing: MeetingFields |
     repeat: MeetingRepeat.NONE,
     pollDeadline: null,
     ...existing,
-    ...pick(changes, ['accountId', 'calendarId', 'name', 'duration', 'timezone', 'notes', 'timeSlotsDescription', 'repeat', 'pollDeadline']),
+    ...pick(changes, [
+      'accountId',
+      'calendarId',
+      'name',
+      'duration',
+      'timezone',
+      'notes',
+      'timeSlotsDescription',
+      'repeat',
+      'pollDeadline',
+    ]),
     ...location,
     ...reminder,
   } as MeetingFields;

@@ -21,8 +21,8 @@ import { lockFeedRows } from '../sync/feed.ts';
 import type { WriteContext } from '../write.ts';
 import { addedSpans, type MeetingTiming } from './busy.ts';
 import type { MeetingEvent } from './events.ts';
-import { newVoteToken } from './vote-tokens.ts';
 import { type InviteeInput, type MeetingData, type MeetingFields, meetingColumns } from './input.ts';
+import { newVoteToken } from './vote-tokens.ts';
 
 /** The meetings a user sees: those they organize and those they are invited to. */
 export const visibleTo = (userId: string): Prisma.MeetingWhereInput => ({

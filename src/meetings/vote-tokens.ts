@@ -5,6 +5,7 @@
 // link stops working) or revoke it (no link works until rotated). The raw token exists only
 // in the MeetingEvent of that write (event.voteTokens), for the invitation email.
 import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
 import { forbidden, notFound } from '../errors.ts';
 import type { MeetingInvitee } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
@@ -22,11 +23,10 @@ export function newVoteToken(): { token: string; hash: string } {
 export const hashVoteToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The invitee a token belongs to, when it is this meeting's; FORBIDDEN otherwise (wrong, revoked, another meeting's). */
-export async function inviteeByToken(w: Pick<WriteContext, 'tx'>, meetingId: string, voterId: string, token: string): Promise<MeetingInvitee> {
-  const invitee = token.startsWith(prefix)
-    ? await w.tx.meetingInvitee.findUnique({ where: { voteTokenHash: hashVoteToken(token) } })
-    : null;
-  if (!invitee || invitee.meetingId !== meetingId || invitee.id !== voterId) throw forbidden('voteToken: not a valid vote token for this voter');
+export async function inviteeByToken(db: Db, meetingId: string, voterId: string, token: string): Promise<MeetingInvitee> {
+  const invitee = token.startsWith(prefix) ? await db.meetingInvitee.findUnique({ where: { voteTokenHash: hashVoteToken(token) } }) : null;
+  if (!invitee || invitee.meetingId !== meetingId || invitee.id !== voterId)
+    throw forbidden('voteToken: not a valid vote token for this voter');
   return invitee;
 }
 
@@ -39,9 +39,14 @@ async function organizersInvitee(w: WriteContext, meetingId: string, inviteeId: 
 
 /**
  * A new token for an invitee of a meeting the caller organizes (a re-invitation): the old one
- * stops working. Adds a 'reinvited' MeetingEvent whose voteTokens holds the new token.
+ * stops working. Adds a 'reinvited' MeetingEvent whose voteTokens holds the new token, and
+ * returns it (the organizer may pass the link on themselves, e.g. without email).
  */
-export async function rotateVoteToken(w: WriteContext, meetingId: string, inviteeId: string): Promise<MeetingInvitee> {
+export async function rotateVoteToken(
+  w: WriteContext,
+  meetingId: string,
+  inviteeId: string,
+): Promise<{ invitee: MeetingInvitee; token: string }> {
   const { meeting, invitee } = await organizersInvitee(w, meetingId, inviteeId);
   const { token, hash } = newVoteToken();
   const rotated = await w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { voteTokenHash: hash } });
@@ -57,7 +62,7 @@ export async function rotateVoteToken(w: WriteContext, meetingId: string, invite
     removedInvitees: [],
     voteTokens: new Map([[invitee.id, token]]),
   });
-  return rotated;
+  return { invitee: rotated, token };
 }
 
 /** Revokes an invitee's token: their link stops working (signed in, a convene user still votes). */

@@ -1,7 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { expand, parseRecurrence } from '../../src/calendar/recurrence.ts';
-import { adjacentItems, type Answer, byScore, interpolate, rank, type Tally, tally, type Vote } from '../../src/meetings/poll.ts';
+import { type Answer, adjacentItems, byScore, interpolate, rank, type Tally, tally, type Vote } from '../../src/meetings/poll.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
