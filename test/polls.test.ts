@@ -189,6 +189,11 @@ describeEachDatabase('polls', (server) => {
     expect(codes(notCustom)).toEqual(['BAD_USER_INPUT']);
     expect(notCustom.errors![0]!.message).toMatch(/^preferred: /);
 
+    const malformed = await vote(current, 'not-an-id');
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(malformed.errors![0]!.message).toMatch(/^voterId: /);
+    expect(codes(await vote(current, first.meeting.id))).toEqual(['BAD_USER_INPUT']); // a meeting's id, not a voter's
+
     dataOf(await alice.gql(REVOKE, { m: first.meeting.id, v: voter }));
     expect(codes(await vote(current))).toEqual(['FORBIDDEN']); // revoked
     // Only the organizer rotates and revokes.
@@ -273,5 +278,41 @@ describeEachDatabase('polls', (server) => {
     expect((await refused.next()).value.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
     await events.return?.();
     await client.dispose();
+  });
+
+  it('tells the organizer signed in (without voterId), and no one else; a cancelled meeting has no poll', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const options = ['2031-03-03T09:00:00.000Z', '2031-03-03T10:00:00.000Z'];
+    const { meeting, voters } = await pollMeeting(alice, { options, invitees: [{ accountId: bob.account }] });
+    const v = voters.get(bob.account)!;
+    const SUBSCRIBE = 'subscription ($m: ID!) { pollChanged(meetingId: $m) { voter { id } voters { response } } }';
+    const organizer = wsClient(server(), alice.token);
+    const events = organizer.iterate({ query: SUBSCRIBE, variables: { m: meeting.id } });
+    const first = events.next();
+    let heard: IteratorResult<any> | null = null;
+    for (let i = 0; !heard; i++) {
+      dataOf(await bob.gql(VOTE, { m: meeting.id, v, r: i % 2 ? 'NO' : 'MAYBE' }));
+      heard = await Promise.race([first, new Promise<null>((resolve) => setTimeout(() => resolve(null), 200))]);
+    }
+    expect(heard.value.data.pollChanged.voter).toBeNull();
+    expect(['MAYBE', 'NO']).toContain(heard.value.data.pollChanged.voters[0].response);
+    await events.return?.();
+    await organizer.dispose();
+    // An invitee follows the poll as a voter only; a stranger not at all.
+    for (const [token, code] of [
+      [bob.token, 'FORBIDDEN'],
+      [null, 'FORBIDDEN'],
+      [(await user('mallory')).token, 'NOT_FOUND'],
+    ] as const) {
+      const client = wsClient(server(), token);
+      const refused = await client.iterate({ query: SUBSCRIBE, variables: { m: meeting.id } }).next();
+      expect(refused.value.errors.map((e: any) => e.extensions.code)).toEqual([code]);
+      await client.dispose();
+    }
+
+    dataOf(await alice.gql('mutation ($id: ID!) { deleteMeeting(id: $id) { id } }', { id: meeting.id }));
+    expect(codes(await bob.gql(POLL, { m: meeting.id, v }))).toEqual(['NOT_FOUND']);
+    expect(codes(await bob.gql(VOTE, { m: meeting.id, v, r: 'ALWAYS' }))).toEqual(['NOT_FOUND']);
   });
 });

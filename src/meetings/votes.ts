@@ -162,11 +162,10 @@ export async function pollOf(db: Db, meeting: Meeting): Promise<PollData> {
 export async function authorizeVoter(
   db: Db,
   meetingId: string,
-  voterId: string | null,
+  voterId: string,
   voteToken: string | null | undefined,
   viewerId: string | null,
 ): Promise<{ meeting: Meeting; invitee: MeetingInvitee }> {
-  if (!voterId) throw forbidden('voterId: not a voter of this meeting');
   let invitee: MeetingInvitee | null;
   if (voteToken) invitee = await inviteeByToken(db, meetingId, voterId, voteToken);
   else {
@@ -180,7 +179,7 @@ export async function authorizeVoter(
 
 export interface VoteInput {
   meetingId: string;
-  voterId: string | null;
+  voterId: string;
   voteToken: string | null | undefined;
   response: VoteResponse;
   preferred: Date[] | null | undefined;

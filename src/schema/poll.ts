@@ -3,7 +3,7 @@
 // rotating and revoking vote tokens, and pollChanged. The domain is src/meetings/votes.ts.
 import { filter, map, pipe } from 'graphql-yoga';
 import { hasScope } from '../auth/authenticate.ts';
-import { forbidden, notFound } from '../errors.ts';
+import { badInput, forbidden, notFound } from '../errors.ts';
 import type { MeetingInvitee } from '../generated/prisma/client.ts';
 import { Scope, VoteResponse } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
@@ -143,7 +143,12 @@ const voterArgs = builder.args((t) => ({
   voteToken: t.string({ required: false, description: "From the invitee's vote link; not needed signed in as the invitee." }),
 }));
 
-const voterIdOf = (id: string | number) => decodeId(String(id), 'MeetingInvitee');
+/** The raw id of a voter id; a malformed one, or one of another type, is BAD_USER_INPUT as for any global id. */
+function voterIdOf(id: string | number): string {
+  const raw = decodeId(String(id), 'MeetingInvitee');
+  if (!raw) throw badInput('voterId: not a voter id (MeetingInvitee)');
+  return raw;
+}
 
 async function pollView(
   ctx: Context,
@@ -211,7 +216,6 @@ builder.mutationFields((t) => ({
     args: { meetingId: t.arg.globalID({ for: [MeetingRef] }), voterId: t.arg.id() },
     resolve: async (_root, { meetingId, voterId }, ctx) => {
       const voter = voterIdOf(voterId);
-      if (!voter) throw notFound('invitee');
       return viewerWrite(ctx, async (w) => {
         const { invitee, token } = await rotateVoteToken(w, meetingId.id, voter);
         return { invitee, voteToken: token };
@@ -225,7 +229,6 @@ builder.mutationFields((t) => ({
     args: { meetingId: t.arg.globalID({ for: [MeetingRef] }), voterId: t.arg.id() },
     resolve: (_root, { meetingId, voterId }, ctx) => {
       const voter = voterIdOf(voterId);
-      if (!voter) throw notFound('invitee');
       return viewerWrite(ctx, (w) => revokeVoteToken(w, meetingId.id, voter));
     },
   }),
