@@ -14,6 +14,8 @@ export const ErrorCode = {
   SYNC_TOKEN_EXPIRED: 'SYNC_TOKEN_EXPIRED',
   TOO_MANY_SESSIONS: 'TOO_MANY_SESSIONS',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A vote after the meeting's poll deadline. */
+  POLL_CLOSED: 'POLL_CLOSED',
   /** The request is not a GraphQL request at all (bad JSON, wrong method, ...). */
   BAD_REQUEST: 'BAD_REQUEST',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

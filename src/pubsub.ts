@@ -21,6 +21,11 @@ export interface MeetingChanged {
   meetingId: string;
 }
 
+/** A poll's votes or options changed: its subscribers read it again as they may see it. */
+export interface PollChanged {
+  meetingId: string;
+}
+
 /** Revoked tokens, to drop from every instance's auth cache. */
 export interface AuthEviction {
   tokenIds: string[];
@@ -40,6 +45,7 @@ export type Topics = {
   'auth:evict': [event: AuthEviction];
   changes: [userId: string, notice: ChangeNotice];
   'meeting:changed': [meetingId: string, event: MeetingChanged];
+  'poll:changed': [meetingId: string, event: PollChanged];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;

@@ -85,6 +85,44 @@ describe.skipIf(skip)(
       await client.dispose();
     });
 
+    it('tells a pollChanged subscriber (a vote page, by vote token) on one instance about a vote on the other', async () => {
+      const organizer = await a.newUser('pollster');
+      const account = (await a.gql<any>('{ me { mainAccount { id } } }', {}, organizer.token)).data.me.mainAccount.id;
+      const created = await a.gql<any>(
+        'mutation ($input: CreateMeetingInput!) { createMeeting(input: $input) { ... on Meeting { id invitees { id } } } }',
+        {
+          input: {
+            accountId: account,
+            name: 'Across polls',
+            duration: 30,
+            options: ['2031-05-05T09:00:00Z', '2031-05-05T10:00:00Z'],
+            invitees: [{ email: 'voter@example.org' }],
+          },
+        },
+        organizer.token,
+      );
+      const { id, invitees } = created.data.createMeeting;
+      const rotated = await a.gql<any>(
+        'mutation ($m: ID!, $v: ID!) { rotateVoteToken(meetingId: $m, voterId: $v) { voteToken } }',
+        { m: id, v: invitees[0].id },
+        organizer.token,
+      );
+      const token = rotated.data.rotateVoteToken.voteToken;
+      const { event, client } = await firstEvent(
+        b,
+        '',
+        `subscription { pollChanged(meetingId: "${id}", voterId: "${invitees[0].id}", voteToken: "${token}") { tallies { yes } } }`,
+      );
+      const vote = await a.gql(
+        'mutation ($m: ID!, $v: ID!, $t: String) { vote(meetingId: $m, voterId: $v, voteToken: $t, response: ALWAYS) { closed } }',
+        { m: id, v: invitees[0].id, t: token },
+        null,
+      );
+      expect(vote.errors).toBeUndefined();
+      expect(await event).toEqual({ data: { pollChanged: { tallies: [{ yes: 1 }, { yes: 1 }] } } });
+      await client.dispose();
+    });
+
     it('revokes a token on every instance at once', async () => {
       const { token } = await a.newUser('leaver');
       const me = '{ me { id tokens { id } } }';

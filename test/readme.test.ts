@@ -318,7 +318,7 @@ const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean
     const { meetings } = await graphql(
       w.url,
       await w.shell.variable('TOKEN'),
-      '{ meetings(first: 10) { edges { node { name status start invitees { email } } } } }',
+      '{ meetings(first: 10) { edges { node { name status start invitees { email } poll { voters { response preferred } } } } } }',
     );
     expect(meetings.edges.map((edge: any) => edge.node)).toEqual([
       {
@@ -326,6 +326,13 @@ const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean
         status: 'SCHEDULED',
         start: '2030-04-03T12:00:00.000Z',
         invitees: [{ email: 'bob@example.com' }, { email: null }],
+        // bob's vote, through his vote token.
+        poll: {
+          voters: [
+            { response: 'CUSTOM', preferred: ['2030-04-03T12:00:00.000Z'] },
+            { response: 'NOT_YET', preferred: [] },
+          ],
+        },
       },
     ]);
   },

@@ -68,13 +68,22 @@ async function seedOwner(server: TestServer, size: number): Promise<Owner> {
   expect(results.filter((r: { status: string }) => r.status === 'CREATED')).toHaveLength(2 * size);
   // size meetings: polls with two options, inviting the neighbour and a guest each.
   const option = (i: number, h: number) => `"${new Date(Date.parse('2031-01-01T00:00:00Z') + (i * 24 + h) * 3_600_000).toISOString()}"`;
-  await aliased(
+  const meetings = await aliased(
     server,
     owner.token,
     'mutation',
     Array.from({ length: size }, (_, i) => i),
     (i) => `createMeeting(ignoreConflicts: true, input: { accountId: "${accounts[0]!.id}", name: "meeting ${i}", duration: 30,
-      options: [${option(i, 9)}, ${option(i, 10)}], invitees: [{ email: "neighbour${size}@example.com" }, { email: "guest${i}@example.org" }] }) { __typename }`,
+      options: [${option(i, 9)}, ${option(i, 10)}], invitees: [{ email: "neighbour${size}@example.com" }, { email: "guest${i}@example.org" }] }) {
+      ... on Meeting { id invitees { id } } }`,
+  );
+  // The neighbour votes (signed in) WHEN_AVAILABLE everywhere: the poll reads their busy time.
+  await aliased(
+    server,
+    neighbour.token,
+    'mutation',
+    meetings,
+    (m) => `vote(meetingId: "${m.id}", voterId: "${m.invitees[0].id}", response: WHEN_AVAILABLE) { meetingId }`,
   );
   const start = 'mutation { startSyncSession(deviceUuid: "phone") { id } }';
   const session = dataOf(await server.gql(start, {}, owner.token)).startSyncSession;
@@ -122,6 +131,11 @@ const lists: Record<string, ListQuery> = {
   meetings: {
     // Lean: graphql-armor's cost limit multiplies a selection by its literal `first`.
     query: '{ meetings(first: 100) { edges { node { id options invitees { email account { id } } } } } }',
+    items: (data) => data.meetings.edges,
+  },
+  'meetings with their polls': {
+    // The whole poll is computed whatever is selected (the neighbour's busy time included): a lean selection suffices.
+    query: '{ meetings(first: 100) { edges { node { poll { tallies { yes pending } } } } } }',
     items: (data) => data.meetings.edges,
   },
   'sync (a batch of meetings)': {

@@ -7,8 +7,12 @@ import type { Meeting, MeetingInvitee } from '../generated/prisma/client.ts';
 import type { WriteContext } from '../write.ts';
 
 export interface MeetingEvent {
-  /** created; updated; scheduled (it has a start now, or a new one); cancelled (deleted). */
-  type: 'created' | 'updated' | 'scheduled' | 'cancelled';
+  /**
+   * created; updated; scheduled (it has a start now, or a new one); cancelled (deleted);
+   * reinvited (the organizer rotated one invitee's vote token: voteTokens holds only theirs,
+   * and only they are to be told, with the new link).
+   */
+  type: 'created' | 'updated' | 'scheduled' | 'cancelled' | 'reinvited';
   /** The meeting after the change (its sequence raised if its time or place changed). */
   meeting: Meeting;
   /** Its proposed starts after the change, sorted. */
@@ -17,13 +21,24 @@ export interface MeetingEvent {
   invitees: MeetingInvitee[];
   /** Invitees this change removed (they are told it is cancelled for them). */
   removedInvitees: MeetingInvitee[];
+  /**
+   * Raw vote tokens issued by this change, by invitee id: every invitee added (src/meetings/
+   * vote-tokens.ts). Only here, never stored: the vote link is /vote/<meetingId>/<voterId>?token=<token>.
+   */
+  voteTokens: Map<string /* inviteeId */, string /* raw token */>;
 }
 
 export type MeetingEventHandler = (w: WriteContext, events: MeetingEvent[]) => Promise<void>;
 
-/** Tells meetingChanged subscribers (organizer and invitees), on every instance, once committed. */
+/**
+ * Tells meetingChanged subscribers (organizer and invitees), and pollChanged ones (its options or
+ * invitees may have changed), on every instance, once committed.
+ */
 const publishMeetingChanged: MeetingEventHandler = async (w, events) => {
-  for (const id of new Set(events.map((event) => event.meeting.id))) w.afterCommit.publish('meeting:changed', id, { meetingId: id });
+  for (const id of new Set(events.map((event) => event.meeting.id))) {
+    w.afterCommit.publish('meeting:changed', id, { meetingId: id });
+    w.afterCommit.publish('poll:changed', id, { meetingId: id });
+  }
 };
 
 /** What runs for a write's meeting events, in order. The mail outbox adds its handler here. */

@@ -40,6 +40,7 @@ const meetingInputSchema = z
       })
       .nullable(),
     repeat: z.enum(MeetingRepeat),
+    pollDeadline: z.date().nullable(),
     options: z.array(z.date()),
     allowPastOptions: z.boolean().nullable(),
     invitees: z.array(z.object({ email: z.string().nullish(), accountId: z.string().nullish() })),
@@ -65,6 +66,7 @@ export const meetingColumns = [
   'reminderMinutesBefore',
   'reminderMethod',
   'repeat',
+  'pollDeadline',
 ] as const satisfies ReadonlyArray<keyof Meeting>;
 export type MeetingFields = Pick<Meeting, (typeof meetingColumns)[number]>;
 
@@ -126,8 +128,19 @@ export function parseMeetingInput(input: MeetingInput, existing: MeetingFields |
     reminderMinutesBefore: null,
     reminderMethod: ReminderMethod.POPUP,
     repeat: MeetingRepeat.NONE,
+    pollDeadline: null,
     ...existing,
-    ...pick(changes, ['accountId', 'calendarId', 'name', 'duration', 'timezone', 'notes', 'timeSlotsDescription', 'repeat']),
+    ...pick(changes, [
+      'accountId',
+      'calendarId',
+      'name',
+      'duration',
+      'timezone',
+      'notes',
+      'timeSlotsDescription',
+      'repeat',
+      'pollDeadline',
+    ]),
     ...location,
     ...reminder,
   } as MeetingFields;

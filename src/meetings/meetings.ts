@@ -22,6 +22,7 @@ import type { WriteContext } from '../write.ts';
 import { addedSpans, type MeetingTiming } from './busy.ts';
 import type { MeetingEvent } from './events.ts';
 import { type InviteeInput, type MeetingData, type MeetingFields, meetingColumns } from './input.ts';
+import { newVoteToken } from './vote-tokens.ts';
 
 /** The meetings a user sees: those they organize and those they are invited to. */
 export const visibleTo = (userId: string): Prisma.MeetingWhereInput => ({
@@ -218,13 +219,13 @@ export async function saveMeeting(
       meeting = created;
     }
     await saveOptions(w, meeting.id, before, optionStarts);
-    const { invitees, removed } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
+    const { invitees, removed, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
     const type = !existing
       ? 'created'
       : state.status === 'SCHEDULED' && state.start?.getTime() !== existing.start?.getTime()
         ? 'scheduled'
         : 'updated';
-    recordChange(w, { type, meeting, options: optionStarts, invitees, removedInvitees: removed });
+    recordChange(w, { type, meeting, options: optionStarts, invitees, removedInvitees: removed, voteTokens });
     return meeting;
   });
 }
@@ -245,15 +246,21 @@ async function saveOptions(w: WriteContext, meetingId: string, before: Date[], a
  */
 async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean, wanted: ResolvedInvitee[] | null) {
   const current = existed ? await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }) : [];
-  if (!wanted) return { invitees: current, removed: [] as MeetingInvitee[] };
+  const voteTokens = new Map<string, string>();
+  if (!wanted) return { invitees: current, removed: [] as MeetingInvitee[], voteTokens };
   const byAccount = new Map(current.flatMap((i) => (i.accountId ? [[i.accountId, i] as const] : [])));
   const byEmail = new Map(current.flatMap((i) => (i.email ? [[i.email, i] as const] : [])));
   const kept = new Map<string, ResolvedInvitee & { position: number }>();
-  const added: Array<ResolvedInvitee & { position: number; meetingId: string }> = [];
+  const added: Array<ResolvedInvitee & { id: string; position: number; meetingId: string; voteTokenHash: string }> = [];
   for (const [position, invitee] of wanted.entries()) {
     const row = (invitee.accountId && byAccount.get(invitee.accountId)) || (invitee.email && byEmail.get(invitee.email)) || null;
     if (row && !kept.has(row.id)) kept.set(row.id, { ...invitee, position });
-    else added.push({ ...invitee, position, meetingId });
+    else {
+      const id = randomUUID();
+      const { token, hash } = newVoteToken();
+      voteTokens.set(id, token);
+      added.push({ ...invitee, id, position, meetingId, voteTokenHash: hash });
+    }
   }
   const removed = current.filter((row) => !kept.has(row.id));
   if (removed.length) await w.tx.meetingInvitee.deleteMany({ where: { id: { in: removed.map((row) => row.id) } } });
@@ -275,7 +282,7 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
   }
   if (added.length) await w.tx.meetingInvitee.createMany({ data: added });
   const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } });
-  return { invitees, removed };
+  return { invitees, removed, voteTokens };
 }
 
 /**
@@ -320,6 +327,7 @@ export async function cancelMeeting(w: WriteContext, meeting: Meeting): Promise<
     options: options.map((o) => o.start),
     invitees,
     removedInvitees: [],
+    voteTokens: new Map(),
   });
   return cancelled;
 }

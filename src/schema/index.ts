@@ -1,6 +1,7 @@
 import './account.ts';
 import './calendar.ts';
 import './meeting.ts';
+import './poll.ts';
 import './scheduling.ts';
 import './sync.ts';
 import './task.ts';

@@ -12,7 +12,8 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../db/database.ts';
 import { notFound } from '../errors.ts';
-import type { AccessToken, Account, MeetingInvitee, Synchronization, User } from '../generated/prisma/client.ts';
+import type { AccessToken, Account, Meeting, MeetingInvitee, Synchronization, User } from '../generated/prisma/client.ts';
+import { type PollData, pollsOf } from '../meetings/votes.ts';
 
 /** The loaders of one request, each made on first use: most requests need none of them. */
 export class Loaders {
@@ -25,6 +26,7 @@ export class Loaders {
   #synchronizationsOf?: DataLoader<string, Synchronization[]>;
   #optionsOf?: DataLoader<string, Date[]>;
   #inviteesOf?: DataLoader<string, MeetingInvitee[]>;
+  #poll?: DataLoader<Meeting, PollData, string>;
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -116,6 +118,18 @@ export class Loaders {
       return invitees.map((invitee) => ({ key: invitee.meetingId, row: invitee }));
     });
     return this.#inviteesOf;
+  }
+
+  /** A meeting's poll (src/meetings/votes.ts), by meeting: a page of meetings costs what one does. */
+  get poll() {
+    this.#poll ??= new DataLoader<Meeting, PollData, string>(
+      async (meetings) => {
+        const polls = await pollsOf(this.prisma, [...new Map(meetings.map((m) => [m.id, m])).values()]);
+        return meetings.map((m) => polls.get(m.id)!);
+      },
+      { cache: false },
+    );
+    return this.#poll;
   }
 
   /** A user's synchronizations, oldest first, by user id. */

@@ -22,7 +22,7 @@ import { builder, type Context } from './builder.ts';
 import { ConflictsRef } from './calendar.ts';
 import { DeletePayload, viewerId, viewerWrite } from './common.ts';
 
-const MeetingStatusEnum = builder.enumType(MeetingStatus, {
+export const MeetingStatusEnum = builder.enumType(MeetingStatus, {
   name: 'MeetingStatus',
   description:
     "DRAFT: no options, on no calendar. POLLING: several options, each a tentative hold on the organizer's calendar. SCHEDULED: one start, busy on the organizer's calendar. CANCELLED: deleted.",
@@ -34,7 +34,7 @@ const MeetingRepeatEnum = builder.enumType(MeetingRepeat, {
 });
 const ReminderMethodEnum = builder.enumType(ReminderMethod, { name: 'ReminderMethod' });
 
-const MeetingLocationRef = builder.objectRef<Meeting>('MeetingLocation').implement({
+export const MeetingLocationRef = builder.objectRef<Meeting>('MeetingLocation').implement({
   fields: (t) => ({
     description: t.exposeString('locationDescription', { nullable: true }),
     address: t.exposeString('locationAddress', { nullable: true }),
@@ -50,11 +50,11 @@ const MeetingReminderRef = builder.objectRef<Meeting>('MeetingReminder').impleme
   }),
 });
 
-const MeetingOrganizerRef = builder.objectRef<{ name: string | null; email: string }>('MeetingOrganizer').implement({
+export const MeetingOrganizerRef = builder.objectRef<{ name: string | null; email: string }>('MeetingOrganizer').implement({
   fields: (t) => ({ name: t.exposeString('name', { nullable: true }), email: t.exposeString('email') }),
 });
 
-const MeetingInviteeRef = builder.prismaObject('MeetingInvitee', {
+export const MeetingInviteeRef = builder.prismaObject('MeetingInvitee', {
   description: 'Someone invited: by email, by account, or both.',
   fields: (t) => ({
     id: t.id({ description: 'The voter id.', resolve: (i) => globalId('MeetingInvitee', i.id) }),
@@ -110,6 +110,7 @@ export const MeetingRef = builder.prismaNode('Meeting', {
     timeSlotsDescription: t.exposeString('timeSlotsDescription', { nullable: true }),
     reminder: t.field({ type: MeetingReminderRef, nullable: true, resolve: (m) => (m.reminderMinutesBefore === null ? null : m) }),
     repeat: t.expose('repeat', { type: MeetingRepeatEnum }),
+    pollDeadline: t.expose('pollDeadline', { type: 'DateTime', nullable: true, description: 'After it votes are refused (POLL_CLOSED).' }),
     sequence: t.exposeInt('sequence', { description: 'iCalendar SEQUENCE: raised by every change of time or place, and by cancelling.' }),
     uid: t.exposeString('icalUid', { description: 'iCalendar UID: never changes.' }),
     clientSyncId: t.string({
@@ -157,6 +158,11 @@ function meetingInputFields(required: boolean) {
     timeSlotsDescription: t.string({ required: false }),
     reminder: t.field({ type: MeetingReminderInput, required: false, description: 'null: no reminder.' }),
     repeat: t.field({ type: MeetingRepeatEnum, required: false }),
+    pollDeadline: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'After it votes are refused (POLL_CLOSED); null: no deadline.',
+    }),
     options: t.field({
       type: ['DateTime'],
       required: false,

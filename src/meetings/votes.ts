@@ -1,0 +1,246 @@
+// Votes and the poll as the database holds them: who may vote (a vote token, or the invitee
+// signed in), casting a vote, and the poll of one or many meetings (src/meetings/poll.ts does
+// the arithmetic). Reading polls costs the same few statements for one meeting or a page of
+// them, so that `meetings { poll }` stays flat.
+//
+// A vote is not a change of the meeting in the sync feed: the meeting's own fields stay as they
+// are, and its MeetingEvents are what invitees are mailed about (a vote must not mail everyone).
+// Who follows a poll hears of votes through pollChanged.
+import { Temporal } from 'temporal-polyfill';
+import { type BusyItem, type BusyScope, busyItemsOf, busyScopes } from '../calendar/busy.ts';
+import type { Db } from '../db/database.ts';
+import { appError, badInput, ErrorCode, forbidden, notFound } from '../errors.ts';
+import type { Meeting, MeetingInvitee, VoteResponse } from '../generated/prisma/client.ts';
+import type { WriteContext } from '../write.ts';
+import { live } from './meetings.ts';
+import { type Adjacent, type Answer, adjacentItems, interpolate, rank, type Tally, tally } from './poll.ts';
+import { inviteeByToken } from './vote-tokens.ts';
+
+const minuteMs = 60_000;
+
+/** Rows by key, in their order (Map.groupBy, which the TypeScript target here lacks). */
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+export interface Voter {
+  invitee: MeetingInvitee;
+  /** A CUSTOM vote's preferred options, earliest first. */
+  preferred: Date[];
+  /** Per option, in option order. */
+  answers: Answer[];
+}
+
+export interface PollData {
+  meeting: Meeting;
+  /** Earliest first. */
+  options: Date[];
+  /** Every invitee, in list order. */
+  voters: Voter[];
+  /** Per option, in option order. */
+  tallies: Tally[];
+  /** Best first (src/meetings/poll.ts byScore). */
+  ranking: Tally[];
+}
+
+/** Whose busy time stands for each invitee: their account's scope, or their user's personal one; absent when convene knows none. */
+async function scopesOf(db: Db, invitees: MeetingInvitee[]): Promise<Map<string, BusyScope>> {
+  if (!invitees.length) return new Map();
+  const byUser = invitees.filter((i) => !i.accountId && i.userId).map((i) => i.userId!);
+  const links = byUser.length
+    ? await db.userAccount.findMany({ where: { userId: { in: byUser } }, select: { userId: true, accountId: true } })
+    : [];
+  const accountIds = [...new Set([...invitees.flatMap((i) => (i.accountId ? [i.accountId] : [])), ...links.map((l) => l.accountId)])];
+  const scopes = await busyScopes(db, accountIds);
+  const result = new Map<string, BusyScope>();
+  for (const invitee of invitees) {
+    const scope = invitee.accountId
+      ? scopes.get(invitee.accountId)
+      : links
+          .filter((l) => l.userId === invitee.userId)
+          .map((l) => scopes.get(l.accountId))
+          .find((s) => s?.userId === invitee.userId);
+    if (scope) result.set(invitee.id, scope);
+  }
+  return result;
+}
+
+/** The busy items of each invitee over [from, to), leaving out their own meeting's holds. */
+async function busyOf(db: Db, invitees: Array<{ invitee: MeetingInvitee; meetingId: string }>, from: Date, to: Date) {
+  const scopes = await scopesOf(
+    db,
+    invitees.map((i) => i.invitee),
+  );
+  const known = invitees.filter((i) => scopes.has(i.invitee.id));
+  const items = known.length
+    ? await busyItemsOf(
+        db,
+        known.map((i) => scopes.get(i.invitee.id)!),
+        from,
+        to,
+      )
+    : [];
+  return new Map(known.map((i, n): [string, BusyItem[]] => [i.invitee.id, items[n]!.filter((item) => item.id !== i.meetingId)]));
+}
+
+/** The polls of these meetings, by meeting id. */
+export async function pollsOf(db: Db, meetings: Meeting[]): Promise<Map<string, PollData>> {
+  const ids = meetings.map((m) => m.id);
+  const [options, invitees, preferences] = await Promise.all([
+    db.meetingOption.findMany({ where: { meetingId: { in: ids } }, orderBy: { start: 'asc' } }),
+    db.meetingInvitee.findMany({ where: { meetingId: { in: ids } }, orderBy: { position: 'asc' } }),
+    db.meetingPreference.findMany({ where: { option: { meetingId: { in: ids } } } }),
+  ]);
+  const optionStart = new Map(options.map((o) => [o.id, o.start]));
+  const preferredBy = groupBy(preferences, (p) => p.inviteeId);
+  const meetingOf = new Map(meetings.map((m) => [m.id, m]));
+  const available = invitees.filter((i) => i.response === 'WHEN_AVAILABLE' && optionsFor(i.meetingId).length);
+  function optionsFor(meetingId: string) {
+    return options.filter((o) => o.meetingId === meetingId);
+  }
+  let busy = new Map<string, BusyItem[]>();
+  if (available.length) {
+    const spans = available.flatMap((i) =>
+      optionsFor(i.meetingId).map((o) => ({
+        start: o.start.getTime(),
+        end: o.start.getTime() + meetingOf.get(i.meetingId)!.duration * minuteMs,
+      })),
+    );
+    const from = new Date(Math.min(...spans.map((s) => s.start)));
+    const to = new Date(Math.max(...spans.map((s) => s.end)));
+    busy = await busyOf(
+      db,
+      available.map((invitee) => ({ invitee, meetingId: invitee.meetingId })),
+      from,
+      to,
+    );
+  }
+  const optionsByMeeting = groupBy(options, (o) => o.meetingId);
+  const inviteesByMeeting = groupBy(invitees, (i) => i.meetingId);
+  return new Map(
+    meetings.map((meeting): [string, PollData] => {
+      const starts = (optionsByMeeting.get(meeting.id) ?? []).map((o) => o.start);
+      const times = starts.map((d) => d.getTime());
+      const voters = (inviteesByMeeting.get(meeting.id) ?? []).map((invitee): Voter => {
+        const preferred = (preferredBy.get(invitee.id) ?? [])
+          .map((p) => optionStart.get(p.optionId)!)
+          .sort((a, b) => a.getTime() - b.getTime());
+        const items = busy.get(invitee.id);
+        const answers = interpolate(
+          { response: invitee.response, preferred: new Set(preferred.map((d) => d.getTime())) },
+          times,
+          meeting.duration * minuteMs,
+          items ? items.map((i) => ({ start: i.start.getTime(), end: i.end.getTime() })) : null,
+        );
+        return { invitee, preferred, answers };
+      });
+      const tallies = tally(
+        times,
+        voters.map((v) => v.answers),
+      );
+      return [meeting.id, { meeting, options: starts, voters, tallies, ranking: rank(tallies) }];
+    }),
+  );
+}
+
+export async function pollOf(db: Db, meeting: Meeting): Promise<PollData> {
+  return (await pollsOf(db, [meeting])).get(meeting.id)!;
+}
+
+/**
+ * The live meeting and the invitee `voterId` of it, when the caller may act as that invitee:
+ * with the invitee's vote token, or signed in as the convene user the invitee is. FORBIDDEN
+ * otherwise (a wrong, revoked or rotated token, another meeting's); NOT_FOUND for a cancelled meeting.
+ */
+export async function authorizeVoter(
+  db: Db,
+  meetingId: string,
+  voterId: string,
+  voteToken: string | null | undefined,
+  viewerId: string | null,
+): Promise<{ meeting: Meeting; invitee: MeetingInvitee }> {
+  let invitee: MeetingInvitee | null;
+  if (voteToken) invitee = await inviteeByToken(db, meetingId, voterId, voteToken);
+  else {
+    invitee = await db.meetingInvitee.findFirst({ where: { id: voterId, meetingId } });
+    if (!invitee || !viewerId || invitee.userId !== viewerId) throw forbidden('voteToken: required unless signed in as this invitee');
+  }
+  const meeting = await db.meeting.findFirst({ where: { id: meetingId, ...live } });
+  if (!meeting) throw notFound('meeting');
+  return { meeting, invitee };
+}
+
+export interface VoteInput {
+  meetingId: string;
+  voterId: string;
+  voteToken: string | null | undefined;
+  response: VoteResponse;
+  preferred: Date[] | null | undefined;
+}
+
+/**
+ * Records the invitee's vote (replacing their last). Refused after the poll's deadline
+ * (POLL_CLOSED); `preferred` only with CUSTOM, each one of the options. The meeting row is held
+ * (FOR SHARE) so that an update cannot remove an option between the check and the insert.
+ */
+export async function castVote(w: WriteContext, input: VoteInput, viewerId: string | null, now = new Date()): Promise<Meeting> {
+  const { invitee } = await authorizeVoter(w.tx, input.meetingId, input.voterId, input.voteToken, viewerId);
+  await w.tx.$queryRaw`SELECT id FROM "Meeting" WHERE id = ${input.meetingId}::uuid FOR SHARE`;
+  const meeting = await w.tx.meeting.findFirst({ where: { id: input.meetingId, ...live } });
+  if (!meeting) throw notFound('meeting');
+  if (meeting.pollDeadline && now >= meeting.pollDeadline) {
+    throw appError(ErrorCode.POLL_CLOSED, `the poll closed at ${meeting.pollDeadline.toISOString()}`);
+  }
+  const preferred = input.preferred ?? [];
+  if (preferred.length && input.response !== 'CUSTOM') throw badInput('preferred: only with response CUSTOM');
+  const options = await w.tx.meetingOption.findMany({ where: { meetingId: meeting.id } });
+  const optionAt = new Map(options.map((o) => [o.start.getTime(), o.id]));
+  const optionIds = new Set<string>();
+  for (const [i, start] of preferred.entries()) {
+    const id = optionAt.get(start.getTime());
+    if (!id) throw badInput(`preferred[${i}]: ${start.toISOString()} is not one of the options`);
+    optionIds.add(id);
+  }
+  await w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { response: input.response, votedAt: now } });
+  await w.tx.meetingPreference.deleteMany({ where: { inviteeId: invitee.id } });
+  if (optionIds.size)
+    await w.tx.meetingPreference.createMany({ data: [...optionIds].map((optionId) => ({ inviteeId: invitee.id, optionId })) });
+  w.afterCommit.publish('poll:changed', meeting.id, { meetingId: meeting.id });
+  return meeting;
+}
+
+export interface AdjacentEvents extends Adjacent {
+  start: Date;
+}
+
+/**
+ * For each option, the voter's busy items just before and after it on its day in the meeting's
+ * zone: titled for the voter's own items, "busy" for what they only see (a shared account's).
+ */
+export async function adjacentEventsOf(db: Db, meeting: Meeting, invitee: MeetingInvitee): Promise<AdjacentEvents[]> {
+  const options = await db.meetingOption.findMany({ where: { meetingId: meeting.id }, orderBy: { start: 'asc' } });
+  if (!options.length) return [];
+  const dayBound = (d: Date, days: number) =>
+    new Date(
+      Temporal.Instant.fromEpochMilliseconds(d.getTime()).toZonedDateTimeISO(meeting.timezone).startOfDay().add({ days }).epochMilliseconds,
+    );
+  const from = dayBound(options[0]!.start, 0);
+  const to = dayBound(options.at(-1)!.start, 1);
+  const items = (await busyOf(db, [{ invitee, meetingId: meeting.id }], from, to)).get(invitee.id) ?? [];
+  const shown = items.map((item) => ({
+    start: item.start.getTime(),
+    end: item.end.getTime(),
+    title: invitee.userId && item.ownerId === invitee.userId ? (item.title ?? 'busy') : 'busy',
+  }));
+  return options.map((o) => ({
+    start: o.start,
+    ...adjacentItems(o.start.getTime(), meeting.duration * minuteMs, meeting.timezone, shown),
+  }));
+}
