@@ -5,6 +5,7 @@
 // roll back together; one that must wait for the commit uses w.afterCommit.
 import type { Meeting, MeetingInvitee } from '../generated/prisma/client.ts';
 import type { WriteContext } from '../write.ts';
+import { enqueueInvitations } from './invitations.ts';
 
 export interface MeetingEvent {
   /** created; updated; scheduled (it has a start now, or a new one); cancelled (deleted). */
@@ -17,6 +18,10 @@ export interface MeetingEvent {
   invitees: MeetingInvitee[];
   /** Invitees this change removed (they are told it is cancelled for them). */
   removedInvitees: MeetingInvitee[];
+  /** The meeting, its options and invitees before the change; null for a new meeting. */
+  previous: { meeting: Meeting; options: Date[]; invitees: MeetingInvitee[] } | null;
+  /** Raw vote tokens by invitee id, of the invitees the poll work issued one to in this change (it owns them). */
+  voteTokens?: Map<string, string>;
 }
 
 export type MeetingEventHandler = (w: WriteContext, events: MeetingEvent[]) => Promise<void>;
@@ -26,8 +31,8 @@ const publishMeetingChanged: MeetingEventHandler = async (w, events) => {
   for (const id of new Set(events.map((event) => event.meeting.id))) w.afterCommit.publish('meeting:changed', id, { meetingId: id });
 };
 
-/** What runs for a write's meeting events, in order. The mail outbox adds its handler here. */
-const meetingEventHandlers: MeetingEventHandler[] = [publishMeetingChanged];
+/** What runs for a write's meeting events, in order. */
+const meetingEventHandlers: MeetingEventHandler[] = [publishMeetingChanged, enqueueInvitations];
 
 /** Called by runWrite (src/write.ts) once the write's own work is done, in its transaction. */
 export async function handleMeetingEvents(w: WriteContext) {
