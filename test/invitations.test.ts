@@ -241,6 +241,39 @@ for (const { kind, skip } of targets) {
       expect(invitationOf(mailsTo(bob)[5]!.parsed)).toBeNull();
     });
 
+    it('an invitee by account whose address changes: the old address gets a CANCEL, the new one the invitation', async () => {
+      const alice = await organizer();
+      const dave = await userWithAccount(server, `dave${n}`);
+      const [old, fresh] = [alice.invitee('dave.old'), alice.invitee('dave.new')];
+      const meeting = await createMeeting(alice.gql, {
+        accountId: alice.account,
+        name: 'Review',
+        duration: 30,
+        options: ['2031-06-02T09:00:00Z'],
+        invitees: [{ accountId: dave.account, email: old }],
+      });
+      // Settled after each change, so that each address's mails arrive in the order of the changes.
+      await mailsAfterSettling();
+      const updated = dataOf(
+        await alice.gql(UPDATE_MEETING, { id: meeting.id, input: { invitees: [{ accountId: dave.account, email: fresh }] } }),
+      ).updateMeeting;
+      // The same invitee (its row and id kept), at a new address.
+      expect(updated.invitees.map((i: { id: string }) => i.id)).toEqual(meeting.invitees.map((i: { id: string }) => i.id));
+      await mailsAfterSettling();
+      // No address left: the last one is told it is off, and nothing more goes out.
+      await alice.gql(UPDATE_MEETING, { id: meeting.id, input: { invitees: [{ accountId: dave.account }] } });
+      await mailsAfterSettling();
+      await alice.gql(DELETE_MEETING, { id: meeting.id });
+      const mailsTo = await mailsAfterSettling();
+      const methods = (to: string) => mailsTo(to).map((mail) => invitationOf(mail.parsed)!.method);
+      expect([methods(old), methods(fresh)]).toEqual([
+        ['REQUEST', 'CANCEL'],
+        ['REQUEST', 'CANCEL'],
+      ]);
+      expect(invitationOf(mailsTo(old)[1]!.parsed)).toMatchObject({ attendees: [{ address: `mailto:${old}` }], sequence: 1 });
+      expect(mailsTo(fresh)[0]!.parsed.subject).toBe('Invitation: Review');
+    });
+
     it('a draft, a change refused for a conflict and one with bad input send nothing', async () => {
       const alice = await organizer();
       const bob = alice.invitee('bob');

@@ -122,9 +122,6 @@ function content(kind: Kind, state: MeetingState, organizer: Organizer): string 
   return `${scheduledText(state, organizer)}\n${invitation(state, organizer, 'REQUEST', state.meeting.sequence, new Date(0))}`;
 }
 
-/** Whose the invitee row is in a state: the same row id (saveInvitees keeps the rows of invitees who stay). */
-const has = (state: MeetingState | null, invitee: MeetingInvitee) => state?.invitees.some((i) => i.id === invitee.id) ?? false;
-
 /** The DTSTAMP of a change's messages: its time in whole seconds, after the meeting's last one. */
 function stampOf(meeting: Meeting, previous: Meeting | null): Date {
   const seconds = Math.floor(meeting.updatedAt.getTime() / 1000);
@@ -158,32 +155,49 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
       return;
     }
     // A removed invitee's calendar learns that it is off for them alone (RFC 5546 3.2.5).
-    const calendarState = removed ? { ...state, invitees: [invitee] } : state;
     messages.push({
       key: key('cancel', cancelSequence, invitee),
       to: invitee.email!,
       subject: `Cancelled: ${name}`,
       text: `${organizer.name} has ${removed ? 'taken you off' : 'cancelled'} ${name}, ${when(state.meeting.start!, state.meeting)}.`,
-      calendar: { method: 'CANCEL', content: invitation(calendarState, organizer, 'CANCEL', cancelSequence, stamp) },
+      calendar: {
+        method: 'CANCEL',
+        content: removed ? invitation({ ...state, invitees: [invitee] }, organizer, 'CANCEL', cancelSequence, stamp) : wholeCancel(),
+      },
     });
   };
 
+  // What does not depend on the invitee, built once (a meeting may have hundreds).
+  let cancelContent: string | undefined;
+  const wholeCancel = () => (cancelContent ??= invitation(before!, organizer, 'CANCEL', cancelSequence, stamp));
+  const unchanged =
+    afterKind !== null && beforeKind === afterKind && content(afterKind, before!, organizer) === content(afterKind, after, organizer);
+  const request =
+    afterKind === 'request'
+      ? { text: scheduledText(after, organizer), calendar: invitation(after, organizer, 'REQUEST', meeting.sequence, stamp) }
+      : null;
+  // Rows are kept for invitees who stay (saveInvitees), so the row id says who had what.
+  const priors = new Map((before?.invitees ?? []).map((invitee) => [invitee.id, invitee]));
+
   for (const invitee of after.invitees) {
+    const prior = priors.get(invitee.id);
+    // An invitee (by account) whose address changed: the old address is told it is off, the new one invited afresh.
+    if (beforeKind && prior?.email && prior.email !== invitee.email) cancellation(beforeKind, prior, true);
     if (!invitee.email) continue;
-    const hadBefore = has(before, invitee);
+    const hadBefore = prior?.email === invitee.email;
     if (beforeKind && hadBefore && beforeKind !== afterKind && (beforeKind === 'request' || afterKind === null)) {
       cancellation(beforeKind, invitee, false);
     }
     if (!afterKind) continue;
     const update = hadBefore && beforeKind === afterKind;
-    if (update && content(afterKind, before!, organizer) === content(afterKind, after, organizer)) continue;
-    if (afterKind === 'request') {
+    if (update && unchanged) continue;
+    if (request) {
       messages.push({
         key: key('request', meeting.sequence, invitee),
         to: invitee.email,
         subject: `${update ? 'Updated invitation' : 'Invitation'}: ${meeting.name}`,
-        text: scheduledText(after, organizer),
-        calendar: { method: 'REQUEST', content: invitation(after, organizer, 'REQUEST', meeting.sequence, stamp) },
+        text: request.text,
+        calendar: { method: 'REQUEST', content: request.calendar },
       });
     } else {
       const token = event.voteTokens?.get(invitee.id);
