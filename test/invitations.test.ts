@@ -212,6 +212,7 @@ for (const { kind, skip } of targets) {
 
       // Scheduled: an invitation, no poll note. Then options again: the invitation is cancelled, the poll is back.
       await alice.gql(SCHEDULE_MEETING, { id: poll.id, start: '2031-04-01T09:00:00Z' });
+      await mailsAfterSettling();
       const scheduled = await update(poll.id, { options: ['2031-04-02T09:00:00Z', '2031-04-03T09:00:00Z'] });
       mailsTo = await mailsAfterSettling();
       expect(mailsTo(bob)).toHaveLength(5);
