@@ -38,6 +38,7 @@ const envSchema = z.object({
   SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
   SYNC_MAX_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
   MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'SMTP_URL: smtp://[user:password@]host[:port] or smtps://...')
@@ -66,6 +67,8 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST,
     graphqlPath: e.GRAPHQL_PATH,
+    /** Where convene is reached from outside, for links in mail (vote links); null: http://localhost:<port> once listening. */
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     database: { ...databaseConfig(e.DATABASE_URL, e.CONVENE_DATA_DIR, e.DATABASE_POOL_SIZE), countStatements: e.DATABASE_COUNT_STATEMENTS },
     migrateOnStart: e.MIGRATE_ON_START,
     redisUrl: e.REDIS_URL,

@@ -124,6 +124,8 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const { port } = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     url = `http://${host}:${port}${config.graphqlPath}`;
+    // Set before any request is read (that needs a turn of the event loop), so every write sees it.
+    if (!config.publicUrl) services.config = { ...config, publicUrl: `http://${host}:${port}` };
 
     // Attached once listening: a WebSocket server on a server that failed to listen reports
     // the failure again, as an internal error with a stack trace.

@@ -27,6 +27,8 @@ export interface WriteContext {
   /** What happened to meetings, for the handlers in src/meetings/events.ts (in this transaction). */
   meetingEvents: MeetingEvent[];
   afterCommit: AfterCommit;
+  /** Where convene is reached from outside (PUBLIC_URL), for links in mail; null for a write without a server. */
+  publicUrl: string | null;
 }
 
 /** Effects collected during a write and run once it has committed. */
@@ -64,6 +66,7 @@ export class AfterCommit {
 export interface WriteServices {
   prisma: PrismaClient;
   pubsub?: PubSub | null;
+  config?: { publicUrl: string | null };
 }
 
 /** How often a write that PostgreSQL rolled back as a deadlock victim or serialization failure is run again. */
@@ -92,6 +95,7 @@ export async function runWrite<T>(
             changes: new ChangeRecorder(),
             meetingEvents: [],
             afterCommit: new AfterCommit(services.pubsub ?? null),
+            publicUrl: services.config?.publicUrl ?? null,
           };
           const result = await work(w);
           await handleMeetingEvents(w);

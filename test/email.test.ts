@@ -1,8 +1,8 @@
 // The email outbox end to end, on PGlite and PostgreSQL: a real convene server (its relay job
 // in the job list) sending to a real SMTP server started here (smtp-server; messages parsed
-// with mailparser, invitations with ical.js). No GraphQL mutation sends mail yet (meetings
-// will), so the messages are enqueued through the module's one entry point, enqueueMessage,
-// in a runWrite transaction on the server's own database, as a domain module does.
+// with mailparser, invitations with ical.js). The messages are enqueued through the module's
+// one entry point, enqueueMessage, in a runWrite transaction on the server's own database, as a
+// domain module does; what meeting mutations send is in invitations.test.ts.
 
 import { randomUUID } from 'node:crypto';
 import ICAL from 'ical.js';

@@ -5,6 +5,7 @@
 // roll back together; one that must wait for the commit uses w.afterCommit.
 import type { Meeting, MeetingInvitee } from '../generated/prisma/client.ts';
 import type { WriteContext } from '../write.ts';
+import { enqueueInvitations } from './invitations.ts';
 
 export interface MeetingEvent {
   /**
@@ -21,6 +22,8 @@ export interface MeetingEvent {
   invitees: MeetingInvitee[];
   /** Invitees this change removed (they are told it is cancelled for them). */
   removedInvitees: MeetingInvitee[];
+  /** The meeting, its options and invitees before the change; null for a new meeting. */
+  previous: { meeting: Meeting; options: Date[]; invitees: MeetingInvitee[] } | null;
   /**
    * Raw vote tokens issued by this change, by invitee id: every invitee added (src/meetings/
    * vote-tokens.ts). Only here, never stored: the vote link is /vote/<meetingId>/<voterId>?token=<token>.
@@ -41,8 +44,8 @@ const publishMeetingChanged: MeetingEventHandler = async (w, events) => {
   }
 };
 
-/** What runs for a write's meeting events, in order. The mail outbox adds its handler here. */
-const meetingEventHandlers: MeetingEventHandler[] = [publishMeetingChanged];
+/** What runs for a write's meeting events, in order. */
+const meetingEventHandlers: MeetingEventHandler[] = [publishMeetingChanged, enqueueInvitations];
 
 /** Called by runWrite (src/write.ts) once the write's own work is done, in its transaction. */
 export async function handleMeetingEvents(w: WriteContext) {

@@ -219,13 +219,14 @@ export async function saveMeeting(
       meeting = created;
     }
     await saveOptions(w, meeting.id, before, optionStarts);
-    const { invitees, removed, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
+    const { invitees, removed, current, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
     const type = !existing
       ? 'created'
       : state.status === 'SCHEDULED' && state.start?.getTime() !== existing.start?.getTime()
         ? 'scheduled'
         : 'updated';
-    recordChange(w, { type, meeting, options: optionStarts, invitees, removedInvitees: removed, voteTokens });
+    const previous = existing && { meeting: existing, options: before, invitees: current };
+    recordChange(w, { type, meeting, options: optionStarts, invitees, removedInvitees: removed, previous, voteTokens });
     return meeting;
   });
 }
@@ -241,13 +242,13 @@ async function saveOptions(w: WriteContext, meetingId: string, before: Date[], a
 
 /**
  * Replaces the invitee list (when given), keeping the rows (ids, vote tokens) of invitees who
- * stay: matched by account, else by email. Returns the invitees after, in list order, and
- * those removed.
+ * stay: matched by account, else by email. Returns the invitees after, in list order, those
+ * removed, and those before (current).
  */
 async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean, wanted: ResolvedInvitee[] | null) {
   const current = existed ? await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }) : [];
   const voteTokens = new Map<string, string>();
-  if (!wanted) return { invitees: current, removed: [] as MeetingInvitee[], voteTokens };
+  if (!wanted) return { invitees: current, removed: [] as MeetingInvitee[], current, voteTokens };
   const byAccount = new Map(current.flatMap((i) => (i.accountId ? [[i.accountId, i] as const] : [])));
   const byEmail = new Map(current.flatMap((i) => (i.email ? [[i.email, i] as const] : [])));
   const kept = new Map<string, ResolvedInvitee & { position: number }>();
@@ -282,7 +283,7 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
   }
   if (added.length) await w.tx.meetingInvitee.createMany({ data: added });
   const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } });
-  return { invitees, removed, voteTokens };
+  return { invitees, removed, current, voteTokens };
 }
 
 /**
@@ -327,6 +328,7 @@ export async function cancelMeeting(w: WriteContext, meeting: Meeting): Promise<
     options: options.map((o) => o.start),
     invitees,
     removedInvitees: [],
+    previous: { meeting, options: options.map((o) => o.start), invitees },
     voteTokens: new Map(),
   });
   return cancelled;

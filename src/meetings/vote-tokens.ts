@@ -54,12 +54,14 @@ export async function rotateVoteToken(
     w.tx.meetingOption.findMany({ where: { meetingId }, orderBy: { start: 'asc' } }),
     w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }),
   ]);
+  const starts = options.map((o) => o.start);
   w.meetingEvents.push({
     type: 'reinvited',
     meeting,
-    options: options.map((o) => o.start),
+    options: starts,
     invitees,
     removedInvitees: [],
+    previous: { meeting, options: starts, invitees },
     voteTokens: new Map([[invitee.id, token]]),
   });
   return { invitee: rotated, token };

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Meeting" ADD COLUMN     "invitationStamp" TIMESTAMPTZ(3);
