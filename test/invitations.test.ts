@@ -45,6 +45,19 @@ function invitationOf(parsed: ParsedMail) {
 
 const rowId = (globalId: string) => decodeGlobalID(globalId).id;
 
+const VOTE = `mutation ($meetingId: ID!, $voterId: ID!, $voteToken: String, $response: VoteResponse!) {
+  vote(meetingId: $meetingId, voterId: $voterId, voteToken: $voteToken, response: $response) { __typename } }`;
+const ROTATE = 'mutation ($meetingId: ID!, $voterId: ID!) { rotateVoteToken(meetingId: $meetingId, voterId: $voterId) { voteToken path } }';
+
+/** The vote link in a poll message, and the arguments of `vote` it carries. */
+function voteLinkIn(text: string) {
+  const url = /^Vote: (\S+)$/m.exec(text)?.[1];
+  if (!url) throw new Error(`no vote link in: ${text}`);
+  const { pathname, searchParams } = new URL(url);
+  const [, , meetingId, voterId] = pathname.split('/').map(decodeURIComponent);
+  return { url, args: { meetingId: meetingId!, voterId: voterId!, voteToken: searchParams.get('token')! } };
+}
+
 const targets = [
   { kind: 'pglite', skip: false },
   { kind: 'postgres', skip: !postgresAvailable },
@@ -199,25 +212,41 @@ for (const { kind, skip } of targets) {
       const asked = mailsTo(bob)[0]!.parsed;
       expect(asked.subject).toBe('When can you meet: Offsite');
       expect(invitationOf(asked)).toBeNull();
-      // Berlin time: CET before 30 March, CEST after. No vote link: this change issued no vote token.
+      // Berlin time: CET before 30 March, CEST after.
       expect(asked.text).toContain(
         'Options (Europe/Berlin):\n- Friday 2031-03-28, 10:00–11:00 (Europe/Berlin)\n- Monday 2031-03-31, 11:00–12:00',
       );
-      expect(asked.text).not.toContain('/vote/');
+      // The vote link works: its ids and token are what `vote` takes.
+      const link = voteLinkIn(asked.text!);
+      expect(link.url.startsWith(server.origin)).toBe(true);
+      const voted = await server.gql(VOTE, { ...link.args, response: 'MAYBE' }, null);
+      expect(voted.errors).toBeUndefined();
 
       await update(poll.id, { options: ['2031-03-28T09:00:00Z', '2031-04-01T09:00:00Z'] });
       mailsTo = await mailsAfterSettling();
       expect(mailsTo(bob).map((mail) => mail.parsed.subject)).toEqual(['When can you meet: Offsite', 'Poll updated: Offsite']);
       expect(mailsTo(bob)[1]!.parsed.text).toContain('Tuesday 2031-04-01, 11:00–12:00');
+      // No new token for an invitee who stays: the update does not repeat the link.
+      expect(mailsTo(bob)[1]!.parsed.text).not.toContain('/vote/');
+
+      // A rotated token: bob alone gets the poll again with the new link; the old one is refused.
+      const rotated = dataOf(await alice.gql(ROTATE, { meetingId: poll.id, voterId: link.args.voterId })).rotateVoteToken;
+      mailsTo = await mailsAfterSettling();
+      expect(mailsTo(bob)).toHaveLength(3);
+      const relinked = voteLinkIn(mailsTo(bob)[2]!.parsed.text!);
+      expect(relinked.args.voteToken).toBe(rotated.voteToken);
+      expect(relinked.url.endsWith(rotated.path)).toBe(true);
+      expect(codes(await server.gql(VOTE, { ...link.args, response: 'NO' }, null))).toEqual(['FORBIDDEN']);
+      expect((await server.gql(VOTE, { ...relinked.args, response: 'NO' }, null)).errors).toBeUndefined();
 
       // Scheduled: an invitation, no poll note. Then options again: the invitation is cancelled, the poll is back.
       await alice.gql(SCHEDULE_MEETING, { id: poll.id, start: '2031-04-01T09:00:00Z' });
       await mailsAfterSettling();
       const scheduled = await update(poll.id, { options: ['2031-04-02T09:00:00Z', '2031-04-03T09:00:00Z'] });
       mailsTo = await mailsAfterSettling();
-      expect(mailsTo(bob)).toHaveLength(5);
+      expect(mailsTo(bob)).toHaveLength(6);
       // The last change's two messages may arrive in either order (the relay sends on several connections).
-      const [invited, ...lastChange] = mailsTo(bob).slice(2);
+      const [invited, ...lastChange] = mailsTo(bob).slice(3);
       const cancelled = lastChange.find((mail) => invitationOf(mail.parsed));
       const pollAgain = lastChange.find((mail) => !invitationOf(mail.parsed));
       expect(invitationOf(invited!.parsed)).toMatchObject({
@@ -237,9 +266,9 @@ for (const { kind, skip } of targets) {
 
       await alice.gql(DELETE_MEETING, { id: poll.id });
       mailsTo = await mailsAfterSettling();
-      expect(mailsTo(bob)).toHaveLength(6);
-      expect(mailsTo(bob)[5]!.parsed.subject).toBe('Poll cancelled: Offsite');
-      expect(invitationOf(mailsTo(bob)[5]!.parsed)).toBeNull();
+      expect(mailsTo(bob)).toHaveLength(7);
+      expect(mailsTo(bob)[6]!.parsed.subject).toBe('Poll cancelled: Offsite');
+      expect(invitationOf(mailsTo(bob)[6]!.parsed)).toBeNull();
     });
 
     it('an invitee by account whose address changes: the old address gets a CANCEL, the new one the invitation', async () => {

@@ -28,6 +28,7 @@ import { enqueueMessage, type OutgoingMessage } from '../email/outbox.ts';
 import type { Meeting, MeetingInvitee } from '../generated/prisma/client.ts';
 import type { WriteContext } from '../write.ts';
 import type { MeetingEvent } from './events.ts';
+import { votePath } from './vote-tokens.ts';
 
 interface MeetingState {
   meeting: Meeting;
@@ -148,7 +149,7 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
     return after.invitees.flatMap((invitee) => {
       const token = event.voteTokens.get(invitee.id);
       if (!token || !invitee.email) return [];
-      const voteLink = `${publicUrl}/vote/${meeting.id}/${invitee.id}?token=${encodeURIComponent(token)}`;
+      const voteLink = `${publicUrl}${votePath(meeting.id, invitee.id, token)}`;
       return [
         {
           key: key('reinvite', meeting.sequence, invitee),
@@ -220,7 +221,7 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
       });
     } else {
       const token = event.voteTokens.get(invitee.id);
-      const voteLink = token && publicUrl ? `${publicUrl}/vote/${meeting.id}/${invitee.id}?token=${encodeURIComponent(token)}` : null;
+      const voteLink = token && publicUrl ? `${publicUrl}${votePath(meeting.id, invitee.id, token)}` : null;
       messages.push({
         key: key('poll', meeting.sequence, invitee),
         to: invitee.email,

@@ -8,9 +8,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { forbidden, notFound } from '../errors.ts';
 import type { MeetingInvitee } from '../generated/prisma/client.ts';
-import { isUuid } from '../ids.ts';
+import { globalId, isUuid } from '../ids.ts';
 import type { WriteContext } from '../write.ts';
 import { lockMeeting } from './meetings.ts';
+
+/**
+ * The vote page's path for an invitee, with their raw token: what the poll email links to (after
+ * PUBLIC_URL) and rotateVoteToken returns. The ids are the API's global ids, as `vote` takes them.
+ */
+export function votePath(meetingId: string, inviteeId: string, token: string): string {
+  const meeting = encodeURIComponent(globalId('Meeting', meetingId));
+  const voter = encodeURIComponent(globalId('MeetingInvitee', inviteeId));
+  return `/vote/${meeting}/${voter}?token=${encodeURIComponent(token)}`;
+}
 
 const prefix = 'cvt_';
 

@@ -9,7 +9,7 @@ import { Scope, VoteResponse } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
 import { live, visibleTo } from '../meetings/meetings.ts';
 import type { AdjacentItem, Answer, Tally } from '../meetings/poll.ts';
-import { revokeVoteToken, rotateVoteToken } from '../meetings/vote-tokens.ts';
+import { revokeVoteToken, rotateVoteToken, votePath } from '../meetings/vote-tokens.ts';
 import { type AdjacentEvents, adjacentEventsOf, authorizeVoter, castVote, type PollData, pollOf, type Voter } from '../meetings/votes.ts';
 import { builder, type Context } from './builder.ts';
 import { viewerWrite } from './common.ts';
@@ -127,10 +127,7 @@ const VoteLinkRef = builder.objectRef<{ invitee: MeetingInvitee; voteToken: stri
   fields: (t) => ({
     invitee: t.field({ type: MeetingInviteeRef, resolve: (l) => l.invitee }),
     voteToken: t.exposeString('voteToken'),
-    path: t.string({
-      resolve: (l) =>
-        `/vote/${encodeURIComponent(globalId('Meeting', l.invitee.meetingId))}/${encodeURIComponent(globalId('MeetingInvitee', l.invitee.id))}?token=${l.voteToken}`,
-    }),
+    path: t.string({ resolve: (l) => votePath(l.invitee.meetingId, l.invitee.id, l.voteToken) }),
   }),
 });
 
