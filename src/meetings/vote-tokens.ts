@@ -2,15 +2,13 @@
 // which lets them read the poll and vote without signing in. Only its SHA-256 is stored
 // (MeetingInvitee.voteTokenHash), so a database leak gives no working links. Each new invitee
 // gets one when the meeting is saved; the organizer can rotate it (a re-invitation: the old
-// link stops working) or revoke it (no link works until rotated). The raw token exists only
-// in the MeetingEvent of that write (event.voteTokens), for the invitation email.
+// link stops working) or revoke it (no link works until rotated: votes.ts). The raw token exists
+// only in the MeetingEvent of that write (event.voteTokens), for the invitation email.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import { forbidden, notFound } from '../errors.ts';
+import { forbidden } from '../errors.ts';
 import type { MeetingInvitee } from '../generated/prisma/client.ts';
-import { globalId, isUuid } from '../ids.ts';
-import type { WriteContext } from '../write.ts';
-import { lockMeeting } from './meetings.ts';
+import { globalId } from '../ids.ts';
 
 /**
  * The vote page's path for an invitee, with their raw token: what the poll email links to (after
@@ -38,47 +36,4 @@ export async function inviteeByToken(db: Db, meetingId: string, voterId: string,
   if (!invitee || invitee.meetingId !== meetingId || invitee.id !== voterId)
     throw forbidden('voteToken: not a valid vote token for this voter');
   return invitee;
-}
-
-async function organizersInvitee(w: WriteContext, meetingId: string, inviteeId: string) {
-  const meeting = await lockMeeting(w, meetingId);
-  const invitee = isUuid(inviteeId) ? await w.tx.meetingInvitee.findFirst({ where: { id: inviteeId, meetingId } }) : null;
-  if (!invitee) throw notFound('invitee');
-  return { meeting, invitee };
-}
-
-/**
- * A new token for an invitee of a meeting the caller organizes (a re-invitation): the old one
- * stops working. Adds a 'reinvited' MeetingEvent whose voteTokens holds the new token, and
- * returns it (the organizer may pass the link on themselves, e.g. without email).
- */
-export async function rotateVoteToken(
-  w: WriteContext,
-  meetingId: string,
-  inviteeId: string,
-): Promise<{ invitee: MeetingInvitee; token: string }> {
-  const { meeting, invitee } = await organizersInvitee(w, meetingId, inviteeId);
-  const { token, hash } = newVoteToken();
-  const rotated = await w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { voteTokenHash: hash } });
-  const [options, invitees] = await Promise.all([
-    w.tx.meetingOption.findMany({ where: { meetingId }, orderBy: { start: 'asc' } }),
-    w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }),
-  ]);
-  const starts = options.map((o) => o.start);
-  w.meetingEvents.push({
-    type: 'reinvited',
-    meeting,
-    options: starts,
-    invitees,
-    removedInvitees: [],
-    previous: { meeting, options: starts, invitees },
-    voteTokens: new Map([[invitee.id, token]]),
-  });
-  return { invitee: rotated, token };
-}
-
-/** Revokes an invitee's token: their link stops working (signed in, a convene user still votes). */
-export async function revokeVoteToken(w: WriteContext, meetingId: string, inviteeId: string): Promise<MeetingInvitee> {
-  const { invitee } = await organizersInvitee(w, meetingId, inviteeId);
-  return w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { voteTokenHash: null } });
 }

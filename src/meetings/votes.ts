@@ -1,5 +1,5 @@
 // Votes and the poll as the database holds them: who may vote (a vote token, or the invitee
-// signed in), casting a vote, and the poll of one or many meetings (src/meetings/poll.ts does
+// signed in; the organizer rotates and revokes tokens), casting a vote, and the poll of one or many meetings (src/meetings/poll.ts does
 // the arithmetic). Reading polls costs the same few statements for one meeting or a page of
 // them, so that `meetings { poll }` stays flat.
 //
@@ -11,10 +11,11 @@ import { type BusyItem, type BusyScope, busyItemsOf, busyScopes } from '../calen
 import type { Db } from '../db/database.ts';
 import { appError, badInput, ErrorCode, forbidden, notFound } from '../errors.ts';
 import type { Meeting, MeetingInvitee, VoteResponse } from '../generated/prisma/client.ts';
+import { isUuid } from '../ids.ts';
 import type { WriteContext } from '../write.ts';
-import { live } from './meetings.ts';
+import { live, lockMeeting } from './meetings.ts';
 import { type Adjacent, type Answer, adjacentItems, interpolate, rank, type Tally, tally } from './poll.ts';
-import { inviteeByToken } from './vote-tokens.ts';
+import { inviteeByToken, newVoteToken } from './vote-tokens.ts';
 
 const minuteMs = 60_000;
 
@@ -243,4 +244,47 @@ export async function adjacentEventsOf(db: Db, meeting: Meeting, invitee: Meetin
     start: o.start,
     ...adjacentItems(o.start.getTime(), meeting.duration * minuteMs, meeting.timezone, shown),
   }));
+}
+
+async function organizersInvitee(w: WriteContext, meetingId: string, inviteeId: string) {
+  const meeting = await lockMeeting(w, meetingId);
+  const invitee = isUuid(inviteeId) ? await w.tx.meetingInvitee.findFirst({ where: { id: inviteeId, meetingId } }) : null;
+  if (!invitee) throw notFound('invitee');
+  return { meeting, invitee };
+}
+
+/**
+ * A new token for an invitee of a meeting the caller organizes (a re-invitation): the old one
+ * stops working. Adds a 'reinvited' MeetingEvent whose voteTokens holds the new token, and
+ * returns it (the organizer may pass the link on themselves, e.g. without email).
+ */
+export async function rotateVoteToken(
+  w: WriteContext,
+  meetingId: string,
+  inviteeId: string,
+): Promise<{ invitee: MeetingInvitee; token: string }> {
+  const { meeting, invitee } = await organizersInvitee(w, meetingId, inviteeId);
+  const { token, hash } = newVoteToken();
+  const rotated = await w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { voteTokenHash: hash } });
+  const [options, invitees] = await Promise.all([
+    w.tx.meetingOption.findMany({ where: { meetingId }, orderBy: { start: 'asc' } }),
+    w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } }),
+  ]);
+  const starts = options.map((o) => o.start);
+  w.meetingEvents.push({
+    type: 'reinvited',
+    meeting,
+    options: starts,
+    invitees,
+    removedInvitees: [],
+    previous: { meeting, options: starts, invitees },
+    voteTokens: new Map([[invitee.id, token]]),
+  });
+  return { invitee: rotated, token };
+}
+
+/** Revokes an invitee's token: their link stops working (signed in, a convene user still votes). */
+export async function revokeVoteToken(w: WriteContext, meetingId: string, inviteeId: string): Promise<MeetingInvitee> {
+  const { invitee } = await organizersInvitee(w, meetingId, inviteeId);
+  return w.tx.meetingInvitee.update({ where: { id: invitee.id }, data: { voteTokenHash: null } });
 }

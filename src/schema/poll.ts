@@ -9,8 +9,18 @@ import { Scope, VoteResponse } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
 import { live, visibleTo } from '../meetings/meetings.ts';
 import type { AdjacentItem, Answer, Tally } from '../meetings/poll.ts';
-import { revokeVoteToken, rotateVoteToken, votePath } from '../meetings/vote-tokens.ts';
-import { type AdjacentEvents, adjacentEventsOf, authorizeVoter, castVote, type PollData, pollOf, type Voter } from '../meetings/votes.ts';
+import { votePath } from '../meetings/vote-tokens.ts';
+import {
+  type AdjacentEvents,
+  adjacentEventsOf,
+  authorizeVoter,
+  castVote,
+  type PollData,
+  pollOf,
+  revokeVoteToken,
+  rotateVoteToken,
+  type Voter,
+} from '../meetings/votes.ts';
 import { builder, type Context } from './builder.ts';
 import { viewerWrite } from './common.ts';
 import { MeetingInviteeRef, MeetingLocationRef, MeetingOrganizerRef, MeetingRef, MeetingStatusEnum } from './meeting.ts';
