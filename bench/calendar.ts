@@ -8,8 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../test/support/random.ts';
 import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
-import { createBenchDatabase, seedUsers } from './lib/postgres.ts';
-import { type ServerProcess, startServerProcess } from './lib/server.ts';
+import { seedUsers } from './lib/postgres.ts';
+import { conveneOnFreshDatabase } from './lib/server.ts';
 import { median, percentile, timeOperations, warmUp } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
 
@@ -104,14 +104,7 @@ async function timeCommits(
 }
 
 export async function runCalendarBenchmarks(options: CalendarOptions, log: (line: string) => void) {
-  const db = await createBenchDatabase(options.postgresUrl);
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess('convene', [db.url]);
-  } catch (error) {
-    await db.drop();
-    throw error;
-  }
+  const { db, server } = await conveneOnFreshDatabase(options.postgresUrl);
   const clients: GraphQLClient[] = [];
   try {
     const users = await seedUsers(db.client, 'cal', 21, 0);

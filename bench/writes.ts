@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
 import { type Cpu, cpuCells, cpuHeader, cpuMeter } from './lib/load.ts';
-import { createBenchDatabase, type SeededUser, seedUsers } from './lib/postgres.ts';
-import { type ServerProcess, startServerProcess } from './lib/server.ts';
+import { type SeededUser, seedUsers } from './lib/postgres.ts';
+import { conveneOnFreshDatabase } from './lib/server.ts';
 import { median, percentile } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
 
@@ -185,15 +185,8 @@ async function checkFinal(client: pg.Client, targets: Target[]) {
 
 export async function runWritesBenchmark(options: WritesOptions, print: (text: string) => void, progress: (message: string) => void) {
   const n = options.connections;
-  const db = await createBenchDatabase(options.postgresUrl);
-  progress(`database ${db.name} created; starting convene on it (migrations at start)`);
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess('convene', [db.url]);
-  } catch (error) {
-    await db.drop();
-    throw error;
-  }
+  progress('creating a database and starting convene on it (migrations at start)');
+  const { db, server } = await conveneOnFreshDatabase(options.postgresUrl);
   const httpClients: GraphQLClient[] = [];
   const pgClients: pg.Client[] = [];
   try {

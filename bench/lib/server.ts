@@ -4,6 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromChild, ToChild } from '../servers/child.ts';
+import { type BenchDatabase, createBenchDatabase } from './postgres.ts';
 
 export interface ServerProcess {
   url: string;
@@ -87,4 +88,15 @@ function ask<T extends FromChild['type']>(child: ChildProcess, message: ToChild,
       reject(error);
     });
   });
+}
+
+/** A fresh bench database with convene started on it (migrations at start); the database is dropped again if convene does not start. */
+export async function conveneOnFreshDatabase(postgresUrl: string): Promise<{ db: BenchDatabase; server: ServerProcess }> {
+  const db = await createBenchDatabase(postgresUrl);
+  try {
+    return { db, server: await startServerProcess('convene', [db.url]) };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
 }
