@@ -2,6 +2,8 @@
 // 404s over plain HTTP, then in a real browser at a phone's viewport, offline: two invitees vote
 // through their links, each sees the tallies change, one sees the other's vote arrive live
 // (pollChanged), and a wrong token gets the clear message.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, chromiumPath, launchChromium, offlineContext } from './support/browser.ts';
@@ -11,19 +13,31 @@ import { dataOf, userWithAccount } from './support/sync.ts';
 
 const ROTATE = 'mutation ($m: ID!, $v: ID!) { rotateVoteToken(meetingId: $m, voterId: $v) { path } }';
 const options = ['2031-05-06T09:00:00.000Z', '2031-05-07T14:30:00.000Z'];
+const CREATE_APPOINTMENT =
+  'mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }';
 
 let server: TestServer;
 let links: string[];
 beforeAll(async () => {
   server = await startTestServer('pglite');
   const organizer = await userWithAccount(server, 'olivia');
+  // Ann is a convene user too: her own appointment before the first option is her adjacent event.
+  const ann = await userWithAccount(server, 'ann');
+  const appointment = {
+    accountId: ann.account,
+    title: 'Dentist',
+    timezone: 'UTC',
+    start: '2031-05-06T07:00:00Z',
+    end: '2031-05-06T07:45:00Z',
+  };
+  dataOf(await ann.gql(CREATE_APPOINTMENT, { input: appointment }));
   const meeting = await createMeeting(organizer.gql, {
     accountId: organizer.account,
     name: 'Quarterly <b>planning</b>',
     duration: 45,
     location: { description: 'Room 4' },
     options,
-    invitees: [{ email: 'ann@example.org' }, { email: 'ben@example.org' }],
+    invitees: [{ email: 'ann@example.org', accountId: ann.account }, { email: 'ben@example.org' }],
   });
   expect(meeting.status).toBe('POLLING');
   links = [];
@@ -88,7 +102,9 @@ describe.skipIf(skip)(`the vote page in chromium${skip ? `: skipped, no chromium
     await ann.page.getByText('Europe/Berlin').waitFor();
     await ann.page.getByText('Room 4').waitFor();
     await ann.page.getByText('45 minutes').waitFor();
+    expect(await ann.page.locator('.adjacent').allTextContents()).toEqual(['Before: Dentist (09:00–09:45)']);
     expect(await tallies(ann.page)).toEqual(['0 yes, 0 no, 0 maybe, 2 not answered', '0 yes, 0 no, 0 maybe, 2 not answered']);
+    await ann.page.screenshot({ path: join(tmpdir(), 'convene-vote-page.png'), fullPage: true });
     // Nothing wider than the phone: no sideways scrolling.
     expect(await ann.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 

@@ -140,6 +140,7 @@ const script = `'use strict';
 
   function render(poll) {
     $('title').textContent = poll.title;
+    document.title = poll.title + ' – vote';
     const organizer = poll.organizer.name ? poll.organizer.name + ' <' + poll.organizer.email + '>' : poll.organizer.email;
     const place = poll.location && [poll.location.description, poll.location.address].filter(Boolean).join(', ');
     $('summary').replaceChildren(...[['Organizer', organizer], ['Duration', poll.duration + ' minutes'], ['Location', place]]
