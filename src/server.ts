@@ -18,6 +18,7 @@ import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
 import { createRouter, errorResponse, type Route, type RouteContext, type RouteDeps } from './http/routes.ts';
+import { voteRoutes } from './http/vote-page.ts';
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
 import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
@@ -106,6 +107,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       { method: 'GET', path: '/', handler: () => new Response(null, { status: 302, headers: { location: config.graphqlPath } }) },
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
+      ...voteRoutes,
     ];
     httpServer.on('request', createRouter(routes, deps));
 

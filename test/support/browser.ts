@@ -2,7 +2,7 @@
 // playwright-core. Without it they are skipped, and say so; CI installs it and sets
 // CONVENE_REQUIRE_BROWSER=1 to make them mandatory.
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from 'playwright-core';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const browserAvailable = existsSync(chromiumPath);
@@ -35,12 +35,12 @@ export function launchChromium(): Promise<Browser> {
 /**
  * A browser context that can reach only `origin`: any other request is aborted and listed in
  * `blocked`. Console errors and uncaught page errors (e.g. "YogaGraphiQL is not defined") are
- * listed in `errors`.
+ * listed in `errors`. `options` set e.g. a phone's viewport and a time zone.
  */
-export async function offlineContext(browser: Browser, origin: string) {
+export async function offlineContext(browser: Browser, origin: string, options: BrowserContextOptions = {}) {
   const blocked: string[] = [];
   const errors: string[] = [];
-  const context: BrowserContext = await browser.newContext();
+  const context: BrowserContext = await browser.newContext(options);
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (new URL(url).origin === origin) return route.continue();
