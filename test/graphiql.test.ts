@@ -44,6 +44,12 @@ describe.skipIf(skip)(`GraphiQL in chromium${skip ? `: skipped, no chromium at $
     await editor(page, name).click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.insertText(text);
+    // The editor shows it, and GraphiQL has parsed it: it picks the operation to run from the
+    // text after a debounce, and a run before that names the tab's previous operation
+    // ("Cannot infer operation Me", seen once in CI).
+    const squash = (t: string) => t.replace(/\s+/g, '');
+    await expect.poll(async () => squash(await textOf(page, name))).toBe(squash(text));
+    await page.waitForTimeout(500);
   }
   async function open(context: Awaited<ReturnType<typeof offlineContext>>['context']) {
     const page = await context.newPage();
