@@ -170,6 +170,15 @@ for (const { kind, skip } of targets) {
     const enqueue = (...messages: OutgoingMessage[]) =>
       runWrite({ prisma: server.server.db.prisma }, { userId }, (w) => enqueueMessage(w, ...messages));
     const row = (key: string) => server.server.db.prisma.outboxMessage.findUniqueOrThrow({ where: { messageId: key } });
+    /** A message the SMTP server answers `code`, enqueued, once the relay has given it up. */
+    async function givenUp(code: number) {
+      const mail = message();
+      const id = `<${mail.key}@convene.example>`;
+      smtp.answer = (received) => (received.messageId === id ? code : 250);
+      await enqueue(mail);
+      await expect.poll(async () => (await row(mail.key)).failedAt, { timeout: 10_000 }).not.toBeNull();
+      return { mail, id };
+    }
 
     it('a server answering 451 gets retries with backoff, then one delivery, every attempt with the same Message-ID', async () => {
       const mail = message();
@@ -188,11 +197,7 @@ for (const { kind, skip } of targets) {
     });
 
     it('out of attempts: given up with the last error, not tried again', async () => {
-      const mail = message();
-      const id = `<${mail.key}@convene.example>`;
-      smtp.answer = (received) => (received.messageId === id ? 421 : 250);
-      await enqueue(mail);
-      await expect.poll(async () => (await row(mail.key)).failedAt, { timeout: 10_000 }).not.toBeNull();
+      const { mail, id } = await givenUp(421);
       expect(await row(mail.key)).toMatchObject({ attempts: 3, sentAt: null, lastError: expect.stringContaining('421') });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(smtp.received.filter((m) => m.messageId === id)).toHaveLength(3);
@@ -238,11 +243,7 @@ for (const { kind, skip } of targets) {
     });
 
     it('a 5xx answer is final: given up after one attempt', async () => {
-      const mail = message();
-      const id = `<${mail.key}@convene.example>`;
-      smtp.answer = (received) => (received.messageId === id ? 554 : 250);
-      await enqueue(mail);
-      await expect.poll(async () => (await row(mail.key)).failedAt, { timeout: 10_000 }).not.toBeNull();
+      const { mail, id } = await givenUp(554);
       expect(await row(mail.key)).toMatchObject({ attempts: 1, sentAt: null, lastError: expect.stringContaining('554') });
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(smtp.received.filter((m) => m.messageId === id)).toHaveLength(1);
