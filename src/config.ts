@@ -49,6 +49,7 @@ const envSchema = z.object({
   MAIL_RETRY_SECONDS: z.coerce.number().positive().default(30),
   MAIL_CLAIM_SECONDS: z.coerce.number().positive().default(300),
   MAIL_POLL_SECONDS: z.coerce.number().positive().default(10),
+  POLL_NOTICE_SECONDS: z.coerce.number().positive().default(60),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -92,6 +93,8 @@ export function loadConfig(
       maxDeliveries: e.SYNC_MAX_DELIVERIES,
     },
     maintenanceIntervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000,
+    /** How often the poll notices job looks for passed deadlines and due reminders (src/meetings/poll-notices.ts). */
+    pollNoticeIntervalMs: e.POLL_NOTICE_SECONDS * 1000,
     mail: {
       /** Null: messages are written to the log instead of sent. */
       smtpUrl: e.SMTP_URL ?? null,

@@ -21,8 +21,9 @@ import { createRouter, errorResponse, type Route, type RouteContext, type RouteD
 import { voteRoutes } from './http/vote-page.ts';
 import { serveWebSocket, type WebSocketContext } from './http/websocket.ts';
 import { type RunningJobs, startJobs } from './jobs.ts';
+import { pollNoticesJob } from './meetings/poll-notices.ts';
 import { createEventBus } from './pubsub.ts';
-import { type Context, operationContext, type Services } from './schema/builder.ts';
+import { type Context, operationContext, type Services, systemClock } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
 
@@ -35,7 +36,14 @@ export interface ConveneServer {
   readonly logger: YogaLogger;
 }
 
-export function createServer(config: Config, logger: YogaLogger = createLogger(config.logLevel)): ConveneServer {
+export interface ServerOptions {
+  logger?: YogaLogger;
+  /** The time polls are judged by (deadlines, reminders; src/meetings/poll-notices.ts). Tests move it; default the system's. */
+  clock?: () => Date;
+}
+
+export function createServer(config: Config, options: ServerOptions = {}): ConveneServer {
+  const { logger = createLogger(config.logLevel), clock = systemClock } = options;
   let db: Database | undefined;
   let url = '';
   let stopping: Promise<void> | undefined;
@@ -61,7 +69,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
     const events = await createEventBus(config.redisUrl, logger);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
-    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret };
+    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret, clock };
     const yoga = createYoga<WebSocketContext & RouteContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
@@ -150,6 +158,7 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
           run: () => purgeSyncState(database.prisma, config.sync.retentionMs),
         },
         outboxRelayJob(database.prisma, mailer, config.mail),
+        pollNoticesJob(services, clock, config.pollNoticeIntervalMs),
       ],
       logger,
     );

@@ -352,7 +352,7 @@ describe('email without SMTP_URL', () => {
     const lines: string[] = [];
     const record = (...args: unknown[]) => lines.push(args.map(String).join(' '));
     const logger = { debug() {}, info: record, warn: record, error: record };
-    const server = createServer(loadConfig({ DATABASE_URL: 'pglite:memory', PORT: '0', HOST: '127.0.0.1' }), logger);
+    const server = createServer(loadConfig({ DATABASE_URL: 'pglite:memory', PORT: '0', HOST: '127.0.0.1' }), { logger });
     await server.start();
     try {
       const prisma = server.db.prisma;

@@ -6,7 +6,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import ICAL from 'ical.js';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMeeting, DELETE_MEETING, SCHEDULE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
+import { createMeeting, DELETE_MEETING, SCHEDULE_MEETING, UPDATE_MEETING, voteLinkIn } from './support/meetings.ts';
 import { postgresAvailable } from './support/postgres.ts';
 import { codes, startTestServer, type TestServer } from './support/server.ts';
 import { type SmtpServer, startSmtpServer } from './support/smtp.ts';
@@ -48,15 +48,6 @@ const rowId = (globalId: string) => decodeGlobalID(globalId).id;
 const VOTE = `mutation ($meetingId: ID!, $voterId: ID!, $voteToken: String, $response: VoteResponse!) {
   vote(meetingId: $meetingId, voterId: $voterId, voteToken: $voteToken, response: $response) { __typename } }`;
 const ROTATE = 'mutation ($meetingId: ID!, $voterId: ID!) { rotateVoteToken(meetingId: $meetingId, voterId: $voterId) { voteToken path } }';
-
-/** The vote link in a poll message, and the arguments of `vote` it carries. */
-function voteLinkIn(text: string) {
-  const url = /^Vote: (\S+)$/m.exec(text)?.[1];
-  if (!url) throw new Error(`no vote link in: ${text}`);
-  const { pathname, searchParams } = new URL(url);
-  const [, , meetingId, voterId] = pathname.split('/').map(decodeURIComponent);
-  return { url, args: { meetingId: meetingId!, voterId: voterId!, voteToken: searchParams.get('token')! } };
-}
 
 const targets = [
   { kind: 'pglite', skip: false },
@@ -193,9 +184,10 @@ for (const { kind, skip } of targets) {
       expect(new Set(ids).size).toBe(9);
     });
 
-    it('a poll: the options in the meeting zone; updated, scheduled (an invitation), back to a poll (a CANCEL) and cancelled', async () => {
+    it("a poll: the options in the meeting zone (or the invitee's); updated, scheduled (an invitation), back to a poll (a CANCEL) and cancelled", async () => {
       const alice = await organizer();
       const bob = alice.invitee('bob');
+      const yuki = alice.invitee('yuki');
       const update = async (id: string, input: Record<string, unknown>) =>
         dataOf(await alice.gql(UPDATE_MEETING, { id, input })).updateMeeting;
       const poll = await createMeeting(alice.gql, {
@@ -204,17 +196,21 @@ for (const { kind, skip } of targets) {
         duration: 60,
         timezone: 'Europe/Berlin',
         options: ['2031-03-28T09:00:00Z', '2031-03-31T09:00:00Z'],
-        invitees: [{ email: bob }],
+        invitees: [{ email: bob }, { email: yuki, timezone: 'Asia/Tokyo' }],
       });
       expect(poll.status).toBe('POLLING');
       let mailsTo = await mailsAfterSettling();
       expect(mailsTo(bob)).toHaveLength(1);
+      // Tokyo has no DST: 9:00 UTC is 18:00 on both days.
+      expect(mailsTo(yuki)[0]!.parsed.text).toContain(
+        'Options:\n- Friday 2031-03-28, 18:00–19:00 (Asia/Tokyo)\n- Monday 2031-03-31, 18:00–19:00 (Asia/Tokyo)\n',
+      );
       const asked = mailsTo(bob)[0]!.parsed;
       expect(asked.subject).toBe('When can you meet: Offsite');
       expect(invitationOf(asked)).toBeNull();
       // Berlin time: CET before 30 March, CEST after.
       expect(asked.text).toContain(
-        'Options (Europe/Berlin):\n- Friday 2031-03-28, 10:00–11:00 (Europe/Berlin)\n- Monday 2031-03-31, 11:00–12:00',
+        'Options:\n- Friday 2031-03-28, 10:00–11:00 (Europe/Berlin)\n- Monday 2031-03-31, 11:00–12:00 (Europe/Berlin)\n',
       );
       // The vote link works: its ids and token are what `vote` takes.
       const link = voteLinkIn(asked.text!);

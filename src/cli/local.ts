@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { applyMigrations } from '../db/migrations.ts';
 import { createEventBus } from '../pubsub.ts';
-import { operationContext } from '../schema/builder.ts';
+import { operationContext, systemClock } from '../schema/builder.ts';
 import { schema } from '../schema/index.ts';
 import { syncTokenSecret } from '../sync/maintenance.ts';
 import { dataOf, type GraphQLClient } from './client.ts';
@@ -36,7 +36,7 @@ async function inProcessClient(db: Database, config: Config): Promise<GraphQLCli
   return {
     async run(query, variables, asToken) {
       const contextValue = operationContext(
-        { prisma: db.prisma, pubsub: events.pubsub, authenticator, config, syncSecret },
+        { prisma: db.prisma, pubsub: events.pubsub, authenticator, config, syncSecret, clock: systemClock },
         asToken ? await authenticator.authenticate(asToken) : operatorAuth,
       );
       return dataOf(await graphql({ schema, source: query, variableValues: variables, contextValue }));

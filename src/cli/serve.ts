@@ -13,7 +13,7 @@ import { fail } from './usage.ts';
 
 export async function serve(config: Config) {
   const logger = createLogger(config.logLevel);
-  const server = createServer(config, logger);
+  const server = createServer(config, { logger });
   const started = server.start();
   // The handlers go in before anything can be announced: a test (or a person) that sees the
   // "serving" line may signal at once, and a signal with no handler kills the process

@@ -41,9 +41,15 @@ const meetingInputSchema = z
       .nullable(),
     repeat: z.enum(MeetingRepeat),
     pollDeadline: z.date().nullable(),
+    pollReminderMinutesBefore: z
+      .number()
+      .int('pollReminderMinutesBefore: whole minutes')
+      .min(1, 'pollReminderMinutesBefore: 1 to 40320 (four weeks)')
+      .max(40_320, 'pollReminderMinutesBefore: 1 to 40320 (four weeks)')
+      .nullable(),
     options: z.array(z.date()),
     allowPastOptions: z.boolean().nullable(),
-    invitees: z.array(z.object({ email: z.string().nullish(), accountId: z.string().nullish() })),
+    invitees: z.array(z.object({ email: z.string().nullish(), accountId: z.string().nullish(), timezone: z.string().nullish() })),
   })
   .partial();
 
@@ -67,13 +73,15 @@ export const meetingColumns = [
   'reminderMethod',
   'repeat',
   'pollDeadline',
+  'pollReminderMinutesBefore',
 ] as const satisfies ReadonlyArray<keyof Meeting>;
 export type MeetingFields = Pick<Meeting, (typeof meetingColumns)[number]>;
 
-/** An invitee as given: an email (lower case) and/or an account id. */
+/** An invitee as given: an email (lower case) and/or an account id, and the zone to show them times in. */
 export interface InviteeInput {
   email: string | null;
   accountId: string | null;
+  timezone: string | null;
 }
 
 export interface MeetingData {
@@ -129,6 +137,7 @@ export function parseMeetingInput(input: MeetingInput, existing: MeetingFields |
     reminderMethod: ReminderMethod.POPUP,
     repeat: MeetingRepeat.NONE,
     pollDeadline: null,
+    pollReminderMinutesBefore: null,
     ...existing,
     ...pick(changes, [
       'accountId',
@@ -140,10 +149,14 @@ export function parseMeetingInput(input: MeetingInput, existing: MeetingFields |
       'timeSlotsDescription',
       'repeat',
       'pollDeadline',
+      'pollReminderMinutesBefore',
     ]),
     ...location,
     ...reminder,
   } as MeetingFields;
+  if (fields.pollReminderMinutesBefore !== null && !fields.pollDeadline) {
+    return { ok: false, message: 'pollReminderMinutesBefore: needs a pollDeadline' };
+  }
 
   const options = changes.options ? parseOptions(changes.options) : { ok: true as const, data: null };
   if (!options.ok) return options;
@@ -166,7 +179,9 @@ function parseOptions(options: Date[]): Parsed<Date[]> {
   return { ok: true, data: [...options].sort((a, b) => a.getTime() - b.getTime()) };
 }
 
-function parseInvitees(invitees: Array<{ email?: string | null; accountId?: string | null }>): Parsed<InviteeInput[]> {
+function parseInvitees(
+  invitees: Array<{ email?: string | null; accountId?: string | null; timezone?: string | null }>,
+): Parsed<InviteeInput[]> {
   if (invitees.length > maxInvitees) return { ok: false, message: `invitees: at most ${maxInvitees}` };
   const seen = new Set<string>();
   const result: InviteeInput[] = [];
@@ -176,12 +191,15 @@ function parseInvitees(invitees: Array<{ email?: string | null; accountId?: stri
     if (!email && !accountId) return { ok: false, message: `invitees[${i}]: an email or an accountId is required` };
     if (email && !emailSchema.safeParse(email).success) return { ok: false, message: `invitees[${i}].email: not a valid address` };
     if (accountId && !isUuid(accountId)) return { ok: false, message: `invitees[${i}].accountId: not an account id` };
+    const timezone = invitee.timezone ?? null;
+    if (timezone && !isTimeZone(timezone))
+      return { ok: false, message: `invitees[${i}].timezone: not an IANA time zone (e.g. Europe/Berlin)` };
     for (const key of [email && `email:${email}`, accountId && `account:${accountId}`]) {
       if (!key) continue;
       if (seen.has(key)) return { ok: false, message: `invitees[${i}]: invited twice` };
       seen.add(key);
     }
-    result.push({ email, accountId });
+    result.push({ email, accountId, timezone });
   }
   return { ok: true, data: result };
 }

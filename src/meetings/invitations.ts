@@ -6,8 +6,8 @@
 // no address for it; it sees the meeting through sync and meetingChanged):
 // - a SCHEDULED meeting: an iTIP REQUEST (RFC 5546, sent as iMIP, RFC 6047) with the meeting's
 //   UID and SEQUENCE, in its zone;
-// - a POLLING meeting: a plain message with the options (in the meeting's zone: convene keeps
-//   no zone for its users) and the invitee's vote link, when the poll work issued a token
+// - a POLLING meeting: a plain message with the options (in the invitee's zone when the
+//   organizer gave one, else the meeting's) and the invitee's vote link, when the poll work issued a token
 //   (a rotated token, event 'reinvited', sends that invitee alone the poll with the new link);
 // - when it stops being scheduled for them (cancelled, back to a poll or a draft, or the
 //   invitee removed): an iTIP CANCEL (STATUS:CANCELLED) with a higher SEQUENCE; when a poll
@@ -23,6 +23,7 @@
 // `meeting.<id>.<kind>.<sequence>.<stamp seconds>.<inviteeId>`: one message per invitee per
 // change, and the outbox stores it whole, so a resend is the same message.
 import { Temporal } from 'temporal-polyfill';
+import type { Db } from '../db/database.ts';
 import { buildInvitation, type Invitation } from '../email/invitation.ts';
 import { enqueueMessage, type OutgoingMessage } from '../email/outbox.ts';
 import type { Meeting, MeetingInvitee } from '../generated/prisma/client.ts';
@@ -30,13 +31,13 @@ import type { WriteContext } from '../write.ts';
 import type { MeetingEvent } from './events.ts';
 import { votePath } from './vote-tokens.ts';
 
-interface MeetingState {
+export interface MeetingState {
   meeting: Meeting;
   options: Date[];
   invitees: MeetingInvitee[];
 }
 
-interface Organizer {
+export interface Organizer {
   name: string;
   email: string;
 }
@@ -60,11 +61,20 @@ const repeatNames: Record<Meeting['repeat'], string | null> = {
 const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const clock = (time: Temporal.ZonedDateTime) => time.toPlainTime().toString({ smallestUnit: 'minute' });
 
-/** A start and end as local times in the meeting's zone: "Friday 2031-03-28, 10:00–11:00 (Europe/Berlin)". */
-function when(start: Date, meeting: Meeting): string {
-  const local = Temporal.Instant.fromEpochMilliseconds(start.getTime()).toZonedDateTimeISO(meeting.timezone);
+const dayOf = (time: Temporal.ZonedDateTime) => `${weekdays[time.dayOfWeek - 1]} ${time.toPlainDate()}`;
+const localIn = (instant: Date, zone: string) => Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(zone);
+
+/** A start and end as local times in `zone` (the meeting's by default): "Friday 2031-03-28, 10:00–11:00 (Europe/Berlin)". */
+export function when(start: Date, meeting: Meeting, zone = meeting.timezone): string {
+  const local = localIn(start, zone);
   const end = local.add({ minutes: meeting.duration });
-  return `${weekdays[local.dayOfWeek - 1]} ${local.toPlainDate()}, ${clock(local)}–${clock(end)} (${meeting.timezone})`;
+  return `${dayOf(local)}, ${clock(local)}–${clock(end)} (${zone})`;
+}
+
+/** An instant as local time in `zone`: "Friday 2031-03-28, 10:00 (Europe/Berlin)". */
+export function whenAt(instant: Date, zone: string): string {
+  const local = localIn(instant, zone);
+  return `${dayOf(local)}, ${clock(local)} (${zone})`;
 }
 
 function where(meeting: Meeting): string | null {
@@ -105,13 +115,14 @@ function scheduledText(state: MeetingState, organizer: Organizer): string {
   ].join('\n');
 }
 
-function pollText(state: MeetingState, organizer: Organizer, voteLink: string | null): string {
+/** The poll message: the options in `zone` (the invitee's, else the meeting's) and the vote link. */
+export function pollText(state: MeetingState, organizer: Organizer, voteLink: string | null, zone = state.meeting.timezone): string {
   const { meeting } = state;
   return [
     `${organizer.name} asks when you can meet for ${meeting.name} (${meeting.duration} minutes).`,
     '',
-    `Options (${meeting.timezone}):`,
-    ...state.options.map((start) => `- ${when(start, meeting)}`),
+    'Options:',
+    ...state.options.map((start) => `- ${when(start, meeting, zone)}`),
     ...(where(meeting) ? ['', `Where: ${where(meeting)}`] : []),
     ...(meeting.notes ? ['', meeting.notes] : []),
     ...(voteLink ? ['', `Vote: ${voteLink}`] : []),
@@ -155,7 +166,7 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
           key: key('reinvite', meeting.sequence, invitee),
           to: invitee.email,
           subject: `When can you meet: ${meeting.name}`,
-          text: pollText(after, organizer, voteLink),
+          text: pollText(after, organizer, voteLink, invitee.timezone ?? undefined),
         },
       ];
     });
@@ -226,7 +237,7 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
         key: key('poll', meeting.sequence, invitee),
         to: invitee.email,
         subject: `${update ? 'Poll updated' : 'When can you meet'}: ${meeting.name}`,
-        text: pollText(after, organizer, voteLink),
+        text: pollText(after, organizer, voteLink, invitee.timezone ?? undefined),
       });
     }
   }
@@ -238,9 +249,10 @@ function messagesOf(event: MeetingEvent, organizer: Organizer, stamp: Date, publ
 
 /** The meeting-event handler: queues each change's messages to the invitees in the change's transaction. */
 export async function enqueueInvitations(w: WriteContext, events: MeetingEvent[]): Promise<void> {
-  const organizerIds = [...new Set(events.map((event) => event.meeting.userId))];
-  const users = await w.tx.user.findMany({ where: { id: { in: organizerIds } }, select: { id: true, name: true, email: true } });
-  const organizers = new Map(users.map((user) => [user.id, { name: user.name ?? user.email, email: user.email }]));
+  const organizers = await organizersOf(
+    w.tx,
+    events.map((event) => event.meeting.userId),
+  );
   for (const event of events) {
     const stamp = stampOf(event.meeting, event.previous?.meeting ?? null);
     const messages = messagesOf(event, organizers.get(event.meeting.userId)!, stamp, w.publicUrl);
@@ -249,4 +261,10 @@ export async function enqueueInvitations(w: WriteContext, events: MeetingEvent[]
     // Not through the model: that would move updatedAt, which the feed and clients see.
     await w.tx.$executeRaw`UPDATE "Meeting" SET "invitationStamp" = ${stamp} WHERE id = ${event.meeting.id}::uuid`;
   }
+}
+
+/** The organizers' names (else emails) and emails, by user id: who messages come from, and to whom poll notices go. */
+export async function organizersOf(db: Db, userIds: string[]): Promise<Map<string, Organizer>> {
+  const users = await db.user.findMany({ where: { id: { in: [...new Set(userIds)] } }, select: { id: true, name: true, email: true } });
+  return new Map(users.map((user) => [user.id, { name: user.name ?? user.email, email: user.email }]));
 }

@@ -22,6 +22,7 @@ import type { WriteContext } from '../write.ts';
 import { addedSpans, type MeetingTiming } from './busy.ts';
 import type { MeetingEvent } from './events.ts';
 import { type InviteeInput, type MeetingData, type MeetingFields, meetingColumns } from './input.ts';
+import { noticeResets } from './poll.ts';
 import { newVoteToken } from './vote-tokens.ts';
 
 /** The meetings a user sees: those they organize and those they are invited to. */
@@ -199,7 +200,7 @@ export async function saveMeeting(
     let meeting: Meeting;
     if (existing) {
       const sequence = existing.sequence + (timeOrPlaceChanged(existing, next) ? 1 : 0);
-      meeting = await w.tx.meeting.update({ where: { id: existing.id }, data: { ...next, sequence } });
+      meeting = await w.tx.meeting.update({ where: { id: existing.id }, data: { ...next, sequence, ...noticeResets(existing, next) } });
     } else {
       const id = randomUUID();
       const [created] = await w.tx.meeting.createManyAndReturn({
@@ -220,6 +221,10 @@ export async function saveMeeting(
     }
     await saveOptions(w, meeting.id, before, optionStarts);
     const { invitees, removed, current, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
+    // A new invitee has not answered: "everyone has answered" is news again once they have.
+    if (meeting.everyoneAnsweredAt && voteTokens.size) {
+      meeting = await w.tx.meeting.update({ where: { id: meeting.id }, data: { everyoneAnsweredAt: null } });
+    }
     const type = !existing
       ? 'created'
       : state.status === 'SCHEDULED' && state.start?.getTime() !== existing.start?.getTime()
@@ -268,7 +273,12 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
   const changed = current.flatMap((row) => {
     const next = kept.get(row.id);
     const same =
-      next && next.email === row.email && next.accountId === row.accountId && next.userId === row.userId && next.position === row.position;
+      next &&
+      next.email === row.email &&
+      next.accountId === row.accountId &&
+      next.userId === row.userId &&
+      next.position === row.position &&
+      next.timezone === row.timezone;
     return next && !same ? [{ id: row.id, ...next }] : [];
   });
   if (changed.length) {
@@ -277,7 +287,8 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
     const ids = changed.map((row) => row.id);
     await w.tx.meetingInvitee.updateMany({ where: { id: { in: ids } }, data: { email: null, accountId: null } });
     await w.tx.$executeRaw`
-      UPDATE "MeetingInvitee" AS t SET email = u.email, "accountId" = u."accountId", "userId" = u."userId", position = u.position
+      UPDATE "MeetingInvitee" AS t
+      SET email = u.email, "accountId" = u."accountId", "userId" = u."userId", position = u.position, timezone = u.timezone
       FROM jsonb_populate_recordset(NULL::"MeetingInvitee", ${JSON.stringify(changed)}::jsonb) AS u
       WHERE t.id = u.id`;
   }

@@ -3,9 +3,13 @@
 // each option (adjacent events). src/meetings/votes.ts reads the rows and busy time for them.
 import { Temporal } from 'temporal-polyfill';
 import type { Interval } from '../calendar/intervals.ts';
-import type { VoteResponse } from '../generated/prisma/client.ts';
+import type { Meeting, VoteResponse } from '../generated/prisma/client.ts';
+import type { MeetingFields } from './input.ts';
 
 export type Answer = 'YES' | 'NO' | 'MAYBE' | 'PENDING';
+
+/** Whether an invitee has answered the poll: any response but NOT_YET (never voted, or voted "not yet"). */
+export const hasAnswered = (invitee: { response: VoteResponse }) => invitee.response !== 'NOT_YET';
 
 export interface Vote {
   response: VoteResponse;
@@ -102,3 +106,31 @@ export function adjacentItems(start: number, durationMs: number, timezone: strin
   }
   return { before, after };
 }
+
+// ---- Poll notices (src/meetings/poll-notices.ts): when each is due, and what makes it news again ----
+
+type NoticeColumns = Pick<Meeting, 'pollReminderSentAt' | 'pollClosedNoticeAt'>;
+
+/** The notice marks a change of `before` into `after` clears: a new deadline is a new occasion for both, a new reminder time for the reminder. */
+export function noticeResets(before: Meeting, after: MeetingFields): Partial<NoticeColumns> {
+  const deadlineChanged = before.pollDeadline?.getTime() !== after.pollDeadline?.getTime();
+  return {
+    ...(deadlineChanged ? { pollClosedNoticeAt: null } : {}),
+    ...(deadlineChanged || before.pollReminderMinutesBefore !== after.pollReminderMinutesBefore ? { pollReminderSentAt: null } : {}),
+  };
+}
+
+/** Which of a polling meeting's timed notices are due at `now`. */
+export function dueNotices(meeting: Meeting, now: Date): { closed: boolean; reminder: boolean } {
+  const deadline = meeting.pollDeadline;
+  if (meeting.status !== 'POLLING' || !deadline) return { closed: false, reminder: false };
+  const minutes = meeting.pollReminderMinutesBefore;
+  return {
+    closed: deadline <= now && !meeting.pollClosedNoticeAt,
+    // Never after the deadline: a reminder that was missed (the server was down) is not sent late.
+    reminder: minutes !== null && !meeting.pollReminderSentAt && deadline > now && reminderTime(deadline, minutes) <= now,
+  };
+}
+
+/** When the reminder of a deadline is due. */
+export const reminderTime = (deadline: Date, minutes: number) => new Date(deadline.getTime() - minutes * 60_000);

@@ -9,12 +9,15 @@
 import { Temporal } from 'temporal-polyfill';
 import { type BusyItem, type BusyScope, busyItemsOf, busyScopes } from '../calendar/busy.ts';
 import type { Db } from '../db/database.ts';
+import { enqueueMessage } from '../email/outbox.ts';
 import { appError, badInput, ErrorCode, forbidden, notFound } from '../errors.ts';
 import type { Meeting, MeetingInvitee, VoteResponse } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import type { WriteContext } from '../write.ts';
+import { organizersOf } from './invitations.ts';
 import { live, lockMeeting } from './meetings.ts';
-import { type Adjacent, type Answer, adjacentItems, interpolate, rank, type Tally, tally } from './poll.ts';
+import { type Adjacent, type Answer, adjacentItems, hasAnswered, interpolate, rank, type Tally, tally } from './poll.ts';
+import { everyoneAnsweredMessage } from './poll-mail.ts';
 import { inviteeByToken, newVoteToken } from './vote-tokens.ts';
 
 const minuteMs = 60_000;
@@ -189,11 +192,13 @@ export interface VoteInput {
 /**
  * Records the invitee's vote (replacing their last). Refused after the poll's deadline
  * (POLL_CLOSED); `preferred` only with CUSTOM, each one of the options. The meeting row is held
- * (FOR SHARE) so that an update cannot remove an option between the check and the insert.
+ * (FOR NO KEY UPDATE) so that an update cannot remove an option between the check and the
+ * insert, and so that votes on one meeting take turns: the last of two cast at once sees the
+ * other, and tells the organizer that everyone has answered (noteAnswer). `now`: the server's clock.
  */
-export async function castVote(w: WriteContext, input: VoteInput, viewerId: string | null, now = new Date()): Promise<Meeting> {
+export async function castVote(w: WriteContext, input: VoteInput, viewerId: string | null, now: Date): Promise<Meeting> {
   const { invitee } = await authorizeVoter(w.tx, input.meetingId, input.voterId, input.voteToken, viewerId);
-  await w.tx.$queryRaw`SELECT id FROM "Meeting" WHERE id = ${input.meetingId}::uuid FOR SHARE`;
+  await w.tx.$queryRaw`SELECT id FROM "Meeting" WHERE id = ${input.meetingId}::uuid FOR NO KEY UPDATE`;
   const meeting = await w.tx.meeting.findFirst({ where: { id: input.meetingId, ...live } });
   if (!meeting) throw notFound('meeting');
   if (meeting.pollDeadline && now >= meeting.pollDeadline) {
@@ -213,8 +218,23 @@ export async function castVote(w: WriteContext, input: VoteInput, viewerId: stri
   await w.tx.meetingPreference.deleteMany({ where: { inviteeId: invitee.id } });
   if (optionIds.size)
     await w.tx.meetingPreference.createMany({ data: [...optionIds].map((optionId) => ({ inviteeId: invitee.id, optionId })) });
+  await noteAnswer(w, meeting, now);
   w.afterCommit.publish('poll:changed', meeting.id, { meetingId: meeting.id });
   return meeting;
+}
+
+/**
+ * After castVote has recorded a vote, with the meeting row locked (so of two last votes
+ * cast at once, the second sees the first): tells the organizer once every invitee has answered.
+ */
+export async function noteAnswer(w: WriteContext, meeting: Meeting, now: Date): Promise<void> {
+  if (meeting.status !== 'POLLING' || meeting.everyoneAnsweredAt) return;
+  const poll = await pollOf(w.tx, meeting);
+  if (!poll.voters.length || !poll.voters.every((v) => hasAnswered(v.invitee))) return;
+  const organizer = (await organizersOf(w.tx, [meeting.userId])).get(meeting.userId)!;
+  await enqueueMessage(w, everyoneAnsweredMessage(poll, organizer, now));
+  // Not through the model: that would move updatedAt, which the feed and clients see.
+  await w.tx.$executeRaw`UPDATE "Meeting" SET "everyoneAnsweredAt" = ${now} WHERE id = ${meeting.id}::uuid`;
 }
 
 export interface AdjacentEvents extends Adjacent {

@@ -26,9 +26,13 @@ export interface Context {
   config: Config;
   /** Signs sync tokens (src/sync/tokens.ts). */
   syncSecret: string;
+  /** The time polls are judged by (deadlines, reminders): the system's; tests set their own (createServer's options). */
+  clock: () => Date;
   /** This request's loaders of related rows (./loaders.ts). */
   loaders: Loaders;
 }
+
+export const systemClock = () => new Date();
 
 /** What every operation's context shares: the services of the server (or of the CLI's own database). */
 export type Services = Omit<Context, 'auth' | 'loaders'>;

@@ -59,6 +59,10 @@ export const MeetingInviteeRef = builder.prismaObject('MeetingInvitee', {
   fields: (t) => ({
     id: t.id({ description: 'The voter id.', resolve: (i) => globalId('MeetingInvitee', i.id) }),
     email: t.exposeString('email', { nullable: true }),
+    timezone: t.exposeString('timezone', {
+      nullable: true,
+      description: "IANA: the zone their poll messages show times in; null: the meeting's.",
+    }),
     account: t.field({
       type: AccountRef,
       nullable: true,
@@ -110,7 +114,15 @@ export const MeetingRef = builder.prismaNode('Meeting', {
     timeSlotsDescription: t.exposeString('timeSlotsDescription', { nullable: true }),
     reminder: t.field({ type: MeetingReminderRef, nullable: true, resolve: (m) => (m.reminderMinutesBefore === null ? null : m) }),
     repeat: t.expose('repeat', { type: MeetingRepeatEnum }),
-    pollDeadline: t.expose('pollDeadline', { type: 'DateTime', nullable: true, description: 'After it votes are refused (POLL_CLOSED).' }),
+    pollDeadline: t.expose('pollDeadline', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'After it votes are refused (POLL_CLOSED), and the organizer is told by email.',
+    }),
+    pollReminderMinutesBefore: t.exposeInt('pollReminderMinutesBefore', {
+      nullable: true,
+      description: 'Invitees who have not answered are reminded by email this long before the deadline.',
+    }),
     sequence: t.exposeInt('sequence', { description: 'iCalendar SEQUENCE: raised by every change of time or place, and by cancelling.' }),
     uid: t.exposeString('icalUid', { description: 'iCalendar UID: never changes.' }),
     clientSyncId: t.string({
@@ -142,7 +154,14 @@ const MeetingReminderInput = builder.inputType('MeetingReminderInput', {
 
 const MeetingInviteeInput = builder.inputType('MeetingInviteeInput', {
   description: "An email, an account (Meekan's e_inv and k_inv), or both.",
-  fields: (t) => ({ email: t.string({ required: false }), accountId: t.id({ required: false }) }),
+  fields: (t) => ({
+    email: t.string({ required: false }),
+    accountId: t.id({ required: false }),
+    timezone: t.string({
+      required: false,
+      description: "IANA: the zone their poll messages show the options in (default: the meeting's).",
+    }),
+  }),
 });
 
 /** The fields of both meeting inputs; `required`: what a new meeting must have. */
@@ -161,7 +180,12 @@ function meetingInputFields(required: boolean) {
     pollDeadline: t.field({
       type: 'DateTime',
       required: false,
-      description: 'After it votes are refused (POLL_CLOSED); null: no deadline.',
+      description: 'After it votes are refused (POLL_CLOSED) and the organizer is told by email; null: no deadline.',
+    }),
+    pollReminderMinutesBefore: t.int({
+      required: false,
+      description:
+        'With a pollDeadline: invitees who have not answered get an email this long before it (1 to 40320 minutes); null: no reminder.',
     }),
     options: t.field({
       type: ['DateTime'],

@@ -8,7 +8,7 @@ import type { MeetingInvitee } from '../generated/prisma/client.ts';
 import { Scope, VoteResponse } from '../generated/prisma/client.ts';
 import { decodeId, globalId } from '../ids.ts';
 import { live, visibleTo } from '../meetings/meetings.ts';
-import type { AdjacentItem, Answer, Tally } from '../meetings/poll.ts';
+import { type AdjacentItem, type Answer, hasAnswered, type Tally } from '../meetings/poll.ts';
 import { votePath } from '../meetings/vote-tokens.ts';
 import {
   type AdjacentEvents,
@@ -92,7 +92,7 @@ const PollRef = builder.objectRef<PollView>('Poll').implement({
     deadline: t.field({ type: 'DateTime', nullable: true, resolve: (p) => p.meeting.pollDeadline }),
     closed: t.boolean({
       description: 'Past the deadline: votes are refused (POLL_CLOSED).',
-      resolve: (p) => !!p.meeting.pollDeadline && p.meeting.pollDeadline <= new Date(),
+      resolve: (p, _args, ctx) => !!p.meeting.pollDeadline && p.meeting.pollDeadline <= ctx.clock(),
     }),
     voter: t.field({
       type: PollVoterRef,
@@ -103,8 +103,8 @@ const PollRef = builder.objectRef<PollView>('Poll').implement({
     voters: t.field({ type: [PollVoterRef], description: 'Every invitee, in list order.', resolve: voterViews }),
     notAnswered: t.field({
       type: [PollVoterRef],
-      description: 'Invitees who have not voted yet.',
-      resolve: (p) => voterViews(p).filter((v) => !v.invitee.votedAt),
+      description: 'Invitees who have not answered: never voted, or voted NOT_YET.',
+      resolve: (p) => voterViews(p).filter((v) => !hasAnswered(v.invitee)),
     }),
     tallies: t.field({ type: [OptionTallyRef], description: 'Per option, in option order.', resolve: (p) => p.tallies }),
     ranking: t.field({
@@ -210,7 +210,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { meetingId, voterId, voteToken, response, preferred }, ctx) => {
       const voter = voterIdOf(voterId);
       await viewerWrite(ctx, (w) =>
-        castVote(w, { meetingId: meetingId.id, voterId: voter, voteToken, response, preferred }, meetingsViewer(ctx)),
+        castVote(w, { meetingId: meetingId.id, voterId: voter, voteToken, response, preferred }, meetingsViewer(ctx), ctx.clock()),
       );
       return pollView(ctx, meetingId.id, voterId, voteToken);
     },

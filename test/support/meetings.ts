@@ -33,3 +33,12 @@ export async function planMeeting(gql: Gql, organizerAccount: string, inviteeAcc
     invitees: inviteeAccounts.map((accountId) => ({ accountId })),
   });
 }
+
+/** The vote link in a poll message, and the arguments of `vote` it carries. */
+export function voteLinkIn(text: string) {
+  const url = /^Vote: (\S+)$/m.exec(text)?.[1];
+  if (!url) throw new Error(`no vote link in: ${text}`);
+  const { pathname, searchParams } = new URL(url);
+  const [, , meetingId, voterId] = pathname.split('/').map(decodeURIComponent);
+  return { url, args: { meetingId: meetingId!, voterId: voterId!, voteToken: searchParams.get('token')! } };
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import WebSocket from 'ws';
 import { createAccessToken, createUser } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config.ts';
-import { type ConveneServer, createServer } from '../../src/server.ts';
+import { type ConveneServer, createServer, type ServerOptions } from '../../src/server.ts';
 import { createTestDatabase, postgresAvailable } from './postgres.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -32,13 +32,22 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(kind: DatabaseKind, env: Record<string, string> = {}, databaseUrl?: string): Promise<TestServer> {
+/** `options.clock`: the server's clock for polls (deadlines, reminders), for tests that move time. */
+export async function startTestServer(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+  options: Pick<ServerOptions, 'clock'> = {},
+): Promise<TestServer> {
   const database = databaseUrl
     ? { url: databaseUrl, drop: async () => {} }
     : kind === 'postgres'
       ? await createTestDatabase()
       : { url: 'pglite:memory', drop: async () => {} };
-  const server = createServer(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }));
+  const server = createServer(
+    loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
+    options,
+  );
   const url = await server.start();
   const prisma = server.db.prisma;
 

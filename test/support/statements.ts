@@ -6,7 +6,12 @@ import type { GraphQLResponse, TestServer } from './server.ts';
  * The counter is the whole server's: background jobs that poll the database (the mail relay
  * every MAIL_POLL_SECONDS, maintenance) must not run during a measured request.
  */
-export const countingEnv = { DATABASE_COUNT_STATEMENTS: 'true', MAIL_POLL_SECONDS: '86400', MAINTENANCE_INTERVAL_SECONDS: '86400' };
+export const countingEnv = {
+  DATABASE_COUNT_STATEMENTS: 'true',
+  MAIL_POLL_SECONDS: '86400',
+  MAINTENANCE_INTERVAL_SECONDS: '86400',
+  POLL_NOTICE_SECONDS: '86400',
+};
 
 /**
  * The statements the server sent while answering this request. The counter is the server's,

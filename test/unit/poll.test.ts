@@ -1,7 +1,20 @@
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { expand, parseRecurrence } from '../../src/calendar/recurrence.ts';
-import { type Answer, adjacentItems, byScore, interpolate, rank, type Tally, tally, type Vote } from '../../src/meetings/poll.ts';
+import type { Meeting } from '../../src/generated/prisma/client.ts';
+import {
+  type Answer,
+  adjacentItems,
+  byScore,
+  dueNotices,
+  hasAnswered,
+  interpolate,
+  noticeResets,
+  rank,
+  type Tally,
+  tally,
+  type Vote,
+} from '../../src/meetings/poll.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -152,5 +165,51 @@ describe('adjacentItems', () => {
     const { after } = adjacentItems(dstStart, HOUR, zone, items);
     expect(after?.title).toBe('night');
     expect(adjacentItems(at(zone, '2025-03-09T23:40'), 10 * MIN, zone, items).after).toBeNull();
+  });
+});
+
+describe('poll notices: when each is due', () => {
+  const deadline = new Date('2031-03-30T01:30:00Z'); // 03:30 in Berlin, an hour after its clocks sprang forward
+  const meeting = (fields: Partial<Meeting>) =>
+    ({
+      status: 'POLLING',
+      pollDeadline: deadline,
+      pollReminderMinutesBefore: 120,
+      pollReminderSentAt: null,
+      pollClosedNoticeAt: null,
+      ...fields,
+    }) as Meeting;
+  const minutes = (m: number) => new Date(deadline.getTime() + m * 60_000);
+
+  it.each([
+    ['long before', {}, minutes(-121), { closed: false, reminder: false }],
+    ['at the reminder time (two hours of elapsed time, not of wall clock)', {}, minutes(-120), { closed: false, reminder: true }],
+    ['between reminder and deadline', {}, minutes(-1), { closed: false, reminder: true }],
+    ['reminded already', { pollReminderSentAt: minutes(-100) }, minutes(-1), { closed: false, reminder: false }],
+    ['at the deadline: closed, and a missed reminder is not sent late', {}, minutes(0), { closed: true, reminder: false }],
+    ['after the deadline', {}, minutes(500), { closed: true, reminder: false }],
+    ['told already', { pollClosedNoticeAt: minutes(1) }, minutes(500), { closed: false, reminder: false }],
+    ['no reminder asked for', { pollReminderMinutesBefore: null }, minutes(-1), { closed: false, reminder: false }],
+    ['no deadline', { pollDeadline: null }, minutes(500), { closed: false, reminder: false }],
+    ['scheduled', { status: 'SCHEDULED' }, minutes(500), { closed: false, reminder: false }],
+    ['a draft', { status: 'DRAFT' }, minutes(-1), { closed: false, reminder: false }],
+    ['cancelled', { status: 'CANCELLED' }, minutes(500), { closed: false, reminder: false }],
+  ] as const)('%s', (_name, fields, now, expected) => {
+    expect(dueNotices(meeting(fields as Partial<Meeting>), now)).toEqual(expected);
+  });
+
+  it('a new deadline is a new occasion for both notices; a new reminder time for the reminder only', () => {
+    const before = meeting({ pollReminderSentAt: minutes(-100), pollClosedNoticeAt: minutes(1) });
+    const fields = { pollDeadline: deadline, pollReminderMinutesBefore: 120 } as Meeting;
+    expect(noticeResets(before, fields)).toEqual({});
+    expect(noticeResets(before, { ...fields, pollDeadline: minutes(60) })).toEqual({ pollClosedNoticeAt: null, pollReminderSentAt: null });
+    expect(noticeResets(before, { ...fields, pollDeadline: null })).toEqual({ pollClosedNoticeAt: null, pollReminderSentAt: null });
+    expect(noticeResets(before, { ...fields, pollReminderMinutesBefore: 30 })).toEqual({ pollReminderSentAt: null });
+    expect(noticeResets(before, { ...fields, pollDeadline: new Date(deadline) })).toEqual({});
+  });
+
+  it('answered is any response but NOT_YET', () => {
+    const responses = ['NOT_YET', 'CUSTOM', 'ALWAYS', 'WHEN_AVAILABLE', 'NO', 'MAYBE'] as const;
+    expect(responses.map((response) => hasAnswered({ response }))).toEqual([false, true, true, true, true, true]);
   });
 });
