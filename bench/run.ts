@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, recurrence, startup, outbox.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -29,6 +29,9 @@
 //   BENCH_WRITES_WARMUP       warm-up seconds per target (default 3)
 // Environment (calendar, on a fresh database like sync):
 //   BENCH_CALENDAR_REQUESTS  timed freeBusy and slots requests each (default 300)
+// Environment (meetings, on a fresh database like sync):
+//   BENCH_MEETING_REQUESTS      timed createMeeting and Meeting.poll requests each (default 300)
+//   BENCH_MEETING_VOTE_SECONDS  how long the 8 voters vote (default 10)
 // Environment (recurrence): BENCH_RECURRENCE_MS, BENCH_RECURRENCE_ROUNDS (see bench/recurrence.ts)
 // Environment (startup, on fresh databases like sync):
 //   BENCH_STARTUP_STARTS       measured starts per target (default 5)
@@ -45,6 +48,7 @@ import { integer, positive } from './lib/env.ts';
 import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
+import { runMeetingBenchmarks } from './meetings.ts';
 import { outboxBench } from './outbox.ts';
 import { recurrenceBench } from './recurrence.ts';
 import { runStartupBenchmark } from './startup.ts';
@@ -55,7 +59,16 @@ const TARGET_RATIO = 0.7;
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 
-const allNames = ['http', ...syncBenchmarks.map((name) => `sync:${name}`), 'writes', 'calendar', 'recurrence', 'startup', 'outbox'];
+const allNames = [
+  'http',
+  ...syncBenchmarks.map((name) => `sync:${name}`),
+  'writes',
+  'calendar',
+  'meetings',
+  'recurrence',
+  'startup',
+  'outbox',
+];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
 function selection(): Set<string> {
@@ -197,6 +210,20 @@ async function main() {
       const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
       console.log(`\ncalendar benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
       await runCalendarBenchmarks({ postgresUrl, requests: integer('BENCH_CALENDAR_REQUESTS', 300) }, (line) => console.log(line));
+    });
+  }
+  if (selected.has('meetings')) {
+    await attempt('meetings', async () => {
+      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+      console.log(`\nmeeting benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
+      await runMeetingBenchmarks(
+        {
+          postgresUrl,
+          requests: integer('BENCH_MEETING_REQUESTS', 300),
+          voteSeconds: positive('BENCH_MEETING_VOTE_SECONDS', 10),
+        },
+        (line) => console.log(line),
+      );
     });
   }
   if (selected.has('recurrence')) {

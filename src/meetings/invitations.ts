@@ -115,6 +115,16 @@ function scheduledText(state: MeetingState, organizer: Organizer): string {
   ].join('\n');
 }
 
+/** A state's options as lines in each zone asked for, kept with the state: a poll's message to 500 invitees formats them once per zone. */
+const optionLines = new WeakMap<MeetingState, Map<string, string[]>>();
+function optionsIn(state: MeetingState, zone: string): string[] {
+  let byZone = optionLines.get(state);
+  if (!byZone) optionLines.set(state, (byZone = new Map()));
+  let lines = byZone.get(zone);
+  if (!lines) byZone.set(zone, (lines = state.options.map((start) => `- ${when(start, state.meeting, zone)}`)));
+  return lines;
+}
+
 /** The poll message: the options in `zone` (the invitee's, else the meeting's) and the vote link. */
 export function pollText(state: MeetingState, organizer: Organizer, voteLink: string | null, zone = state.meeting.timezone): string {
   const { meeting } = state;
@@ -122,7 +132,7 @@ export function pollText(state: MeetingState, organizer: Organizer, voteLink: st
     `${organizer.name} asks when you can meet for ${meeting.name} (${meeting.duration} minutes).`,
     '',
     'Options:',
-    ...state.options.map((start) => `- ${when(start, meeting, zone)}`),
+    ...optionsIn(state, zone),
     ...(where(meeting) ? ['', `Where: ${where(meeting)}`] : []),
     ...(meeting.notes ? ['', meeting.notes] : []),
     ...(voteLink ? ['', `Vote: ${voteLink}`] : []),

@@ -16,7 +16,7 @@ import { isUuid } from '../ids.ts';
 import type { WriteContext } from '../write.ts';
 import { organizersOf } from './invitations.ts';
 import { live, lockMeeting } from './meetings.ts';
-import { type Adjacent, type Answer, adjacentItems, hasAnswered, interpolate, rank, type Tally, tally } from './poll.ts';
+import { type Adjacent, type Answer, adjacentItems, interpolate, rank, type Tally, tally } from './poll.ts';
 import { everyoneAnsweredMessage } from './poll-mail.ts';
 import { inviteeByToken, newVoteToken } from './vote-tokens.ts';
 
@@ -229,8 +229,10 @@ export async function castVote(w: WriteContext, input: VoteInput, viewerId: stri
  */
 export async function noteAnswer(w: WriteContext, meeting: Meeting, now: Date): Promise<void> {
   if (meeting.status !== 'POLLING' || meeting.everyoneAnsweredAt) return;
+  // One count per vote (NOT_YET: not answered, as hasAnswered says); the poll only for the last answer.
+  if (await w.tx.meetingInvitee.count({ where: { meetingId: meeting.id, response: 'NOT_YET' } })) return;
   const poll = await pollOf(w.tx, meeting);
-  if (!poll.voters.length || !poll.voters.every((v) => hasAnswered(v.invitee))) return;
+  if (!poll.voters.length) return;
   const organizer = (await organizersOf(w.tx, [meeting.userId])).get(meeting.userId)!;
   await enqueueMessage(w, everyoneAnsweredMessage(poll, organizer, now));
   // Not through the model: that would move updatedAt, which the feed and clients see.
