@@ -118,10 +118,10 @@ function scheduledText(state: MeetingState, organizer: Organizer): string {
 /** A state's options as lines in each zone asked for, kept with the state: a poll's message to 500 invitees formats them once per zone. */
 const optionLines = new WeakMap<MeetingState, Map<string, string[]>>();
 function optionsIn(state: MeetingState, zone: string): string[] {
-  let byZone = optionLines.get(state);
-  if (!byZone) optionLines.set(state, (byZone = new Map()));
-  let lines = byZone.get(zone);
-  if (!lines) byZone.set(zone, (lines = state.options.map((start) => `- ${when(start, state.meeting, zone)}`)));
+  const byZone = optionLines.get(state) ?? new Map<string, string[]>();
+  optionLines.set(state, byZone);
+  const lines = byZone.get(zone) ?? state.options.map((start) => `- ${when(start, state.meeting, zone)}`);
+  byZone.set(zone, lines);
   return lines;
 }
 
