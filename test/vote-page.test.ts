@@ -4,7 +4,7 @@
 // (pollChanged), and a wrong token gets the clear message.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, chromiumPath, launchChromium, offlineContext } from './support/browser.ts';
 import { createMeeting } from './support/meetings.ts';
@@ -82,11 +82,12 @@ describe.skipIf(skip)(`the vote page in chromium${skip ? `: skipped, no chromium
   });
   afterAll(() => browser?.close());
 
-  /** The link in a new offline context at a phone's viewport, in `timezoneId`. */
-  async function open(link: string, timezoneId = 'Europe/Berlin') {
+  /** The link in a new offline context at a phone's viewport, in `timezoneId`; `prepare` runs before the page loads. */
+  async function open(link: string, timezoneId = 'Europe/Berlin', prepare?: (page: Page) => Promise<void>) {
     const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, timezoneId, locale: 'en-GB' };
     const { context, blocked, errors } = await offlineContext(browser, server.origin, phone);
     const page = await context.newPage();
+    await prepare?.(page);
     await page.goto(server.origin + link);
     return { page, context, blocked, errors };
   }
@@ -132,6 +133,38 @@ describe.skipIf(skip)(`the vote page in chromium${skip ? `: skipped, no chromium
       expect(errors).toEqual([]);
       await context.close();
     }
+  });
+
+  it('opens the connection again when it drops, and shows the votes cast meanwhile', async () => {
+    // Every WebSocket of the page goes through this route, which the test can close from the page's side.
+    const sockets: WebSocketRoute[] = [];
+    const ann = await open(links[0]!, 'Europe/Berlin', (page) =>
+      page.routeWebSocket(/\/graphql$/, (socket) => {
+        socket.connectToServer();
+        sockets.push(socket);
+      }),
+    );
+    const before = ['1 yes, 1 no, 0 maybe, 0 not answered', '2 yes, 0 no, 0 maybe, 0 not answered'];
+    await expect.poll(() => tallies(ann.page)).toEqual(before);
+    await expect.poll(() => sockets.length).toBe(1);
+    await sockets[0]!.close({ code: 1001 });
+
+    // While Ann's page is disconnected, Ben changes his vote to NO (through his link's token, as his page would).
+    const ben = new URL(server.origin + links[1]!);
+    const [, , m, v] = ben.pathname.split('/').map(decodeURIComponent);
+    const VOTE = 'mutation ($m: ID!, $v: ID!, $t: String) { vote(meetingId: $m, voterId: $v, voteToken: $t, response: NO) { closed } }';
+    dataOf(await server.gql(VOTE, { m, v, t: ben.searchParams.get('token') }, null));
+
+    // The page connects again within a few seconds and reads the poll before following it again.
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(2);
+    const after = ['0 yes, 2 no, 0 maybe, 0 not answered', '1 yes, 1 no, 0 maybe, 0 not answered'];
+    await expect.poll(() => tallies(ann.page), { timeout: 10_000 }).toEqual(after);
+    // And follows live again: Ben back to ALWAYS shows without reloading.
+    dataOf(await server.gql(VOTE.replace('response: NO', 'response: ALWAYS'), { m, v, t: ben.searchParams.get('token') }, null));
+    await expect.poll(() => tallies(ann.page), { timeout: 10_000 }).toEqual(before);
+    expect(ann.blocked).toEqual([]);
+    expect(ann.errors).toEqual([]);
+    await ann.context.close();
   });
 
   it('tells the holder of a wrong token that the link is not valid any more', async () => {

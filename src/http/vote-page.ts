@@ -181,13 +181,29 @@ const script = `'use strict';
     }
   }
 
-  function follow() {
+  // Follows pollChanged. A dropped connection (a phone changing networks, a server restart) is
+  // opened again after 1, 2, 4 ... at most 30 seconds; once it is back, the poll is read again
+  // before subscribing, so votes cast meanwhile are not missed.
+  function follow(retryMs = 1000, reconnecting = false) {
     const socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + graphqlPath,
       'graphql-transport-ws');
+    let acknowledged = false;
     socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
-    socket.onmessage = (event) => {
+    socket.onclose = () => {
+      const wait = acknowledged ? 1000 : retryMs;
+      setTimeout(() => follow(Math.min(wait * 2, 30000), true), wait);
+    };
+    socket.onmessage = async (event) => {
       const message = JSON.parse(event.data);
       if (message.type === 'connection_ack') {
+        acknowledged = true;
+        if (reconnecting) {
+          try {
+            render((await gql(POLL, variables)).poll);
+          } catch (error) {
+            problem(error);
+          }
+        }
         socket.send(JSON.stringify({ id: 'poll', type: 'subscribe', payload: { query: CHANGES, variables } }));
       } else if (message.type === 'ping') {
         socket.send(JSON.stringify({ type: 'pong' }));
