@@ -24,7 +24,8 @@ import { type RunningJobs, startJobs } from './jobs.ts';
 import { createEventBus } from './pubsub.ts';
 import { type Context, operationContext, type Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
-import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
+import { serverSecrets } from './secrets.ts';
+import { purgeSyncState } from './sync/maintenance.ts';
 
 export interface ConveneServer {
   start(): Promise<string>;
@@ -57,11 +58,11 @@ export function createServer(config: Config, logger: YogaLogger = createLogger(c
       if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);
     }
     const database = db;
-    const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
+    const secrets = await serverSecrets(database.prisma, config);
     const events = await createEventBus(config.redisUrl, logger);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
-    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret };
+    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, ...secrets };
     const yoga = createYoga<WebSocketContext & RouteContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,
