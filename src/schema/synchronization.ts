@@ -5,6 +5,7 @@ import { hasScope } from '../auth/authenticate.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { Scope, SynchronizationType } from '../generated/prisma/client.ts';
 import { createSynchronization, synchronizationsOf } from '../synchronizations/synchronizations.ts';
+import { deleteSynchronizations, type UnlinkResult } from '../synchronizations/unlink.ts';
 import { runWrite } from '../write.ts';
 import { builder, type Context } from './builder.ts';
 import { viewerId } from './common.ts';
@@ -107,6 +108,60 @@ builder.mutationField('createSynchronization', (t) =>
     },
   }),
 );
+
+const UnlinkModeEnum = builder.enumType('UnlinkMode', {
+  description:
+    'What becomes of the appointments and calendar entries a deleted synchronization pushed (created). Change exceptions follow their series; tasks and meetings are always kept. What is kept stays as the user’s own.',
+  values: {
+    UNLINK_ONLY: { description: 'Keep everything.' },
+    DELETE_FUTURE_EVENTS: {
+      description:
+        'Remove what it pushed that starts after now; a series that started before is cut to end with its last occurrence started by now (its later exceptions go).',
+    },
+    DELETE_ALL_EVENTS: { description: 'Remove everything it pushed.' },
+    CLEANUP: { description: 'Remove everything any synchronization of the user pushed, leaving only what the user made directly.' },
+  } as const,
+});
+
+const UnlinkResultRef = builder.objectRef<UnlinkResult>('DeleteSynchronizationsResult').implement({
+  description: 'What a deletion removed.',
+  fields: (t) => ({
+    synchronizations: t.exposeInt('synchronizations'),
+    appointments: t.exposeInt('appointments', { description: 'Appointments removed, change exceptions included.' }),
+    calendarEntries: t.exposeInt('calendarEntries'),
+    cutSeries: t.exposeInt('cutSeries', { description: 'DELETE_FUTURE_EVENTS: series that started before now, cut to end by now.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  deleteSynchronization: t.field({
+    type: UnlinkResultRef,
+    description:
+      'Deletes one synchronization (an admin any, a user their own; NOT_FOUND otherwise), in one transaction with what the mode removes.',
+    authScopes: { authenticated: true, scope: Scope.ADMIN },
+    args: { id: t.arg.globalID({ for: [SynchronizationRef] }), unlinkMode: t.arg({ type: UnlinkModeEnum }) },
+    resolve: async (_root, { id, unlinkMode }, ctx) => {
+      const found = await ctx.prisma.synchronization.findUnique({ where: { id: id.id }, select: { userId: true } });
+      if (!found || !(isAdmin(ctx) || found.userId === viewerId(ctx))) throw notFound('synchronization');
+      return runWrite(ctx, { userId: found.userId }, (w) => deleteSynchronizations(w, { id: id.id }, unlinkMode));
+    },
+  }),
+  deleteSynchronizations: t.field({
+    type: UnlinkResultRef,
+    description:
+      "Deletes a user's synchronizations, all or of one type (NOT_FOUND when none is of it), in one transaction with what the mode removes.",
+    authScopes: { authenticated: true, scope: Scope.ADMIN },
+    args: {
+      username: t.arg.string({ required: false, description: usernameArg }),
+      type: t.arg({ type: SynchronizationTypeEnum, required: false }),
+      unlinkMode: t.arg({ type: UnlinkModeEnum }),
+    },
+    resolve: async (_root, { username, type, unlinkMode }, ctx) => {
+      const userId = await subjectUserId(ctx, username);
+      return runWrite(ctx, { userId }, (w) => deleteSynchronizations(w, { type: type ?? null }, unlinkMode));
+    },
+  }),
+}));
 
 // Reached through `me` (or a user an admin reads).
 builder.objectField(UserRef, 'synchronizations', (t) =>
