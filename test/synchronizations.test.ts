@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { decodeId } from '../src/ids.ts';
 import { SecretBox, SecretUnreadable, serverSecrets } from '../src/secrets.ts';
-import { readProvisioning } from '../src/synchronizations/synchronizations.ts';
+import { readProvisioning, recordSyncOutcome, type SyncOutcome } from '../src/synchronizations/synchronizations.ts';
+import { runWrite } from '../src/write.ts';
 import { codes, describeEachDatabase } from './support/server.ts';
 import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
 
@@ -55,12 +56,18 @@ async function scenario(u: User) {
     recurrence,
   });
   const entry = (title: string, days: number) => ({ title, start: at(days, 12), end: at(days, 13) });
-  async function push(prefix: string, appointments: Array<ReturnType<typeof appointment>>, entries: Array<ReturnType<typeof entry>>) {
+  async function push(
+    prefix: string,
+    appointments: Array<ReturnType<typeof appointment>>,
+    entries: Array<ReturnType<typeof entry>>,
+    tasks: string[] = [],
+  ) {
     const { token } = dataOf(await u.gql('{ sync(kinds: [TASK]) { token } }')).sync;
     const input = {
       token,
       appointments: appointments.map((changes) => ({ clientSyncId: `${prefix}-${changes.title}`, changes })),
       calendarEntries: entries.map((changes) => ({ clientSyncId: `${prefix}-${changes.title}`, changes })),
+      tasks: tasks.map((title) => ({ clientSyncId: `${prefix}-${title}`, changes: { title } })),
     };
     const { synchronization, results } = dataOf(await u.gql(PUSH, { input })).syncCommit;
     expect(results.map((r: { status: string }) => r.status)).toEqual(results.map(() => 'CREATED'));
@@ -78,6 +85,7 @@ async function scenario(u: User) {
       appointment('a-weekly', 7, { type: 'WEEKLY' }),
     ],
     [entry('a-entry-past', -20), entry('a-entry-future', 20)],
+    ['a-task'],
   );
   const b = await push(
     'b',
@@ -264,6 +272,35 @@ describeEachDatabase('synchronizations', (server) => {
       expect(dataOf(await erin.gql(SYNCHRONIZATIONS, {})).synchronizations).toEqual([]);
     });
   });
+  it('records sync outcomes: a failure keeps the last success, the next success clears the error', async () => {
+    const u = await user('outcome');
+    const created = dataOf(
+      await u.gql(CREATE, { input: { type: 'ICS', provisioning: { url: feedUrl, accountId: u.account } } }),
+    ).createSynchronization;
+    const record = (outcome: SyncOutcome, at: string) =>
+      runWrite({ prisma: server().server.db.prisma }, { userId: u.id }, (w) =>
+        recordSyncOutcome(w, decodeId(created.id, 'Synchronization')!, outcome, new Date(at)),
+      );
+    const state = async () => dataOf(await u.gql(SYNCHRONIZATIONS, { type: 'ICS' })).synchronizations[0];
+    await record({ ok: true }, '2026-01-01T10:00:00.000Z');
+    expect(await state()).toMatchObject({
+      lastSyncAt: '2026-01-01T10:00:00.000Z',
+      lastSuccessAt: '2026-01-01T10:00:00.000Z',
+      lastError: null,
+    });
+    await record({ ok: false, error: 'HTTP 503 from calendar.example.org' }, '2026-01-01T10:15:00.000Z');
+    expect(await state()).toMatchObject({
+      lastSyncAt: '2026-01-01T10:15:00.000Z',
+      lastSuccessAt: '2026-01-01T10:00:00.000Z',
+      lastError: 'HTTP 503 from calendar.example.org',
+      lastErrorAt: '2026-01-01T10:15:00.000Z',
+    });
+    await record({ ok: true }, '2026-01-01T10:30:00.000Z');
+    expect(await state()).toMatchObject({ lastSuccessAt: '2026-01-01T10:30:00.000Z', lastError: null, lastErrorAt: null });
+    dataOf(await u.gql(DELETE_ONE, { id: created.id, mode: 'UNLINK_ONLY' }));
+    await expect(record({ ok: true }, '2026-01-01T10:45:00.000Z')).rejects.toThrow('synchronization not found');
+  });
+
   describe('unlink modes', () => {
     it('UNLINK_ONLY keeps everything, which then is the user’s own: a later CLEANUP leaves it', async () => {
       const u = await user('unlink');
@@ -363,6 +400,9 @@ describeEachDatabase('synchronizations', (server) => {
       expect(learnt.deleted).toHaveLength(10);
       expect(learnt.deleted).toEqual(expect.arrayContaining([s.b.ids['b-past'], s.b.ids['b-future'], s.exceptions.pastMoved]));
       expect(await s.remaining()).toMatchObject({ appointments: ['d-daily', 'd-future', 'd-past'], entries: [] });
+      // Tasks are not calendar events: kept.
+      const tasks = dataOf(await u.gql('{ tasks(first: 10) { edges { node { title } } } }')).tasks.edges;
+      expect(tasks.map((e: { node: { title: string } }) => e.node.title)).toEqual(['a-task']);
       // B itself stays: only the synchronization named was deleted.
       expect(dataOf(await u.gql(SYNCHRONIZATIONS, {})).synchronizations.map((x: { id: string }) => x.id)).toContain(s.b.id);
     });
