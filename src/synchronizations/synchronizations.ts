@@ -75,14 +75,14 @@ export function readProvisioning<T extends ConnectorType>(
 export type SyncOutcome = { ok: true } | { ok: false; error: string };
 
 /**
- * Records a sync: a success sets lastSuccessAt and clears the last error; a failure sets
- * lastError and lastErrorAt and leaves lastSuccessAt. Either sets lastSyncAt (the last attempt).
- * NOT_FOUND when the synchronization was deleted meanwhile.
+ * Records a sync of the acting user's synchronization: a success sets lastSuccessAt and clears
+ * the last error; a failure sets lastError and lastErrorAt and leaves lastSuccessAt. Either sets
+ * lastSyncAt (the last attempt). NOT_FOUND when the synchronization was deleted meanwhile.
  */
 export async function recordSyncOutcome(w: WriteContext, synchronizationId: string, outcome: SyncOutcome, at = new Date()) {
   const data = outcome.ok
     ? { lastSyncAt: at, lastSuccessAt: at, lastError: null, lastErrorAt: null }
     : { lastSyncAt: at, lastError: outcome.error, lastErrorAt: at };
-  const { count } = await w.tx.synchronization.updateMany({ where: { id: synchronizationId }, data });
+  const { count } = await w.tx.synchronization.updateMany({ where: { id: synchronizationId, userId: w.userId }, data });
   if (!count) throw notFound('synchronization');
 }

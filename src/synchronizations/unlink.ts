@@ -20,8 +20,7 @@ import { lockFeedRows } from '../sync/feed.ts';
 import type { WriteContext } from '../write.ts';
 import { futureCut } from './future-cut.ts';
 
-export const unlinkModes = ['UNLINK_ONLY', 'DELETE_FUTURE_EVENTS', 'DELETE_ALL_EVENTS', 'CLEANUP'] as const;
-export type UnlinkMode = (typeof unlinkModes)[number];
+export type UnlinkMode = 'UNLINK_ONLY' | 'DELETE_FUTURE_EVENTS' | 'DELETE_ALL_EVENTS' | 'CLEANUP';
 
 export interface UnlinkResult {
   synchronizations: number;
@@ -37,8 +36,9 @@ export type SynchronizationSelection = { id: string } | { type: SynchronizationT
 
 /**
  * Deletes the acting user's (w.userId) selected synchronizations, handling what they pushed as
- * `mode` says; NOT_FOUND when an id or a type selects none. The user's synchronizations are locked first, as a commit locks its own before
- * the objects it writes: no commit of theirs can push anything meanwhile.
+ * `mode` says; NOT_FOUND when an id or a type selects none. The user's synchronizations are
+ * locked first, as a commit locks its own before the objects it writes: no commit of theirs can
+ * push anything meanwhile.
  */
 export async function deleteSynchronizations(
   w: WriteContext,
