@@ -158,7 +158,9 @@ async function scenario(u: User) {
       occurrences: (title: string) => occurrences.filter((o) => o.appointment.title === title),
     };
   };
-  return { a, b, direct, exceptions, thirdLearns, remaining };
+  /** Deletes synchronization A with this unlink mode: what it removed. */
+  const deleteA = async (mode: string) => dataOf(await u.gql(DELETE_ONE, { id: a.id, mode })).deleteSynchronization;
+  return { a, b, direct, exceptions, thirdLearns, remaining, deleteA };
 }
 
 const everything = {
@@ -180,6 +182,13 @@ const everything = {
   entries: ['a-entry-future', 'a-entry-past', 'b-entry-future', 'b-entry-past'],
 };
 const sorted = (ids: string[]) => [...ids].sort();
+/** What a deletion answers. */
+const removed = (synchronizations: number, appointments = 0, calendarEntries = 0, cutSeries = 0) => ({
+  synchronizations,
+  appointments,
+  calendarEntries,
+  cutSeries,
+});
 
 describeEachDatabase('synchronizations', (server) => {
   let n = 0;
@@ -305,12 +314,7 @@ describeEachDatabase('synchronizations', (server) => {
     it('UNLINK_ONLY keeps everything, which then is the user’s own: a later CLEANUP leaves it', async () => {
       const u = await user('unlink');
       const s = await scenario(u);
-      expect(dataOf(await u.gql(DELETE_ONE, { id: s.a.id, mode: 'UNLINK_ONLY' })).deleteSynchronization).toEqual({
-        synchronizations: 1,
-        appointments: 0,
-        calendarEntries: 0,
-        cutSeries: 0,
-      });
+      expect(await s.deleteA('UNLINK_ONLY')).toEqual(removed(1));
       expect(await s.thirdLearns()).toEqual({ deleted: [], updated: [] });
       const after = await s.remaining();
       expect({ appointments: after.appointments, entries: after.entries }).toEqual(everything);
@@ -320,7 +324,7 @@ describeEachDatabase('synchronizations', (server) => {
 
       // CLEANUP of all the rest: only B's pushes go, A's former ones are no longer anyone's.
       const cleanup = dataOf(await u.gql(DELETE_MANY, { mode: 'CLEANUP' })).deleteSynchronizations;
-      expect(cleanup).toEqual({ synchronizations: ids.length, appointments: 2, calendarEntries: 2, cutSeries: 0 });
+      expect(cleanup).toEqual(removed(ids.length, 2, 2));
       expect(await s.remaining()).toMatchObject({
         appointments: everything.appointments.filter((t) => !t.startsWith('b-')),
         entries: ['a-entry-future', 'a-entry-past'],
@@ -332,9 +336,9 @@ describeEachDatabase('synchronizations', (server) => {
       const u = await user('future');
       const s = await scenario(u);
       const before = Date.now();
-      const result = dataOf(await u.gql(DELETE_ONE, { id: s.a.id, mode: 'DELETE_FUTURE_EVENTS' })).deleteSynchronization;
+      const result = await s.deleteA('DELETE_FUTURE_EVENTS');
       const after = Date.now();
-      expect(result).toEqual({ synchronizations: 1, appointments: 5, calendarEntries: 1, cutSeries: 1 });
+      expect(result).toEqual(removed(1, 5, 1, 1));
       // Exactly the removed objects, and the cut series as an update.
       expect(await s.thirdLearns()).toEqual({
         deleted: sorted([
@@ -371,12 +375,7 @@ describeEachDatabase('synchronizations', (server) => {
     it('DELETE_ALL_EVENTS removes everything it pushed, with the series’ exceptions', async () => {
       const u = await user('all');
       const s = await scenario(u);
-      expect(dataOf(await u.gql(DELETE_ONE, { id: s.a.id, mode: 'DELETE_ALL_EVENTS' })).deleteSynchronization).toEqual({
-        synchronizations: 1,
-        appointments: 8,
-        calendarEntries: 2,
-        cutSeries: 0,
-      });
+      expect(await s.deleteA('DELETE_ALL_EVENTS')).toEqual(removed(1, 8, 2));
       expect(await s.thirdLearns()).toEqual({
         deleted: sorted([...['a-past', 'a-future', 'a-daily', 'a-weekly'].map((t) => s.a.ids[t]), ...Object.values(s.exceptions)]),
         updated: [],
@@ -389,12 +388,7 @@ describeEachDatabase('synchronizations', (server) => {
     it('CLEANUP removes what any synchronization pushed, leaving what the user made directly', async () => {
       const u = await user('cleanup');
       const s = await scenario(u);
-      expect(dataOf(await u.gql(DELETE_ONE, { id: s.a.id, mode: 'CLEANUP' })).deleteSynchronization).toEqual({
-        synchronizations: 1,
-        appointments: 10,
-        calendarEntries: 4,
-        cutSeries: 0,
-      });
+      expect(await s.deleteA('CLEANUP')).toEqual(removed(1, 10, 4));
       const learnt = await s.thirdLearns();
       expect(learnt.updated).toEqual([]);
       expect(learnt.deleted).toHaveLength(10);
@@ -412,14 +406,9 @@ describeEachDatabase('synchronizations', (server) => {
       const s = await scenario(u);
       expect(codes(await u.gql(DELETE_MANY, { type: 'ICS', mode: 'DELETE_ALL_EVENTS' }))).toEqual(['NOT_FOUND']);
       const result = dataOf(await u.gql(DELETE_MANY, { type: 'DEVICE', mode: 'DELETE_ALL_EVENTS' })).deleteSynchronizations;
-      expect(result).toEqual({ synchronizations: 3, appointments: 10, calendarEntries: 4, cutSeries: 0 }); // A, B and the third client
+      expect(result).toEqual(removed(3, 10, 4)); // A, B and the third client
       expect((await s.remaining()).appointments).toEqual(['d-daily', 'd-future', 'd-past']);
-      expect(dataOf(await u.gql(DELETE_MANY, { mode: 'CLEANUP' })).deleteSynchronizations).toEqual({
-        synchronizations: 0,
-        appointments: 0,
-        calendarEntries: 0,
-        cutSeries: 0,
-      });
+      expect(dataOf(await u.gql(DELETE_MANY, { mode: 'CLEANUP' })).deleteSynchronizations).toEqual(removed(0));
       expect(codes(await u.gql(DELETE_MANY, { type: 'DEVICE', mode: 'UNLINK_ONLY' }))).toEqual(['NOT_FOUND']);
     });
 

@@ -46,6 +46,9 @@ const cut = (until: string, removeExceptions: string[] = [], deleteOccurrences: 
   deleteOccurrences,
 });
 const daily = { type: 'DAILY' } as const;
+/** Every day at 09:00 UTC from 1 June 2026, by this rule. */
+const fromJuneFirst = (recurrence: RecurrenceInput) =>
+  appointment({ start: '2026-06-01T09:00:00Z', end: '2026-06-01T10:00:00Z', timezone: 'UTC', recurrence });
 
 describe('single appointments', () => {
   const single = appointment({ start: '2026-06-10T09:00:00Z', end: '2026-06-10T10:00:00Z' });
@@ -131,27 +134,17 @@ describe('series', () => {
   });
 
   it('a count rule still running is cut; one that ended, or whose last occurrence is under way, is kept', () => {
-    const count = appointment({
-      start: '2026-06-01T09:00:00Z',
-      end: '2026-06-01T10:00:00Z',
-      timezone: 'UTC',
-      recurrence: { ...daily, occurrences: 5 },
-    });
+    const count = fromJuneFirst({ ...daily, occurrences: 5 });
     expect(futureCut(count, [], new Date('2026-06-02T12:00:00Z'))).toEqual(cut('2026-06-02'));
     expect(futureCut(count, [], new Date('2026-06-05T09:30:00Z'))).toEqual({ action: 'keep' }); // the fifth, under way
     expect(futureCut(count, [], new Date('2026-07-01T00:00:00Z'))).toEqual({ action: 'keep' });
-    const until = appointment({
-      start: '2026-06-01T09:00:00Z',
-      end: '2026-06-01T10:00:00Z',
-      timezone: 'UTC',
-      recurrence: { ...daily, until: '2026-06-03' },
-    });
+    const until = fromJuneFirst({ ...daily, until: '2026-06-03' });
     expect(futureCut(until, [], new Date('2026-06-04T00:00:00Z'))).toEqual({ action: 'keep' });
     expect(futureCut(until, [], new Date('2026-06-02T09:00:00Z'))).toEqual(cut('2026-06-02'));
   });
 
   it('exceptions: before the cut kept, after it removed, moved across now handled by their occurrence', () => {
-    const series = appointment({ start: '2026-06-01T09:00:00Z', end: '2026-06-01T10:00:00Z', timezone: 'UTC', recurrence: daily });
+    const series = fromJuneFirst(daily);
     const now = new Date('2026-06-10T12:00:00Z');
     const exceptions = [
       exception('past', '2026-06-03', '2026-06-03T15:00:00Z'), // kept
@@ -164,7 +157,7 @@ describe('series', () => {
   });
 
   it('today’s occurrence moved to later today: the cut keeps yesterday’s date and deletes today’s occurrence', () => {
-    const series = appointment({ start: '2026-06-01T09:00:00Z', end: '2026-06-01T10:00:00Z', timezone: 'UTC', recurrence: daily });
+    const series = fromJuneFirst(daily);
     const exceptions = [exception('later', '2026-06-10', '2026-06-10T18:00:00Z')];
     expect(futureCut(series, exceptions, new Date('2026-06-10T12:00:00Z'))).toEqual(cut('2026-06-10', [], ['2026-06-10']));
   });
