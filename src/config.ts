@@ -33,6 +33,7 @@ const envSchema = z.object({
   AUTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   SYNC_TOKEN_SECRET: z.string().min(32, 'SYNC_TOKEN_SECRET: at least 32 characters').optional(),
+  SECRETS_KEY: z.string().min(32, 'SECRETS_KEY: at least 32 characters').optional(),
   SYNC_RETENTION_DAYS: z.coerce.number().positive().default(60),
   SYNC_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
@@ -92,6 +93,8 @@ export function loadConfig(
       /** Token sync: commits an object is delivered in, unacknowledged, before it is skipped (src/sync/pending.ts). */
       maxDeliveries: e.SYNC_MAX_DELIVERIES,
     },
+    /** Encrypts connector provisioning (src/secrets.ts). Null: a random key is generated once and kept in the database. */
+    secretsKey: e.SECRETS_KEY ?? null,
     maintenanceIntervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000,
     /** How often the poll notices job looks for passed deadlines and due reminders (src/meetings/poll-notices.ts). */
     pollNoticeIntervalMs: e.POLL_NOTICE_SECONDS * 1000,

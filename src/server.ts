@@ -25,7 +25,8 @@ import { pollNoticesJob } from './meetings/poll-notices.ts';
 import { createEventBus } from './pubsub.ts';
 import { type Context, operationContext, type Services, systemClock } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
-import { purgeSyncState, syncTokenSecret } from './sync/maintenance.ts';
+import { serverSecrets } from './secrets.ts';
+import { purgeSyncState } from './sync/maintenance.ts';
 
 export interface ConveneServer {
   start(): Promise<string>;
@@ -65,11 +66,11 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);
     }
     const database = db;
-    const syncSecret = await syncTokenSecret(database.prisma, config.sync.tokenSecret);
+    const secrets = await serverSecrets(database.prisma, config);
     const events = await createEventBus(config.redisUrl, logger);
     const authenticator = createAuthenticator(database.prisma, config.authCacheMs);
 
-    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, syncSecret, clock };
+    const services: Services = { prisma: database.prisma, pubsub: events.pubsub, authenticator, config, ...secrets, clock };
     const yoga = createYoga<WebSocketContext & RouteContext, Context>({
       schema,
       graphqlEndpoint: config.graphqlPath,

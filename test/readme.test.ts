@@ -287,6 +287,13 @@ const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean
     expect(tasks.edges.map((edge: any) => edge.node.title)).toContain('Buy milk');
   },
   'sync-run:output': sameOutput,
+  synchronizations: async (block, w) => {
+    await shellStep(block, w);
+    // Created and deleted again: alice has no ICS synchronization left.
+    const { synchronizations } = await graphql(w.url, await w.shell.variable('TOKEN'), '{ synchronizations(type: ICS) { id } }');
+    expect(synchronizations).toEqual([]);
+  },
+  'synchronizations:output': sameOutput,
   'queue.mjs': saveFile,
   'queue-run': async (block, w) => {
     await shellStep(block, w);

@@ -10,7 +10,7 @@ import { applyMigrations } from '../db/migrations.ts';
 import { createEventBus } from '../pubsub.ts';
 import { operationContext, systemClock } from '../schema/builder.ts';
 import { schema } from '../schema/index.ts';
-import { syncTokenSecret } from '../sync/maintenance.ts';
+import { serverSecrets } from '../secrets.ts';
 import { dataOf, type GraphQLClient } from './client.ts';
 
 /** Opens and migrates the database (DataDirLockedError when another process holds it). */
@@ -32,11 +32,11 @@ async function inProcessClient(db: Database, config: Config): Promise<GraphQLCli
   const logger = createLogger(config.logLevel);
   const events = await createEventBus(config.redisUrl, { warn: logger.warn, info: () => {} });
   const authenticator = createAuthenticator(db.prisma, 0);
-  const syncSecret = await syncTokenSecret(db.prisma, config.sync.tokenSecret);
+  const secrets = await serverSecrets(db.prisma, config);
   return {
     async run(query, variables, asToken) {
       const contextValue = operationContext(
-        { prisma: db.prisma, pubsub: events.pubsub, authenticator, config, syncSecret, clock: systemClock },
+        { prisma: db.prisma, pubsub: events.pubsub, authenticator, config, ...secrets, clock: systemClock },
         asToken ? await authenticator.authenticate(asToken) : operatorAuth,
       );
       return dataOf(await graphql({ schema, source: query, variableValues: variables, contextValue }));

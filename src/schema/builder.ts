@@ -5,7 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
+import { type GraphQLResolveInfo, isObjectType, Kind, valueFromASTUntyped } from 'graphql';
 import { type Authenticator, type AuthResult, hasScope } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/database.ts';
@@ -15,6 +15,7 @@ import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Scope } from '../generated/prisma/client.ts';
 import { parseGlobalId } from '../ids.ts';
 import type { PubSub } from '../pubsub.ts';
+import type { SecretBox } from '../secrets.ts';
 import { maxYear, minYear } from '../validation.ts';
 import { Loaders } from './loaders.ts';
 
@@ -28,6 +29,8 @@ export interface Context {
   syncSecret: string;
   /** The time polls are judged by (deadlines, reminders): the system's; tests set their own (createServer's options). */
   clock: () => Date;
+  /** Encrypts connector provisioning (src/secrets.ts). */
+  secretBox: SecretBox;
   /** This request's loaders of related rows (./loaders.ts). */
   loaders: Loaders;
 }
@@ -53,6 +56,7 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
     Date: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
   AuthScopes: {
     authenticated: boolean;
@@ -185,4 +189,13 @@ builder.scalarType('Date', {
   serialize: (value) => value,
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
+});
+
+// Connector provisioning and settings differ by connector type (src/synchronizations/connectors.ts
+// validates them); one JSON scalar keeps that declaration the one place to add a connector.
+builder.scalarType('JSON', {
+  description: 'A JSON value, checked where it is read (e.g. a connector validates its provisioning).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });

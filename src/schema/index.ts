@@ -4,6 +4,7 @@ import './meeting.ts';
 import './poll.ts';
 import './scheduling.ts';
 import './sync.ts';
+import './synchronization.ts';
 import './task.ts';
 import './user.ts';
 import { lexicographicSortSchema } from 'graphql';

@@ -4,7 +4,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
-import { Scope, SynchronizationType, SyncKind } from '../generated/prisma/client.ts';
+import { Scope, SyncKind } from '../generated/prisma/client.ts';
 import { decodeId } from '../ids.ts';
 import { type CommitOutcome, commitBatch, type SyncObjectResult, type SyncRef } from '../sync/commit.ts';
 import { type SyncObjectKind, syncObjectKinds, syncStores } from '../sync/kinds.ts';
@@ -16,7 +16,6 @@ import { builder, type Context } from './builder.ts';
 import { viewerId } from './common.ts';
 import { perItemInput } from './input-guard.ts';
 import { kindGlobalId, kindTypename, syncedKinds } from './synced-kinds.ts';
-import { UserRef } from './user.ts';
 
 const SyncKindEnum = builder.enumType(SyncKind, {
   name: 'SyncKind',
@@ -29,7 +28,6 @@ const SyncObjectKindEnum = builder.enumType('SyncObjectKind', {
 const SyncStatusEnum = builder.enumType('SyncStatus', {
   values: ['APPLIED', 'UNCHANGED', 'CREATED', 'DELETED', 'CONFLICT', 'NOT_FOUND', 'INVALID'] as const,
 });
-const SynchronizationTypeEnum = builder.enumType(SynchronizationType, { name: 'SynchronizationType' });
 const SyncEventTypeEnum = builder.enumType('SyncEventType', {
   values: ['CREATED', 'UPDATED', 'DELETED'] as const,
   description: 'A hint: CREATED when this device has not acknowledged the object before.',
@@ -37,20 +35,6 @@ const SyncEventTypeEnum = builder.enumType('SyncEventType', {
 
 /** The raw id of a global id of this kind; anything else is passed on and reported INVALID. */
 const rawId = (kind: SyncObjectKind, id: string | null | undefined) => (id ? (decodeId(id, kindTypename(kind)) ?? id) : null);
-
-const SynchronizationRef = builder.prismaNode('Synchronization', {
-  id: { field: 'id' },
-  nullable: true,
-  description: 'A sync partner of a user: a device or app (DEVICE), or a connector.',
-  findUnique: (id, ctx) => ({ id, userId: viewerId(ctx) }),
-  fields: (t) => ({
-    type: t.expose('type', { type: SynchronizationTypeEnum }),
-    name: t.exposeString('name', { nullable: true }),
-    deviceUuid: t.exposeString('deviceUuid', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastSyncAt: t.expose('lastSyncAt', { type: 'DateTime', nullable: true }),
-  }),
-});
 
 const DeletedObjectRef = builder.objectRef<DeletedObject>('DeletedObject').implement({
   description: 'A tombstone: delete this object locally.',
@@ -357,9 +341,4 @@ builder.subscriptionField('changesAvailable', (t) =>
       kinds: kinds?.length ? notice.kinds.filter((kind) => kinds.includes(kind)) : notice.kinds,
     }),
   }),
-);
-
-// Reached through `me`, so a user sees only their own.
-builder.objectField(UserRef, 'synchronizations', (t) =>
-  t.field({ type: [SynchronizationRef], resolve: (user, _args, ctx) => ctx.loaders.synchronizationsOf.load(user.id) }),
 );

@@ -12,7 +12,7 @@ export const ScopeEnum = builder.enumType(Scope, {
   description: 'What an access token may do. ADMIN manages users, tokens and synchronizations.',
 });
 
-const isAdmin = (ctx: Context) => hasScope(ctx.auth, Scope.ADMIN);
+export const isAdmin = (ctx: Context) => hasScope(ctx.auth, Scope.ADMIN);
 const isSelfOrAdmin = (userId: string, ctx: Context) => viewerId(ctx) === userId || isAdmin(ctx);
 
 // node(id) finds another user, or their token, only for an admin: for anyone else it is null,

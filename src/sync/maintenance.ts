@@ -1,5 +1,4 @@
 // Periodic clean-up of sync state. Every instance runs it; each step is idempotent.
-import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/database.ts';
 
 interface PurgeResult {
@@ -39,14 +38,4 @@ export async function purgeSyncState(prisma: PrismaClient, retentionMs: number, 
   const commits = await prisma.syncCommit.deleteMany({ where: { createdAt: { lt: cutoff } } });
   const meetings = await prisma.meeting.deleteMany({ where: { status: 'CANCELLED', cancelledAt: { lt: cutoff } } });
   return { tombstones: purged!.tombstones, sessions: sessions.count, commits: commits.count, cancelledMeetings: meetings.count };
-}
-
-/** The configured secret, or one generated once and shared by every instance through the database. */
-export async function syncTokenSecret(prisma: PrismaClient, configured: string | null): Promise<string> {
-  if (configured) return configured;
-  await prisma.setting.createMany({
-    data: [{ key: 'sync_token_secret', value: randomBytes(32).toString('base64url') }],
-    skipDuplicates: true,
-  });
-  return (await prisma.setting.findUniqueOrThrow({ where: { key: 'sync_token_secret' } })).value;
 }

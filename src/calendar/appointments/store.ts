@@ -75,5 +75,7 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
     for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
     return rows;
   },
-  remove: removeAppointments,
+  async remove(w, rows) {
+    await removeAppointments(w, rows);
+  },
 };

@@ -16,10 +16,11 @@ import type { AppointmentData } from './input.ts';
  * tombstones. Feed rows are locked first, the series' before their exceptions' (as every
  * writer of an exception that also touches its series does), so that a writer of one of them
  * is waited for, not deadlocked with. Holding a series, no exception can be added meanwhile.
+ * Returns how many appointments went (exceptions included).
  */
-export async function removeAppointments(w: WriteContext, appointments: Appointment[]) {
+export async function removeAppointments(w: WriteContext, appointments: Appointment[]): Promise<number> {
   const ids = appointments.map((a) => a.id);
-  if (!ids.length) return;
+  if (!ids.length) return 0;
   await lockFeedRows(w.tx, w.userId, 'APPOINTMENT', ids);
   const exceptions = (await w.tx.appointment.findMany({ where: { seriesId: { in: ids } } })).filter((e) => !ids.includes(e.id));
   await lockFeedRows(
@@ -32,7 +33,8 @@ export async function removeAppointments(w: WriteContext, appointments: Appointm
   // synchronization that deleted the series is told (its own changes are not sent back to it).
   for (const e of exceptions) w.changes.recordObject('APPOINTMENT', e, true, noOrigin);
   for (const a of appointments) w.changes.recordObject('APPOINTMENT', a, true, w.origin);
-  await w.tx.appointment.deleteMany({ where: { id: { in: [...ids, ...exceptions.map((e) => e.id)] } } });
+  const { count } = await w.tx.appointment.deleteMany({ where: { id: { in: [...ids, ...exceptions.map((e) => e.id)] } } });
+  return count;
 }
 
 /** Removes one occurrence of a series (a delete exception), replacing any change exception of it. */
