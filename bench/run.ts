@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -39,11 +39,14 @@
 //   BENCH_STARTUP_CONNECTIONS  idle subscribed WebSockets for the per-connection figure (default 1000)
 // Environment (outbox, on PGlite and a fresh PostgreSQL database like sync):
 //   BENCH_OUTBOX_MESSAGES  invitations relayed per database and connection count (default 2000)
+// Environment (ics, the ICS feed import, on PGlite and a fresh PostgreSQL database like sync):
+//   BENCH_ICS_EVENTS  events of the imported feed (default 5000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { runCalendarBenchmarks } from './calendar.ts';
 import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
+import { icsImportBench } from './ics-import.ts';
 import { integer, positive } from './lib/env.ts';
 import { machineCpu } from './lib/load.ts';
 import { defaultAdminUrl, redactUrl } from './lib/postgres.ts';
@@ -68,6 +71,7 @@ const allNames = [
   'recurrence',
   'startup',
   'outbox',
+  'ics',
 ];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
@@ -252,6 +256,15 @@ async function main() {
     await attempt('outbox', () =>
       outboxBench(
         { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, messages: integer('BENCH_OUTBOX_MESSAGES', 2000) },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      ),
+    );
+  }
+  if (selected.has('ics')) {
+    await attempt('ics', () =>
+      icsImportBench(
+        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
         (text) => console.log(text),
         (message) => console.log(`  ${message}`),
       ),

@@ -34,6 +34,17 @@ const envSchema = z.object({
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   SYNC_TOKEN_SECRET: z.string().min(32, 'SYNC_TOKEN_SECRET: at least 32 characters').optional(),
   SECRETS_KEY: z.string().min(32, 'SECRETS_KEY: at least 32 characters').optional(),
+  ICS_REFRESH_MINUTES: z.coerce.number().positive().default(15),
+  ICS_POLL_SECONDS: z.coerce.number().positive().default(60),
+  ICS_FETCH_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  ICS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  ICS_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
+  ICS_EXPAND_PAST_DAYS: z.coerce.number().int().min(0).default(365),
+  ICS_EXPAND_FUTURE_DAYS: z.coerce.number().int().positive().default(730),
   SYNC_RETENTION_DAYS: z.coerce.number().positive().default(60),
   SYNC_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SYNC_QUEUE_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
@@ -111,6 +122,20 @@ export function loadConfig(
       claimMs: e.MAIL_CLAIM_SECONDS * 1000,
       /** How often the relay looks for due messages (retries) besides being woken by a commit. */
       pollMs: e.MAIL_POLL_SECONDS * 1000,
+    },
+    /** ICS feed synchronizations (src/synchronizations/ics/). */
+    ics: {
+      /** How often each feed is fetched (plus up to a tenth of it at random, per feed and refresh). */
+      refreshMs: e.ICS_REFRESH_MINUTES * 60_000,
+      /** How often the job looks for feeds that are due. */
+      pollMs: e.ICS_POLL_SECONDS * 1000,
+      timeoutMs: e.ICS_FETCH_TIMEOUT_SECONDS * 1000,
+      maxBytes: e.ICS_MAX_BYTES,
+      /** Fetch from loopback, private and link-local addresses too (tests, feeds inside one's own network). */
+      allowPrivateAddresses: e.ICS_ALLOW_PRIVATE_ADDRESSES,
+      /** The window in which rules convene cannot store as a series are expanded, in days before and after today. */
+      expandPastDays: e.ICS_EXPAND_PAST_DAYS,
+      expandFutureDays: e.ICS_EXPAND_FUTURE_DAYS,
     },
   };
 }

@@ -27,6 +27,7 @@ import { type Context, operationContext, type Services, systemClock } from './sc
 import { schema } from './schema/index.ts';
 import { serverSecrets } from './secrets.ts';
 import { purgeSyncState } from './sync/maintenance.ts';
+import { icsRefreshJob } from './synchronizations/ics/refresh.ts';
 
 export interface ConveneServer {
   start(): Promise<string>;
@@ -158,6 +159,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
           jitterMs: config.maintenanceIntervalMs / 10,
           run: () => purgeSyncState(database.prisma, config.sync.retentionMs),
         },
+        icsRefreshJob(services, config.ics, logger),
         outboxRelayJob(database.prisma, mailer, config.mail),
         pollNoticesJob(services, clock, config.pollNoticeIntervalMs),
       ],

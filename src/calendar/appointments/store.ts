@@ -4,6 +4,7 @@ import { connectedAccounts } from '../../accounts/connections.ts';
 import type { Db } from '../../db/database.ts';
 import type { Appointment } from '../../generated/prisma/client.ts';
 import { insertObjects, type SyncStore, updateObjects } from '../../sync/store.ts';
+import type { WriteContext } from '../../write.ts';
 import { type AppointmentData, type AppointmentInput, appointmentColumns, parseAppointmentInput } from './input.ts';
 import type { Expandable } from './occurrences.ts';
 import { removeAppointments } from './writes.ts';
@@ -31,21 +32,37 @@ export async function appointmentsIn(
   return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
 }
 
-/** A new appointment's columns: its data, no deleted occurrences, and it replaces no occurrence of a series. */
-const newAppointment = (data: AppointmentData) => ({
-  ...data,
-  deleteExceptions: [] as string[],
-  seriesId: null,
-  recurrencePosition: null,
-  recurrenceDatePosition: null,
-});
+/** A new appointment's columns: its data, and its place in a series and in a synchronization's source. */
+export type NewAppointment = AppointmentData &
+  Pick<Appointment, 'deleteExceptions' | 'seriesId' | 'recurrencePosition' | 'recurrenceDatePosition' | 'externalKey'>;
 const newAppointmentColumns = [
   ...appointmentColumns,
   'deleteExceptions',
   'seriesId',
   'recurrencePosition',
   'recurrenceDatePosition',
+  'externalKey',
 ] as const;
+
+/** A client's new appointment: its data, no deleted occurrences, it replaces no occurrence of a series. */
+const newAppointment = (data: AppointmentData): NewAppointment => ({
+  ...data,
+  deleteExceptions: [],
+  seriesId: null,
+  recurrencePosition: null,
+  recurrenceDatePosition: null,
+  externalKey: null,
+});
+
+/**
+ * Inserts new appointments of the acting user in one statement, recording them for the feed;
+ * null where the clientSyncId was taken meanwhile (see insertObjects).
+ */
+export async function insertAppointments(w: WriteContext, creates: Array<{ data: NewAppointment; clientSyncId: string | null }>) {
+  const rows = await insertObjects(w, 'Appointment', newAppointmentColumns, creates);
+  for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
+  return rows;
+}
 
 export const appointmentStore: SyncStore<Appointment, AppointmentInput, AppointmentData> = {
   feedKind: 'APPOINTMENT',
@@ -60,16 +77,11 @@ export const appointmentStore: SyncStore<Appointment, AppointmentInput, Appointm
     );
     return data.map((d) => (connected.has(d.accountId) ? null : 'accountId: not one of your accounts'));
   },
-  async create(w, creates) {
-    const rows = await insertObjects(
+  create: (w, creates) =>
+    insertAppointments(
       w,
-      'Appointment',
-      newAppointmentColumns,
       creates.map(({ data, clientSyncId }) => ({ data: newAppointment(data), clientSyncId })),
-    );
-    for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
-    return rows;
-  },
+    ),
   async update(w, updates) {
     const rows = await updateObjects(w.tx, 'Appointment', appointmentColumns, updates, (ids) => appointmentStore.load(w.tx, w.userId, ids));
     for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
