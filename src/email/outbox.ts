@@ -2,8 +2,10 @@
 // as a row in the caller's write transaction, so the message exists exactly when the change it
 // tells of does (a rolled-back write sends nothing); the relay job (relay.ts) sends it after
 // the commit, woken at once by an after-commit notice. The guarantee is in relay.ts's header.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { insertRows } from '../db/insert-rows.ts';
 import type { CalendarMethod } from '../generated/prisma/client.ts';
 import type { WriteContext } from '../write.ts';
 
@@ -55,6 +57,7 @@ export async function enqueueMessage(w: WriteContext, ...messages: OutgoingMessa
     if (!parsed.success) throw new Error(`enqueueMessage: ${z.prettifyError(parsed.error)}`);
     const { key, to, subject, text, html, calendar } = parsed.data;
     return {
+      id: randomUUID(),
       messageId: key,
       recipient: to,
       subject,
@@ -64,6 +67,6 @@ export async function enqueueMessage(w: WriteContext, ...messages: OutgoingMessa
       calendar: calendar?.content ?? null,
     };
   });
-  await w.tx.outboxMessage.createMany({ data: rows, skipDuplicates: true });
+  await insertRows(w.tx, 'OutboxMessage', Object.keys(rows[0]!), rows, { skipDuplicates: true });
   w.afterCommit.run(() => enqueued.emit('enqueued'));
 }

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { connectedAccounts } from '../accounts/connections.ts';
 import { book, type Conflicts } from '../calendar/booking.ts';
 import type { Db } from '../db/database.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import { appError, badInput, ErrorCode, forbidden, notFound } from '../errors.ts';
 import type { Meeting, MeetingInvitee, MeetingStatus, Prisma } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
@@ -242,8 +243,22 @@ async function saveOptions(w: WriteContext, meetingId: string, before: Date[], a
   if (gone.length) await w.tx.meetingOption.deleteMany({ where: { meetingId, start: { in: gone } } });
   const had = new Set(before.map((d) => d.getTime()));
   const added = after.filter((d) => !had.has(d.getTime()));
-  if (added.length) await w.tx.meetingOption.createMany({ data: added.map((start) => ({ meetingId, start })) });
+  const rows = added.map((start) => ({ id: randomUUID(), meetingId, start }));
+  await insertRows(w.tx, 'MeetingOption', ['id', 'meetingId', 'start'], rows);
 }
+
+type NewInvitee = ResolvedInvitee & { id: string; position: number; meetingId: string; voteTokenHash: string };
+/** Every column a new invitee sets; the others (response, createdAt) take their defaults. */
+const inviteeColumns = [
+  'id',
+  'meetingId',
+  'email',
+  'accountId',
+  'userId',
+  'position',
+  'timezone',
+  'voteTokenHash',
+] as const satisfies ReadonlyArray<keyof NewInvitee>;
 
 /**
  * Replaces the invitee list (when given), keeping the rows (ids, vote tokens) of invitees who
@@ -257,7 +272,7 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
   const byAccount = new Map(current.flatMap((i) => (i.accountId ? [[i.accountId, i] as const] : [])));
   const byEmail = new Map(current.flatMap((i) => (i.email ? [[i.email, i] as const] : [])));
   const kept = new Map<string, ResolvedInvitee & { position: number }>();
-  const added: Array<ResolvedInvitee & { id: string; position: number; meetingId: string; voteTokenHash: string }> = [];
+  const added: NewInvitee[] = [];
   for (const [position, invitee] of wanted.entries()) {
     const row = (invitee.accountId && byAccount.get(invitee.accountId)) || (invitee.email && byEmail.get(invitee.email)) || null;
     if (row && !kept.has(row.id)) kept.set(row.id, { ...invitee, position });
@@ -292,7 +307,7 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
       FROM jsonb_populate_recordset(NULL::"MeetingInvitee", ${JSON.stringify(changed)}::jsonb) AS u
       WHERE t.id = u.id`;
   }
-  if (added.length) await w.tx.meetingInvitee.createMany({ data: added });
+  await insertRows(w.tx, 'MeetingInvitee', inviteeColumns, added);
   const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } });
   return { invitees, removed, current, voteTokens };
 }

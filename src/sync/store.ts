@@ -2,6 +2,7 @@
 // (tasks, later appointments and meetings) record their changes; calendar entries do not.
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/database.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import type { Parsed } from '../errors.ts';
 import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
@@ -90,10 +91,9 @@ export type NewRow<Data> = Data & NewObject & { createdAt: Date; updatedAt: Date
  * a clientSyncId meanwhile); the rows in the order asked, null where the clientSyncId was
  * taken. Every column is given, so a row is what was inserted (timestamps keep a Date's
  * milliseconds): `columns` must be all of the kind's own, each with a value (null clears it).
- * Raw SQL, as updateObjects does, rather than createManyAndReturn: Prisma compiles every
- * createMany anew (its plan cache leaves them out), 12-14% of the server's CPU in a
- * createTask, and every millisecond on the event loop delays the user's writes waiting for
- * their counter (bench/README.md, "Writes of one user").
+ * Through insertRows rather than createManyAndReturn: Prisma's compile of a createMany was
+ * 12-14% of the server's CPU in a createTask, and every millisecond on the event loop delays
+ * the user's writes waiting for their counter (bench/README.md, "Writes of one user").
  */
 export async function insertObjects<Data extends object>(
   w: WriteContext,
@@ -118,13 +118,7 @@ export async function insertObjects<Data extends object>(
     }
     return row as NewRow<Data>;
   });
-  const names = Prisma.join(Object.keys(rows[0]!).map((column) => Prisma.raw(`"${column}"`)));
-  const inserted = await w.tx.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO ${Prisma.raw(`"${table}"`)} (${names})
-    SELECT ${names} FROM jsonb_populate_recordset(NULL::${Prisma.raw(`"${table}"`)}, ${JSON.stringify(rows)}::jsonb)
-    ON CONFLICT DO NOTHING
-    RETURNING id::text`;
-  const ids = new Set(inserted.map((row) => row.id));
+  const ids = await insertRows(w.tx, table, Object.keys(rows[0]!), rows, { skipDuplicates: true });
   return rows.map((row) => (ids.has(row.id) ? row : null));
 }
 
