@@ -72,7 +72,8 @@ const PollVoterRef = builder.objectRef<VoterView>('PollVoter').implement({
 
 type PollView = PollData & { voterId: string | null };
 
-const voterViews = (poll: PollView) => poll.voters.map((v): VoterView => ({ ...v, options: poll.options }));
+const voterView = (poll: PollView, voter: Voter): VoterView => ({ ...voter, options: poll.options });
+const voterViews = (poll: PollView, voters = poll.voters) => voters.map((voter) => voterView(poll, voter));
 
 const PollRef = builder.objectRef<PollView>('Poll').implement({
   description: 'A meeting poll: the meeting, every vote interpolated per option, tallies and ranking (README: "Polls and votes").',
@@ -98,13 +99,20 @@ const PollRef = builder.objectRef<PollView>('Poll').implement({
       type: PollVoterRef,
       nullable: true,
       description: "The viewer's own vote: the voter of the vote token, or the signed-in invitee; null for others (the organizer).",
-      resolve: (p) => voterViews(p).find((v) => v.invitee.id === p.voterId) ?? null,
+      resolve: (p) => {
+        const own = p.voters.find((v) => v.invitee.id === p.voterId);
+        return own ? voterView(p, own) : null;
+      },
     }),
-    voters: t.field({ type: [PollVoterRef], description: 'Every invitee, in list order.', resolve: voterViews }),
+    voters: t.field({ type: [PollVoterRef], description: 'Every invitee, in list order.', resolve: (p) => voterViews(p) }),
     notAnswered: t.field({
       type: [PollVoterRef],
       description: 'Invitees who have not answered: never voted, or voted NOT_YET.',
-      resolve: (p) => voterViews(p).filter((v) => !hasAnswered(v.invitee)),
+      resolve: (p) =>
+        voterViews(
+          p,
+          p.voters.filter((v) => !hasAnswered(v.invitee)),
+        ),
     }),
     tallies: t.field({ type: [OptionTallyRef], description: 'Per option, in option order.', resolve: (p) => p.tallies }),
     ranking: t.field({
