@@ -69,16 +69,22 @@ export async function calendarUserAddresses(db: Db, userId: string, email: strin
 
 /** The collection's members (all of them, or those among `ids`), ordered by id. */
 export function members(db: Db, userId: string, ref: CollectionRef, ids: string[] | null = null): Promise<Member[]> {
-  const among = (column: Prisma.Sql) => (ids ? Prisma.sql`AND ${column} = ANY(${ids}::uuid[])` : Prisma.empty);
+  return db.$queryRaw<Member[]>(
+    membersSql(userId, ref, ids ? (column) => Prisma.sql`AND ${column} = ANY(${ids}::uuid[])` : () => Prisma.empty),
+  );
+}
+
+/** The statement that reads a collection's members as (id, revision), restricted by `among` (a condition on their id column). */
+function membersSql(userId: string, ref: CollectionRef, among: (column: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
   if (ref.type === 'tasks') {
-    return db.$queryRaw<Member[]>`
+    return Prisma.sql`
       SELECT t.id::text AS id, COALESCE(c.revision, 0) AS revision FROM "Task" t
       LEFT JOIN "Change" c ON c."userId" = t."userId" AND c.kind = 'TASK' AND c."objectId" = t.id
       WHERE t."userId" = ${userId}::uuid ${among(Prisma.sql`t.id`)}
       ORDER BY t.id`;
   }
   const accountId = ref.accountId;
-  return db.$queryRaw<Member[]>`
+  return Prisma.sql`
     SELECT a.id::text AS id, GREATEST(COALESCE(c.revision, 0), COALESCE(MAX(ce.revision), 0)) AS revision
     FROM "Appointment" a
     LEFT JOIN "Change" c ON c."userId" = a."userId" AND c.kind = 'APPOINTMENT' AND c."objectId" = a.id
@@ -116,27 +122,40 @@ export interface FeedChange {
   deleted: boolean;
 }
 
+export interface CollectionChanges extends FeedPosition {
+  changes: FeedChange[];
+  /** The members the changes name (or all members, when asked), with their ETag revisions. */
+  members: Member[];
+}
+
 /**
- * The feed rows of these kinds after `after` (at most `limit`, in revision order), with the
- * feed's head and floor, in one statement and so one snapshot: the head is exactly as far as
- * the rows go when they are all there. The (userId, revision) index makes it a range scan of
- * what changed, whatever the size of the collection.
+ * The feed rows of the collection's kinds after `after` (at most `limit`, in revision order),
+ * the members they name as they are now (`allMembers`: every member, for an initial sync that
+ * lists them all), and the feed's head and floor: one statement, so one snapshot, in which the
+ * head is exactly as far as the rows go when they are all there. The (userId, revision) index
+ * makes it a range scan of what changed, whatever the size of the collection.
  */
 export async function changesSince(
   db: Db,
   userId: string,
-  kinds: SyncKind[],
+  ref: CollectionRef,
   after: number,
   /** null: no limit. */
   limit: number | null,
-): Promise<FeedPosition & { changes: FeedChange[] }> {
-  const [read] = await db.$queryRaw<Array<FeedPosition & { changes: FeedChange[] }>>`
+  allMembers: boolean,
+): Promise<CollectionChanges> {
+  const named = (column: Prisma.Sql) =>
+    Prisma.sql`AND ${column} IN (SELECT COALESCE(f."seriesId", f."objectId") FROM f WHERE NOT f.deleted)`;
+  const [read] = await db.$queryRaw<CollectionChanges[]>`
+    WITH f AS (
+      SELECT c."objectId" AS "objectId", a."seriesId" AS "seriesId", c.revision, c.deleted
+      FROM "Change" c LEFT JOIN "Appointment" a ON c.kind = 'APPOINTMENT' AND a.id = c."objectId"
+      WHERE c."userId" = ${userId}::uuid AND c.revision > ${after} AND c.kind = ANY(${collectionKinds(ref)}::text[]::"SyncKind"[])
+      ORDER BY c.revision LIMIT ${limit}::int
+    ), m AS (${membersSql(userId, ref, allMembers ? () => Prisma.empty : named)})
     SELECT COALESCE(s.revision, 0) AS head, COALESCE(s.floor, 0) AS floor,
-      COALESCE((SELECT json_agg(f ORDER BY f.revision) FROM (
-        SELECT c."objectId" AS "objectId", a."seriesId" AS "seriesId", c.revision, c.deleted
-        FROM "Change" c LEFT JOIN "Appointment" a ON c.kind = 'APPOINTMENT' AND a.id = c."objectId"
-        WHERE c."userId" = ${userId}::uuid AND c.revision > ${after} AND c.kind = ANY(${kinds}::text[]::"SyncKind"[])
-        ORDER BY c.revision LIMIT ${limit}::int) f), '[]'::json) AS changes
+      COALESCE((SELECT json_agg(f ORDER BY f.revision) FROM f), '[]'::json) AS changes,
+      COALESCE((SELECT json_agg(m) FROM m), '[]'::json) AS members
     FROM (SELECT 1) one LEFT JOIN "SyncCounter" s ON s."userId" = ${userId}::uuid`;
   return read!;
 }

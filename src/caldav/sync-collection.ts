@@ -16,7 +16,7 @@
 // - DAV:limit: at most that many results; the rest is announced by a 507 response for the
 //   collection and a token that continues after the last row answered (RFC 6578 §3.6).
 import type { Db } from '../db/database.ts';
-import { changesSince, collectionKinds, type FeedChange, members } from './collections.ts';
+import { changesSince, type FeedChange } from './collections.ts';
 import { answerProps, type DavResponse } from './multistatus.ts';
 import { type CollectionRef, objectHref } from './paths.ts';
 import { memberProps } from './properties.ts';
@@ -57,18 +57,17 @@ export async function syncCollection(
   const after = initial ? 0 : parseSyncToken(request.syncToken);
   if (after === null) throw invalidToken('this sync token was not issued by convene');
   const { ref } = collection;
-  // One row more than the limit says whether there is more.
-  const read = await changesSince(db, user.id, collectionKinds(ref), after, request.limit === null ? null : request.limit + 1);
+  // One row more than the limit says whether there is more. An initial sync without a limit
+  // lists every member: reading them all is cheaper than looking each one up.
+  const limit = request.limit === null ? null : request.limit + 1;
+  const read = await changesSince(db, user.id, ref, after, limit, initial && request.limit === null);
   if (after > read.head) throw invalidToken('this sync token is ahead of the server (was the database restored?)');
   if (!initial && after < read.floor) throw invalidToken('this sync token has expired');
   const truncated = request.limit !== null && read.changes.length > request.limit;
   const changes = truncated ? read.changes.slice(0, request.limit!) : read.changes;
-
-  const latest = latestPerResource(changes);
-  const liveIds = [...latest].filter(([, deleted]) => !deleted).map(([id]) => id);
-  const current = new Map((liveIds.length ? await members(db, user.id, ref, liveIds) : []).map((m) => [m.id, m.revision]));
+  const current = new Map(read.members.map((m) => [m.id, m.revision]));
   const responses: DavResponse[] = [];
-  for (const id of latest.keys()) {
+  for (const id of latestPerResource(changes).keys()) {
     const href = objectHref(user.username, ref, id);
     const revision = current.get(id);
     if (revision !== undefined) responses.push(answerProps(href, request.props, memberProps(ref, revision)));
