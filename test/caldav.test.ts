@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { DAVClient } from 'tsdav';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
-import { createMeeting } from './support/meetings.ts';
+import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
 import { dataOf, userWithAccount } from './support/sync.ts';
 
@@ -297,16 +297,27 @@ describeEachDatabase('CalDAV', (server) => {
     const roomPath = `${alice.home}${rawId(room)}/`;
     expect((await alice.sync('', { path: roomPath })).order).toEqual([`${roomPath}${rawId(mine)}.ics`]);
 
+    // Bob's own calendar holds nothing of the room.
+    expect((await bob.sync('')).order).toEqual([]);
+
+    // A scheduled meeting: on the organizer's calendar, and on the invitee's account's; a
+    // poll is on no calendar, so going back to one is a removal, as is cancelling.
     const meeting = await createMeeting(alice.gql, {
       accountId: alice.account,
       name: 'review',
       duration: 30,
       options: ['2030-07-01T09:00:00Z'],
+      invitees: [{ accountId: bob.account }],
     });
     expect(meeting.status).toBe('SCHEDULED');
+    const [aliceToken, bobToken] = [(await alice.sync('')).syncToken!, (await bob.sync('')).syncToken!];
     expect((await alice.sync('')).order).toContain(alice.href(meeting.id));
-    // Bob's own calendar holds neither.
-    expect((await bob.sync('')).order).toEqual([]);
+    expect((await bob.sync('')).order).toEqual([bob.href(meeting.id)]);
+    dataOf(await alice.gql(UPDATE_MEETING, { id: meeting.id, input: { options: ['2030-07-01T09:00:00Z', '2030-07-02T09:00:00Z'] } }));
+    const polling = await bob.sync(bobToken);
+    expect([polling.order, polling.responses.get(bob.href(meeting.id))?.status]).toEqual([[bob.href(meeting.id)], 404]);
+    dataOf(await alice.gql(DELETE_MEETING, { id: meeting.id }));
+    expect((await alice.sync(aliceToken)).responses.get(alice.href(meeting.id))?.status).toBe(404);
   });
 
   it("refuses wrong credentials (401), tokens without CALENDAR (403), other users' resources (404)", async () => {
