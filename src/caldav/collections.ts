@@ -85,13 +85,13 @@ function membersSql(userId: string, ref: CollectionRef, among: (column: Prisma.S
   }
   const accountId = ref.accountId;
   return Prisma.sql`
-    SELECT a.id::text AS id, GREATEST(COALESCE(c.revision, 0), COALESCE(MAX(ce.revision), 0)) AS revision
+    SELECT a.id::text AS id, GREATEST(COALESCE(c.revision, 0), COALESCE((
+        SELECT MAX(ce.revision) FROM "Appointment" e
+        JOIN "Change" ce ON ce."userId" = e."userId" AND ce.kind = 'APPOINTMENT' AND ce."objectId" = e.id
+        WHERE e."seriesId" = a.id), 0)) AS revision
     FROM "Appointment" a
     LEFT JOIN "Change" c ON c."userId" = a."userId" AND c.kind = 'APPOINTMENT' AND c."objectId" = a.id
-    LEFT JOIN "Appointment" e ON e."seriesId" = a.id
-    LEFT JOIN "Change" ce ON ce."userId" = a."userId" AND ce.kind = 'APPOINTMENT' AND ce."objectId" = e.id
     WHERE a."userId" = ${userId}::uuid AND a."accountId" = ${accountId}::uuid AND a."seriesId" IS NULL ${among(Prisma.sql`a.id`)}
-    GROUP BY a.id, c.revision
     UNION ALL
     SELECT m.id::text, COALESCE(c.revision, 0) FROM "Meeting" m
     LEFT JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = 'MEETING' AND c."objectId" = m.id
