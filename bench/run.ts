@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, caldav.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -41,9 +41,13 @@
 //   BENCH_OUTBOX_MESSAGES  invitations relayed per database and connection count (default 2000)
 // Environment (ics, the ICS feed import, on PGlite and a fresh PostgreSQL database like sync):
 //   BENCH_ICS_EVENTS  events of the imported feed (default 5000)
+// Environment (caldav, sync-collection on a fresh PostgreSQL database like sync):
+//   BENCH_CALDAV_EVENTS    the largest collection (default 100000; also measured at 1/100 and 1/10 of it)
+//   BENCH_CALDAV_REQUESTS  timed sync-collection requests per size (default 300)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
+import { caldavBench } from './caldav.ts';
 import { runCalendarBenchmarks } from './calendar.ts';
 import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
 import { icsImportBench } from './ics-import.ts';
@@ -72,6 +76,7 @@ const allNames = [
   'startup',
   'outbox',
   'ics',
+  'caldav',
 ];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
@@ -269,6 +274,17 @@ async function main() {
         (message) => console.log(`  ${message}`),
       ),
     );
+  }
+  if (selected.has('caldav')) {
+    await attempt('caldav', async () => {
+      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+      console.log(`\nCalDAV sync-collection on PostgreSQL (${redactUrl(postgresUrl)})`);
+      await caldavBench(
+        { postgresUrl, events: integer('BENCH_CALDAV_EVENTS', 100_000), requests: integer('BENCH_CALDAV_REQUESTS', 300) },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      );
+    });
   }
   if (failures.length) process.exitCode = 1;
 }

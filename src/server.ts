@@ -9,6 +9,7 @@ import { createLogger, createYoga, maskError, type Plugin, type YogaLogger } fro
 import { isAdminSocketRequest, listenOnAdminSocket } from './admin-socket.ts';
 import { createAuthenticator, operatorAuth } from './auth/authenticate.ts';
 import { bearerToken } from './auth/tokens.ts';
+import { davHandler, wellKnownCaldav } from './caldav/handler.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
@@ -118,6 +119,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
       ...voteRoutes,
+      { method: ['OPTIONS', '*'], path: '/dav/*', handler: davHandler },
+      { method: '*', path: '/.well-known/caldav', handler: wellKnownCaldav },
     ];
     httpServer.on('request', createRouter(routes, deps));
 

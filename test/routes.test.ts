@@ -38,6 +38,7 @@ describe('the route table', () => {
       { method: 'GET', path: '/files/*', handler: echo('files') },
       { method: 'GET', path: '/files/special/*', handler: echo('special files') },
       { method: '*', path: '/any', handler: echo('any') },
+      { method: ['OPTIONS', 'GET'], path: '/capabilities', handler: echo('capabilities') },
       { method: 'POST', path: '/small', maxBodyBytes: 10, handler: echo('small') },
       { method: 'POST', path: '/echo', handler: echo('echo') },
       { method: 'GET', path: '/deps', handler: async (_request, d) => jsonResponse(await d.db.prisma.$queryRaw`SELECT 1 AS one`) },
@@ -90,6 +91,19 @@ describe('the route table', () => {
       extensions: { code: 'BAD_REQUEST' },
     });
     expect((await get('/files/a', { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('passes an OPTIONS that is not a CORS preflight to a route that lists OPTIONS, and answers it 204 elsewhere', async () => {
+    const plain = await json('/capabilities', { method: 'OPTIONS' });
+    expect([plain.status, plain.body]).toEqual([200, expect.objectContaining({ name: 'capabilities', method: 'OPTIONS' })]);
+    // A preflight is still the table's, and '*' does not take OPTIONS.
+    const origin = 'https://app.example';
+    const preflight = await get('/capabilities', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    expect([preflight.status, preflight.body, preflight.headers.get('access-control-allow-origin')]).toEqual([204, '', origin]);
+    for (const path of ['/any', '/exact', '/nope']) {
+      const answer = await get(path, { method: 'OPTIONS' });
+      expect([path, answer.status, answer.body]).toEqual([path, 204, '']);
+    }
   });
 
   it('answers unknown paths with 404 in JSON', async () => {

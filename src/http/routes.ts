@@ -32,7 +32,9 @@ export interface RouteContext {
 export interface Route {
   /**
    * 'GET' (which answers HEAD too), a list of methods, or '*' for any (the handler then answers
-   * 405 itself). OPTIONS, the CORS preflight, is answered on every path without a handler.
+   * 405 itself). OPTIONS, the CORS preflight, is answered on every path without a handler; an
+   * OPTIONS that is not a preflight (WebDAV's capability discovery) reaches the handler of a
+   * route that lists 'OPTIONS' itself ('*' does not count), and is answered 204 elsewhere.
    */
   method: string | readonly string[];
   /**
@@ -80,7 +82,9 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
       return errorResponse(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
     }
   }
-  const adapter = createServerAdapter<{ handler: Route['handler']; body: BodyLimit } & RouteContext>(
+  type ServerContext = { handler: Route['handler']; body: BodyLimit; takesOptions: boolean } & RouteContext;
+  const cors = useCORS<ServerContext>();
+  const adapter = createServerAdapter<ServerContext>(
     async (request, { handler, req, body }) => {
       const response = await answer(request, handler, req, body);
       if (response.statusText) return response;
@@ -88,7 +92,15 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
       const { status, headers, body: content } = response;
       return new Response(content, { status, statusText: STATUS_CODES[status], headers });
     },
-    { plugins: [useCORS()] },
+    {
+      plugins: [
+        {
+          ...cors,
+          onRequest: (payload) =>
+            payload.serverContext.takesOptions && !isPreflight(payload.request) ? undefined : cors.onRequest?.(payload),
+        },
+      ],
+    },
   );
   return (req, res) => {
     const method = req.method ?? 'GET';
@@ -96,9 +108,16 @@ export function createRouter(routes: readonly Route[], deps: RouteDeps): (req: I
     const { route, allowed } = match(method, pathname);
     const handler = route?.handler ?? refusal(method, pathname, allowed!, deps.config.graphqlPath);
     const body = limitBody(req, route?.maxBodyBytes ?? deps.config.limits.maxBodyBytes);
-    void adapter.handle(req, res, { handler, body, req });
+    const takesOptions = method === 'OPTIONS' && methodsOf(route).includes('OPTIONS');
+    void adapter.handle(req, res, { handler, body, req, takesOptions });
   };
 }
+
+/** A CORS preflight: the browser asks whether it may send a request (Fetch standard, "CORS-preflight request"). */
+const isPreflight = (request: Request) => request.headers.has('origin') && request.headers.has('access-control-request-method');
+
+const methodsOf = (route: Route | undefined) =>
+  route === undefined ? [] : typeof route.method === 'string' ? [route.method] : route.method;
 
 /** The answer for a path without a route (404), or without one for this method (405). */
 function refusal(method: string, pathname: string, allowed: string[], graphqlPath: string): Route['handler'] {
@@ -121,7 +140,6 @@ export function withoutTrailingSlash(pathname: string): string {
 type Match = { route: Route; allowed?: undefined } | { route?: undefined; allowed: string[] };
 
 function createMatcher(routes: readonly Route[]) {
-  const methodsOf = (route: Route) => (typeof route.method === 'string' ? [route.method] : route.method);
   const accepts = (route: Route, method: string) =>
     methodsOf(route).some((m) => m === '*' || m === method || (m === 'GET' && method === 'HEAD'));
   const exact = new Map<string, Route[]>();

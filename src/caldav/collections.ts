@@ -1,0 +1,161 @@
+// What the CalDAV collections hold, read from the same tables and change feed as GraphQL sync.
+//
+// An account's calendar holds the user's own appointments on it (series with their change
+// exceptions as one resource, as iCalendar has them) and the scheduled meetings on it: those
+// the user organizes on it, and those they are invited to through it (an invitee found by
+// email: on their main account). That is what the appointments query shows: on a shared room
+// a user sees their own bookings, never another user's. The task list holds the user's tasks.
+//
+// A member's ETag is the feed revision of its last change (for a series, the latest of the
+// series and its exceptions; removing an exception changes the series too, so it never goes
+// back): it changes exactly when the object does, and the feed is the one place that says so.
+import type { Db } from '../db/database.ts';
+import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
+import type { CollectionRef } from './paths.ts';
+
+export type Component = 'VEVENT' | 'VTODO';
+
+export interface CalendarCollection {
+  ref: CollectionRef;
+  displayName: string;
+  component: Component;
+}
+
+/** A member of a collection: its object id (the series for a change exception) and ETag revision. */
+export interface Member {
+  id: string;
+  revision: number;
+}
+
+/** The feed kinds whose objects a collection holds. */
+export const collectionKinds = (ref: CollectionRef): SyncKind[] => (ref.type === 'tasks' ? ['TASK'] : ['APPOINTMENT', 'MEETING']);
+
+export const componentOf = (ref: CollectionRef): Component => (ref.type === 'tasks' ? 'VTODO' : 'VEVENT');
+
+const tasks: CalendarCollection = { ref: { type: 'tasks' }, displayName: 'Tasks', component: 'VTODO' };
+
+/** The user's collections: one calendar per connected account (by name), then the task list. */
+export async function collectionsOf(db: Db, userId: string): Promise<CalendarCollection[]> {
+  const links = await db.userAccount.findMany({ where: { userId }, include: { account: true } });
+  const calendars = links
+    .map(({ account }) => ({
+      ref: { type: 'account', accountId: account.id } as const,
+      displayName: account.name ?? account.identifier,
+      component: 'VEVENT' as const,
+    }))
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+  return [...calendars, tasks];
+}
+
+/** The collection, if it is one of the user's (another user's, or an account they are not connected to: null). */
+export async function findCollection(db: Db, userId: string, ref: CollectionRef): Promise<CalendarCollection | null> {
+  if (ref.type === 'tasks') return tasks;
+  const link = await db.userAccount.findUnique({
+    where: { userId_accountId: { userId, accountId: ref.accountId } },
+    include: { account: true },
+  });
+  return link ? { ref, displayName: link.account.name ?? link.account.identifier, component: 'VEVENT' } : null;
+}
+
+/** The addresses the user is reached at: their email and the identifiers of their own (unshared) email accounts. */
+export async function calendarUserAddresses(db: Db, userId: string, email: string): Promise<string[]> {
+  const rows = await db.$queryRaw<Array<{ identifier: string }>>`
+    SELECT a.identifier FROM "UserAccount" l JOIN "Account" a ON a.id = l."accountId"
+    WHERE l."userId" = ${userId}::uuid AND a.identifier LIKE '%@%'
+      AND NOT EXISTS (SELECT 1 FROM "UserAccount" o WHERE o."accountId" = a.id AND o."userId" <> ${userId}::uuid)
+    ORDER BY a."mainUserId" IS NULL, a.identifier`;
+  return [...new Set([email.toLowerCase(), ...rows.map((r) => r.identifier.toLowerCase())])];
+}
+
+/** The collection's members (all of them, or those among `ids`), ordered by id. */
+export function members(db: Db, userId: string, ref: CollectionRef, ids: string[] | null = null): Promise<Member[]> {
+  return db.$queryRaw<Member[]>(
+    membersSql(userId, ref, ids ? (column) => Prisma.sql`AND ${column} = ANY(${ids}::uuid[])` : () => Prisma.empty),
+  );
+}
+
+/** The statement that reads a collection's members as (id, revision), restricted by `among` (a condition on their id column). */
+function membersSql(userId: string, ref: CollectionRef, among: (column: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
+  if (ref.type === 'tasks') {
+    return Prisma.sql`
+      SELECT t.id::text AS id, COALESCE(c.revision, 0) AS revision FROM "Task" t
+      LEFT JOIN "Change" c ON c."userId" = t."userId" AND c.kind = 'TASK' AND c."objectId" = t.id
+      WHERE t."userId" = ${userId}::uuid ${among(Prisma.sql`t.id`)}
+      ORDER BY t.id`;
+  }
+  const accountId = ref.accountId;
+  return Prisma.sql`
+    SELECT a.id::text AS id, GREATEST(COALESCE(c.revision, 0), COALESCE((
+        SELECT MAX(ce.revision) FROM "Appointment" e
+        JOIN "Change" ce ON ce."userId" = e."userId" AND ce.kind = 'APPOINTMENT' AND ce."objectId" = e.id
+        WHERE e."seriesId" = a.id), 0)) AS revision
+    FROM "Appointment" a
+    LEFT JOIN "Change" c ON c."userId" = a."userId" AND c.kind = 'APPOINTMENT' AND c."objectId" = a.id
+    WHERE a."userId" = ${userId}::uuid AND a."accountId" = ${accountId}::uuid AND a."seriesId" IS NULL ${among(Prisma.sql`a.id`)}
+    UNION ALL
+    SELECT m.id::text, COALESCE(c.revision, 0) FROM "Meeting" m
+    LEFT JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = 'MEETING' AND c."objectId" = m.id
+    WHERE m.status = 'SCHEDULED' ${among(Prisma.sql`m.id`)} AND (
+      (m."userId" = ${userId}::uuid AND m."accountId" = ${accountId}::uuid)
+      OR EXISTS (SELECT 1 FROM "MeetingInvitee" i WHERE i."meetingId" = m.id AND i."userId" = ${userId}::uuid AND m."userId" <> ${userId}::uuid
+        AND (i."accountId" = ${accountId}::uuid
+          OR (i."accountId" IS NULL AND EXISTS (SELECT 1 FROM "Account" x WHERE x.id = ${accountId}::uuid AND x."mainUserId" = ${userId}::uuid)))))
+    ORDER BY 1`;
+}
+
+/** Where the user's feed stands: its head revision, and the floor below which tombstones were purged. */
+export interface FeedPosition {
+  head: number;
+  floor: number;
+}
+
+export async function feedPosition(db: Db, userId: string): Promise<FeedPosition> {
+  const counter = await db.syncCounter.findUnique({ where: { userId } });
+  return { head: counter?.revision ?? 0, floor: counter?.floor ?? 0 };
+}
+
+/** A feed row of a collection's kinds: the object, the series it belongs to (a change exception), whether it is a tombstone. */
+export interface FeedChange {
+  objectId: string;
+  seriesId: string | null;
+  revision: number;
+  deleted: boolean;
+}
+
+export interface CollectionChanges extends FeedPosition {
+  changes: FeedChange[];
+  /** The members the changes name (or all members, when asked), with their ETag revisions. */
+  members: Member[];
+}
+
+/**
+ * The feed rows of the collection's kinds after `after` (at most `limit`, in revision order),
+ * the members they name as they are now (`allMembers`: every member, for an initial sync that
+ * lists them all), and the feed's head and floor: one statement, so one snapshot, in which the
+ * head is exactly as far as the rows go when they are all there. The (userId, revision) index
+ * makes it a range scan of what changed, whatever the size of the collection.
+ */
+export async function changesSince(
+  db: Db,
+  userId: string,
+  ref: CollectionRef,
+  after: number,
+  /** null: no limit. */
+  limit: number | null,
+  allMembers: boolean,
+): Promise<CollectionChanges> {
+  const named = (column: Prisma.Sql) =>
+    Prisma.sql`AND ${column} IN (SELECT COALESCE(f."seriesId", f."objectId") FROM f WHERE NOT f.deleted)`;
+  const [read] = await db.$queryRaw<CollectionChanges[]>`
+    WITH f AS (
+      SELECT c."objectId" AS "objectId", a."seriesId" AS "seriesId", c.revision, c.deleted
+      FROM "Change" c LEFT JOIN "Appointment" a ON c.kind = 'APPOINTMENT' AND a.id = c."objectId"
+      WHERE c."userId" = ${userId}::uuid AND c.revision > ${after} AND c.kind = ANY(${collectionKinds(ref)}::text[]::"SyncKind"[])
+      ORDER BY c.revision LIMIT ${limit}::int
+    ), m AS (${membersSql(userId, ref, allMembers ? () => Prisma.empty : named)})
+    SELECT COALESCE(s.revision, 0) AS head, COALESCE(s.floor, 0) AS floor,
+      COALESCE((SELECT json_agg(f ORDER BY f.revision) FROM f), '[]'::json) AS changes,
+      COALESCE((SELECT json_agg(m) FROM m), '[]'::json) AS members
+    FROM (SELECT 1) one LEFT JOIN "SyncCounter" s ON s."userId" = ${userId}::uuid`;
+  return read!;
+}

@@ -1,0 +1,105 @@
+// The CalDAV route, /dav/*: authenticate, find the resource, dispatch on the method.
+//
+// Authentication: HTTP Basic with the username and an access token as the password (an app
+// password: `convene token create --scopes CALENDAR`), or the token as a Bearer token. Without
+// valid credentials: 401 with a Basic challenge, so calendar apps ask for a password; a token
+// without the CALENDAR scope: 403. Another user's resources, and accounts the user is not
+// connected to, are answered 404, as if they did not exist.
+import { hasScope } from '../auth/authenticate.ts';
+import { bearerToken } from '../auth/tokens.ts';
+import { Scope } from '../generated/prisma/client.ts';
+import type { RouteDeps } from '../http/routes.ts';
+import { findCollection, members } from './collections.ts';
+import { davErrorResponse, multistatus, multistatusResponse } from './multistatus.ts';
+import { collectionHref, type DavResource, parseDavPath } from './paths.ts';
+import { type DavTarget, type DavUser, propfind } from './propfind.ts';
+import { DavError, parsePropfind, parseReport, propfindDepth } from './requests.ts';
+import { syncCollection } from './sync-collection.ts';
+import { DAV } from './xml.ts';
+
+/** What the route answers today; GET, PUT and DELETE of calendar objects come with the iCalendar mapping. */
+const allowed = 'OPTIONS, PROPFIND, REPORT';
+const notYet = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
+
+export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
+  try {
+    return await answer(request, deps);
+  } catch (error) {
+    if (error instanceof DavError) return davErrorResponse(error, error.status === 401 ? challenge : {});
+    throw error;
+  }
+}
+
+/** `/.well-known/caldav` (RFC 6764 §5): where the CalDAV service is, for any method. */
+export const wellKnownCaldav = () => new Response(null, { status: 301, headers: { location: '/dav/' } });
+
+async function answer(request: Request, deps: RouteDeps): Promise<Response> {
+  const resource = parseDavPath(new URL(request.url).pathname);
+  if (request.method === 'OPTIONS') {
+    // Says what the server is before the client has credentials (RFC 4791 §5.1).
+    return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access', allow: allowed, 'content-length': '0' } });
+  }
+  const user = await authenticate(request, deps);
+  const target = resource ? await find(deps, user, resource) : null;
+  if (!target) throw new DavError(404, 'no such resource');
+  const { prisma } = deps.db;
+  switch (request.method) {
+    case 'PROPFIND': {
+      const depth = propfindDepth(request.headers.get('depth'));
+      const parsed = parsePropfind(await request.text());
+      return multistatusResponse(multistatus(await propfind(prisma, user, target, depth, parsed)));
+    }
+    case 'REPORT': {
+      const report = parseReport(await request.text());
+      if (report.type === 'calendar-query' || report.type === 'calendar-multiget') {
+        throw new DavError(501, `${report.type} is not implemented yet: use sync-collection`);
+      }
+      if (report.type !== 'sync-collection' || target.type !== 'collection') {
+        throw new DavError(403, 'this report is not supported on this resource', { ns: DAV, name: 'supported-report' });
+      }
+      const depth = request.headers.get('depth')?.trim() ?? '0';
+      if (depth !== '0') throw new DavError(400, 'sync-collection is defined for Depth: 0 only (RFC 6578 §3.2)');
+      const ref = target.collection.ref;
+      const result = await syncCollection(prisma, user, { ref, href: collectionHref(user.username, ref) }, report);
+      return multistatusResponse(multistatus(result.responses, result.syncToken));
+    }
+    default:
+      if (notYet.has(request.method)) throw new DavError(501, `${request.method} is not implemented yet`);
+      return new Response(`${request.method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
+  }
+}
+
+/** The user the request's credentials name, with the CALENDAR scope; else a 401 or 403 DavError. */
+async function authenticate(request: Request, deps: RouteDeps): Promise<DavUser> {
+  const authorization = request.headers.get('authorization');
+  const basic = basicCredentials(authorization);
+  const auth = await deps.authenticator.authenticate(basic?.password ?? bearerToken(authorization));
+  const principal = auth.principal;
+  // The username must be the token's owner: a token is never a password for someone else.
+  if (!principal || (basic && basic.username !== principal.user.username)) {
+    throw new DavError(401, 'sign in with your username and an app password (an access token with the CALENDAR scope)');
+  }
+  if (!hasScope(auth, Scope.CALENDAR)) throw new DavError(403, 'this access token does not have the CALENDAR scope');
+  return principal.user;
+}
+
+function basicCredentials(authorization: string | null): { username: string; password: string } | null {
+  const match = authorization ? /^\s*Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The resource as the signed-in user's, or null when it is not theirs (404). */
+async function find({ db }: RouteDeps, user: DavUser, resource: DavResource): Promise<DavTarget | null> {
+  if (resource.type === 'root') return resource;
+  if (resource.username !== user.username) return null;
+  if (resource.type === 'principal' || resource.type === 'home') return { type: resource.type };
+  const collection = await findCollection(db.prisma, user.id, resource.collection);
+  if (!collection) return null;
+  if (resource.type === 'collection') return { type: 'collection', collection };
+  const [member] = await members(db.prisma, user.id, resource.collection, [resource.objectId]);
+  return member ? { type: 'object', collection, member } : null;
+}

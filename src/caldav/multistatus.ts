@@ -1,0 +1,88 @@
+// WebDAV answers as XML: multistatus (RFC 4918 §13, with RFC 6578's sync-token) and error
+// bodies with a precondition (RFC 4918 §16). Pure: values in, text out.
+import type { DavError } from './requests.ts';
+import { clark, davElement, element, type QName, writeXml, type XmlElement } from './xml.ts';
+
+/** A resource's properties as found: values (elements to put inside the property) or null for "not here". */
+export type PropValues = Map<string, { name: QName; value: XmlElement[] | string }>;
+
+export type DavResponse =
+  /** A resource and its properties, grouped into one propstat per status. */
+  | { href: string; found: Array<{ name: QName; value: XmlElement[] | string }>; missing: QName[] }
+  /** A resource answered by status alone: a removed member (404), a truncated result (507). */
+  | { href: string; status: number; error?: QName };
+
+const reasons: Record<number, string> = {
+  200: 'OK',
+  404: 'Not Found',
+  403: 'Forbidden',
+  507: 'Insufficient Storage',
+};
+
+export const statusLine = (status: number) => `HTTP/1.1 ${status} ${reasons[status] ?? ''}`.trimEnd();
+
+function propstat(props: XmlElement[], status: number): XmlElement {
+  return davElement('propstat', [davElement('prop', props), davElement('status', statusLine(status))]);
+}
+
+function responseElement(response: DavResponse): XmlElement {
+  const href = davElement('href', response.href);
+  if ('status' in response) {
+    const error = response.error ? [davElement('error', [element(response.error.ns, response.error.name)])] : [];
+    return davElement('response', [href, davElement('status', statusLine(response.status)), ...error]);
+  }
+  const propstats: XmlElement[] = [];
+  if (response.found.length)
+    propstats.push(
+      propstat(
+        response.found.map(({ name, value }) => element(name.ns, name.name, value)),
+        200,
+      ),
+    );
+  if (response.missing.length)
+    propstats.push(
+      propstat(
+        response.missing.map((name) => element(name.ns, name.name)),
+        404,
+      ),
+    );
+  // A resource with nothing asked of it still answers (RFC 4918 §14.24: at least one propstat or a status).
+  if (!propstats.length) propstats.push(propstat([], 200));
+  return davElement('response', [href, ...propstats]);
+}
+
+/** A 207 Multi-Status body; `syncToken` for a sync-collection report (RFC 6578 §6.4). */
+export function multistatus(responses: DavResponse[], syncToken?: string): string {
+  const children = responses.map(responseElement);
+  if (syncToken !== undefined) children.push(davElement('sync-token', syncToken));
+  return writeXml(davElement('multistatus', children));
+}
+
+/** The body of a refusal with a precondition: `<D:error><D:valid-sync-token/></D:error>`. */
+export function errorBody(precondition: QName): string {
+  return writeXml(davElement('error', [element(precondition.ns, precondition.name)]));
+}
+
+const xmlType = { 'content-type': 'application/xml; charset=utf-8' };
+
+export function multistatusResponse(body: string): Response {
+  return new Response(body, { status: 207, headers: xmlType });
+}
+
+/** The answer to a DavError: its precondition as an XML error body, else its message as text. */
+export function davErrorResponse(error: DavError, headers: Record<string, string> = {}): Response {
+  if (error.precondition) return new Response(errorBody(error.precondition), { status: error.status, headers: { ...xmlType, ...headers } });
+  return new Response(`${error.message}\n`, { status: error.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
+}
+
+/** Splits the properties asked for into found and missing, for one response. */
+export function answerProps(href: string, asked: QName[], values: PropValues): DavResponse {
+  const found: Array<{ name: QName; value: XmlElement[] | string }> = [];
+  const missing: QName[] = [];
+  for (const name of asked) {
+    const value = values.get(clark(name))?.value;
+    if (value == null) missing.push(name);
+    else found.push({ name, value });
+  }
+  return { href, found, missing };
+}

@@ -1,0 +1,77 @@
+// The WebDAV properties of each kind of resource convene serves, as values to answer PROPFIND
+// and sync-collection with. Pure: what was read in, properties out. A property a resource does
+// not have is absent from its map, and answered in a 404 propstat.
+import { type CalendarCollection, componentOf } from './collections.ts';
+import type { PropValues } from './multistatus.ts';
+import { type CollectionRef, homeHref, principalHref } from './paths.ts';
+import { syncTokenOf } from './sync-collection.ts';
+import { CALDAV, CALENDARSERVER, clark, DAV, davElement, element, type QName, type XmlElement } from './xml.ts';
+
+type Value = XmlElement[] | string;
+
+function props(entries: Array<[QName, Value]>): PropValues {
+  return new Map(entries.map(([name, value]) => [clark(name), { name, value }]));
+}
+
+const dav = (name: string): QName => ({ ns: DAV, name });
+const caldav = (name: string): QName => ({ ns: CALDAV, name });
+const href = (value: string) => davElement('href', value);
+const principalOf = (username: string): [QName, Value] => [dav('current-user-principal'), [href(principalHref(username))]];
+
+export function rootProps(username: string): PropValues {
+  return props([[dav('resourcetype'), [davElement('collection')]], [dav('displayname'), 'convene'], principalOf(username)]);
+}
+
+export function principalProps(user: { username: string; name: string | null }, addresses: string[]): PropValues {
+  return props([
+    [dav('resourcetype'), [davElement('principal')]],
+    [dav('displayname'), user.name ?? user.username],
+    [dav('principal-URL'), [href(principalHref(user.username))]],
+    [caldav('calendar-home-set'), [href(homeHref(user.username))]],
+    [caldav('calendar-user-address-set'), addresses.map((address) => href(`mailto:${address}`))],
+    principalOf(user.username),
+  ]);
+}
+
+export function homeProps(username: string): PropValues {
+  return props([
+    [dav('resourcetype'), [davElement('collection')]],
+    [dav('displayname'), 'Calendars'],
+    [dav('owner'), [href(principalHref(username))]],
+    principalOf(username),
+  ]);
+}
+
+/**
+ * A calendar collection. Its CTag and sync token are the user's feed head: they change with
+ * every change of the user's objects, this collection's among them (a client that sees a new
+ * one asks sync-collection what changed, which is cheap). Writes come with PUT and DELETE;
+ * until then the collection is read-only.
+ */
+export function collectionProps(username: string, collection: CalendarCollection, head: number): PropValues {
+  return props([
+    [dav('resourcetype'), [davElement('collection'), element(CALDAV, 'calendar')]],
+    [dav('displayname'), collection.displayName],
+    [{ ns: CALENDARSERVER, name: 'getctag' }, String(head)],
+    [dav('sync-token'), syncTokenOf(head)],
+    [dav('supported-report-set'), [davElement('supported-report', [davElement('report', [davElement('sync-collection')])])]],
+    [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: collection.component })]],
+    [
+      dav('current-user-privilege-set'),
+      [davElement('privilege', [davElement('read')]), davElement('privilege', [davElement('read-current-user-privilege-set')])],
+    ],
+    [dav('owner'), [href(principalHref(username))]],
+    principalOf(username),
+  ]);
+}
+
+/** A calendar object resource: its ETag (the feed revision of its last change) and content type. */
+export function memberProps(ref: CollectionRef, revision: number): PropValues {
+  return props([
+    [dav('resourcetype'), []],
+    [dav('getetag'), etagOf(revision)],
+    [dav('getcontenttype'), `text/calendar; charset=utf-8; component=${componentOf(ref)}`],
+  ]);
+}
+
+export const etagOf = (revision: number) => `"${revision}"`;

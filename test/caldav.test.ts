@@ -1,0 +1,421 @@
+// CalDAV (issue 13, first slices): discovery and sync-collection through a real client
+// (tsdav) and plain HTTP, against a real server on PGlite and PostgreSQL; changes made through
+// GraphQL show up in the next sync-collection.
+import { DOMParser } from '@xmldom/xmldom';
+import { DAVClient } from 'tsdav';
+import { expect, it } from 'vitest';
+import { parseGlobalId } from '../src/ids.ts';
+import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
+import { describeEachDatabase, type TestServer } from './support/server.ts';
+import { dataOf, userWithAccount } from './support/sync.ts';
+
+const DAV = 'DAV:';
+const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { ... on Appointment { id } } }`;
+const UPDATE = `mutation ($id: ID!, $input: AppointmentInput!, $occurrence: Date) {
+  updateAppointment(id: $id, input: $input, occurrence: $occurrence, ignoreConflicts: true) { ... on Appointment { id } } }`;
+const DELETE = 'mutation ($id: ID!) { deleteAppointment(id: $id) { id } }';
+const CREATE_TASK = 'mutation ($input: TaskInput!) { createTask(input: $input) { id } }';
+
+const rawId = (globalId: string) => parseGlobalId(globalId)!.id;
+
+/** What a multistatus says, per href: the status of a bare response, or found props (name -> text) and missing prop names. */
+interface Answer {
+  status?: number;
+  props: Record<string, string>;
+  missing: string[];
+  error?: string;
+}
+
+function readMultistatus(xml: string): { responses: Map<string, Answer>; order: string[]; syncToken: string | null } {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const responses = new Map<string, Answer>();
+  const order: string[] = [];
+  const children = (el: Element, name: string) =>
+    [...(el.childNodes as unknown as Element[])].filter((n) => n.namespaceURI === DAV && n.localName === name);
+  const root = doc.documentElement as unknown as Element;
+  expect([root.namespaceURI, root.localName]).toEqual([DAV, 'multistatus']);
+  for (const response of children(root, 'response')) {
+    const href = children(response, 'href')[0]!.textContent!;
+    const answer: Answer = { props: {}, missing: [] };
+    const status = children(response, 'status')[0];
+    if (status) answer.status = Number(status.textContent!.split(' ')[1]);
+    const error = children(response, 'error')[0];
+    if (error) answer.error = [...(error.childNodes as unknown as Element[])].find((n) => n.nodeType === 1)?.localName;
+    for (const propstat of children(response, 'propstat')) {
+      const ok = children(propstat, 'status')[0]!.textContent === 'HTTP/1.1 200 OK';
+      for (const prop of [...(children(propstat, 'prop')[0]!.childNodes as unknown as Element[])].filter((n) => n.nodeType === 1)) {
+        if (ok) answer.props[prop.localName!] = serializeValue(prop);
+        else answer.missing.push(prop.localName!);
+      }
+    }
+    responses.set(href, answer);
+    order.push(href);
+  }
+  const token = children(root, 'sync-token')[0];
+  return { responses, order, syncToken: token ? token.textContent : null };
+}
+
+/** A property's value as text: its text, or its child elements' names (and their text) in brackets. */
+function serializeValue(el: Element): string {
+  const elements = [...(el.childNodes as unknown as Element[])].filter((n) => n.nodeType === 1);
+  if (!elements.length) return el.textContent ?? '';
+  return elements
+    .map((child) => {
+      const inner = serializeValue(child);
+      const name = child.getAttribute('name') ? `${child.localName}=${child.getAttribute('name')}` : child.localName;
+      return inner ? `${name}(${inner})` : name;
+    })
+    .join(' ');
+}
+
+const syncBody = (token: string, props = '<D:getetag/><D:getcontenttype/>', limit?: number) => `<?xml version="1.0" encoding="utf-8" ?>
+<D:sync-collection xmlns:D="DAV:"><D:sync-token>${token}</D:sync-token><D:sync-level>1</D:sync-level>
+${limit ? `<D:limit><D:nresults>${limit}</D:nresults></D:limit>` : ''}<D:prop>${props}</D:prop></D:sync-collection>`;
+
+describeEachDatabase('CalDAV', (server) => {
+  let n = 0;
+  async function user(name = 'dav') {
+    const u = await userWithAccount(server(), `${name}${++n}`);
+    const username = `${name}${n}`;
+    const basic = `Basic ${Buffer.from(`${username}:${u.token}`).toString('base64')}`;
+    const home = `/dav/calendars/${username}/`;
+    const calendar = `${home}${rawId(u.account)}/`;
+    const dav = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(server().origin + path, {
+        method,
+        headers: { authorization: basic, 'content-type': 'application/xml; charset=utf-8', ...headers },
+        body,
+      });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    };
+    const sync = async (token: string, options: { path?: string; props?: string; limit?: number } = {}) => {
+      const response = await dav('REPORT', options.path ?? calendar, syncBody(token, options.props, options.limit));
+      expect(response.status).toBe(207);
+      return readMultistatus(response.text);
+    };
+    const create = async (title: string, start = '2026-06-01T09:00:00Z', extra: Record<string, unknown> = {}) =>
+      dataOf(
+        await u.gql(CREATE, {
+          input: {
+            accountId: u.account,
+            title,
+            start,
+            end: new Date(Date.parse(start) + 3_600_000).toISOString(),
+            timezone: 'Europe/Berlin',
+            ...extra,
+          },
+        }),
+      ).createAppointment.id as string;
+    const client = () =>
+      new DAVClient({
+        serverUrl: server().origin,
+        credentials: { username, password: u.token },
+        authMethod: 'Basic',
+        defaultAccountType: 'caldav',
+      });
+    return { ...u, username, basic, home, calendar, dav, sync, create, client, href: (id: string) => `${calendar}${rawId(id)}.ics` };
+  }
+
+  it('is found through /.well-known/caldav by tsdav: principal, home, one calendar per account and a task list', async () => {
+    const u = await user('alice');
+    const redirect = await fetch(`${server().origin}/.well-known/caldav`, { method: 'PROPFIND', redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/dav/']);
+    const connectRoom =
+      'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-7@example.com", name: "Room 7" }) { id } }';
+    const room = dataOf(await u.gql(connectRoom)).connectAccount.id as string;
+    dataOf(await (await user('other')).gql(connectRoom)); // shared: not one of alice's addresses
+
+    const client = u.client();
+    await client.login();
+    expect(client.account).toMatchObject({
+      rootUrl: `${server().origin}/dav/`,
+      principalUrl: `${server().origin}/dav/principals/${u.username}/`,
+      homeUrl: `${server().origin}${u.home}`,
+    });
+    const calendars = await client.fetchCalendars();
+    const { head } = await feedHead(server(), u.id);
+    expect(calendars.map((c) => [c.url, c.displayName, c.components, c.syncToken, String(c.ctag), c.reports])).toEqual([
+      [
+        `${server().origin}${u.calendar}`,
+        `${u.username}@example.com`,
+        ['VEVENT'],
+        `http://convene.invalid/ns/sync/${head}`,
+        String(head),
+        ['syncCollection'],
+      ],
+      [
+        `${server().origin}${u.home}${rawId(room)}/`,
+        'Room 7',
+        ['VEVENT'],
+        `http://convene.invalid/ns/sync/${head}`,
+        String(head),
+        ['syncCollection'],
+      ],
+      [`${server().origin}${u.home}tasks/`, 'Tasks', ['VTODO'], `http://convene.invalid/ns/sync/${head}`, String(head), ['syncCollection']],
+    ]);
+
+    // The principal: the user's addresses as mailto: (not the shared room's), their name.
+    const principal = await u.dav(
+      'PROPFIND',
+      `/dav/principals/${u.username}/`,
+      `<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop><displayname/><C:calendar-user-address-set/><C:calendar-home-set/><resourcetype/></prop></propfind>`,
+      { depth: '0' },
+    );
+    expect(principal.status).toBe(207);
+    expect(readMultistatus(principal.text).responses.get(`/dav/principals/${u.username}/`)).toEqual({
+      props: {
+        displayname: u.username,
+        'calendar-user-address-set': `href(mailto:${u.username}@example.com)`,
+        'calendar-home-set': `href(${u.home})`,
+        resourcetype: 'principal',
+      },
+      missing: [],
+    });
+  });
+
+  it('answers every property of a collection it knows, unknown ones in a 404 propstat, allprop and propname', async () => {
+    const u = await user();
+    const props = `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:X="urn:example:unknown"><D:prop>
+      <D:resourcetype/><D:current-user-privilege-set/><C:supported-calendar-component-set/><D:supported-report-set/>
+      <X:color/><C:calendar-timezone/></D:prop></D:propfind>`;
+    const answer = readMultistatus((await u.dav('PROPFIND', u.calendar, props, { depth: '0' })).text).responses.get(u.calendar);
+    expect(answer).toEqual({
+      props: {
+        resourcetype: 'collection calendar',
+        'current-user-privilege-set': 'privilege(read) privilege(read-current-user-privilege-set)',
+        'supported-calendar-component-set': 'comp=VEVENT',
+        'supported-report-set': 'supported-report(report(sync-collection))',
+      },
+      missing: ['color', 'calendar-timezone'],
+    });
+    const all = readMultistatus((await u.dav('PROPFIND', u.calendar, '', { depth: '0' })).text).responses.get(u.calendar)!;
+    expect(Object.keys(all.props).sort()).toEqual(
+      [
+        'current-user-principal',
+        'current-user-privilege-set',
+        'displayname',
+        'getctag',
+        'owner',
+        'resourcetype',
+        'supported-calendar-component-set',
+        'supported-report-set',
+        'sync-token',
+      ].sort(),
+    );
+    const names = await u.dav('PROPFIND', u.calendar, '<propfind xmlns="DAV:"><propname/></propfind>', { depth: '0' });
+    expect(Object.values(readMultistatus(names.text).responses.get(u.calendar)!.props).every((v) => v === '')).toBe(true);
+  });
+
+  it('lists members at Depth 1 and in an initial sync with the same ETags; GraphQL changes come in the next sync-collection', async () => {
+    const u = await user();
+    const a = await u.create('a');
+    const b = await u.create('b', '2026-06-02T09:00:00Z');
+    const task = dataOf(await u.gql(CREATE_TASK, { input: { title: 'file taxes' } })).createTask.id as string;
+
+    const listed = readMultistatus(
+      (await u.dav('PROPFIND', u.calendar, '<propfind xmlns="DAV:"><prop><getetag/><getcontenttype/></prop></propfind>', { depth: '1' }))
+        .text,
+    );
+    expect(listed.order).toEqual([u.calendar, ...[u.href(a), u.href(b)].sort()]);
+    expect(listed.responses.get(u.href(a))!.props.getcontenttype).toBe('text/calendar; charset=utf-8; component=VEVENT');
+
+    // tsdav's sync-collection: an initial sync lists every member with its ETag.
+    const client = u.client();
+    await client.login();
+    const initial = await client.syncCollection({
+      url: server().origin + u.calendar,
+      props: { 'd:getetag': {} },
+      syncLevel: 1,
+      syncToken: '',
+    });
+    const etags = Object.fromEntries(initial.map((r) => [r.href, r.props?.getetag]));
+    expect(etags).toEqual({
+      [u.href(a)]: listed.responses.get(u.href(a))!.props.getetag,
+      [u.href(b)]: listed.responses.get(u.href(b))!.props.getetag,
+    });
+    const token = initial[0]!.raw.multistatus.syncToken as string;
+    expect(token).toMatch(/^http:\/\/convene\.invalid\/ns\/sync\/\d+$/);
+    const tasks = await u.sync('', { path: `${u.home}tasks/` });
+    expect([...tasks.responses.keys()]).toEqual([`${u.home}tasks/${rawId(task)}.ics`]);
+    expect(tasks.responses.get(`${u.home}tasks/${rawId(task)}.ics`)!.props.getcontenttype).toBe(
+      'text/calendar; charset=utf-8; component=VTODO',
+    );
+
+    // Create c, change a, delete b through GraphQL: the sync names exactly those.
+    const c = await u.create('c', '2026-06-03T09:00:00Z');
+    dataOf(await u.gql(UPDATE, { id: a, input: { title: 'a, moved' } }));
+    dataOf(await u.gql(DELETE, { id: b }));
+    const changed = await u.sync(token);
+    expect(changed.order).toEqual([u.href(c), u.href(a), u.href(b)]);
+    expect(changed.responses.get(u.href(b))).toEqual({ status: 404, props: {}, missing: [] });
+    expect(changed.responses.get(u.href(a))!.props.getetag).not.toBe(etags[u.href(a)]);
+    expect(changed.responses.get(u.href(c))!.props.getetag).toMatch(/^"\d+"$/);
+    // The task list saw none of it; nothing more since the new token.
+    expect((await u.sync(token, { path: `${u.home}tasks/` })).order).toEqual([]);
+    const after = await u.sync(changed.syncToken!);
+    expect([after.order, after.syncToken]).toEqual([[], changed.syncToken]);
+
+    // A change of one occurrence of a series (a change exception) is a change of the series' resource.
+    const series = await u.create('weekly', '2026-06-01T09:00:00Z', {
+      recurrence: { type: 'WEEKLY', interval: 1, days: ['MONDAY'], occurrences: 5 },
+    });
+    const before = await u.sync(changed.syncToken!);
+    dataOf(await u.gql(UPDATE, { id: series, occurrence: '2026-06-08', input: { title: 'weekly, once different' } }));
+    const exception = await u.sync(before.syncToken!);
+    expect(exception.order).toEqual([u.href(series)]);
+    expect(exception.responses.get(u.href(series))!.props.getetag).not.toBe(before.responses.get(u.href(series))!.props.getetag);
+  });
+
+  it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
+    const u = await user();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await u.create(`e${i}`, `2026-06-0${i + 1}T09:00:00Z`));
+    const seen: string[] = [];
+    let token = '';
+    for (let round = 0; round < 5; round++) {
+      const page = await u.sync(token, { limit: 2 });
+      const members = page.order.filter((href) => href !== u.calendar);
+      seen.push(...members);
+      token = page.syncToken!;
+      const truncated = page.responses.get(u.calendar);
+      if (!truncated) break;
+      expect(members).toHaveLength(2);
+      expect(truncated).toEqual({ status: 507, error: 'number-of-matches-within-limits', props: {}, missing: [] });
+    }
+    expect(seen).toEqual(ids.map(u.href));
+    expect((await u.sync(token)).order).toEqual([]);
+  });
+
+  it("shows a shared room with only the user's own bookings, and scheduled meetings on their calendar", async () => {
+    const alice = await user('room');
+    const bob = await user('room');
+    const connect = 'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-1@example.com", name: "Room 1" }) { id } }';
+    const room = dataOf(await alice.gql(connect)).connectAccount.id as string;
+    dataOf(await bob.gql(connect));
+    const mine = await alice.create('alice in the room', '2026-06-01T09:00:00Z', { accountId: room });
+    await bob.create('bob in the room', '2026-06-01T11:00:00Z', { accountId: room });
+    const roomPath = `${alice.home}${rawId(room)}/`;
+    expect((await alice.sync('', { path: roomPath })).order).toEqual([`${roomPath}${rawId(mine)}.ics`]);
+
+    // Bob's own calendar holds nothing of the room.
+    expect((await bob.sync('')).order).toEqual([]);
+
+    // A scheduled meeting: on the organizer's calendar, and on the invitee's account's; a
+    // poll is on no calendar, so going back to one is a removal, as is cancelling.
+    const meeting = await createMeeting(alice.gql, {
+      accountId: alice.account,
+      name: 'review',
+      duration: 30,
+      options: ['2030-07-01T09:00:00Z'],
+      invitees: [{ accountId: bob.account }],
+    });
+    expect(meeting.status).toBe('SCHEDULED');
+    const [aliceToken, bobToken] = [(await alice.sync('')).syncToken!, (await bob.sync('')).syncToken!];
+    expect((await alice.sync('')).order).toContain(alice.href(meeting.id));
+    expect((await bob.sync('')).order).toEqual([bob.href(meeting.id)]);
+    dataOf(await alice.gql(UPDATE_MEETING, { id: meeting.id, input: { options: ['2030-07-01T09:00:00Z', '2030-07-02T09:00:00Z'] } }));
+    const polling = await bob.sync(bobToken);
+    expect([polling.order, polling.responses.get(bob.href(meeting.id))?.status]).toEqual([[bob.href(meeting.id)], 404]);
+    dataOf(await alice.gql(DELETE_MEETING, { id: meeting.id }));
+    expect((await alice.sync(aliceToken)).responses.get(alice.href(meeting.id))?.status).toBe(404);
+  });
+
+  it("refuses wrong credentials (401), tokens without CALENDAR (403), other users' resources (404)", async () => {
+    const alice = await user();
+    const bob = await user();
+    const propfind = '<propfind xmlns="DAV:"><prop><displayname/></prop></propfind>';
+    const wrong = await fetch(server().origin + alice.calendar, {
+      method: 'PROPFIND',
+      headers: { authorization: `Basic ${Buffer.from(`${alice.username}:cvn_wrong`).toString('base64')}`, depth: '0' },
+      body: propfind,
+    });
+    expect([wrong.status, wrong.headers.get('www-authenticate')]).toEqual([401, 'Basic realm="convene", charset="UTF-8"']);
+    // Bob's token is no password for alice.
+    const swapped = await fetch(server().origin + alice.calendar, {
+      method: 'PROPFIND',
+      headers: { authorization: `Basic ${Buffer.from(`${alice.username}:${bob.token}`).toString('base64')}`, depth: '0' },
+      body: propfind,
+    });
+    expect(swapped.status).toBe(401);
+    expect((await fetch(server().origin + alice.calendar, { method: 'PROPFIND', headers: { depth: '0' } })).status).toBe(401);
+    // A Bearer token works too.
+    const bearer = await fetch(server().origin + alice.calendar, {
+      method: 'PROPFIND',
+      headers: { authorization: `Bearer ${alice.token}`, depth: '0' },
+      body: propfind,
+    });
+    expect(bearer.status).toBe(207);
+
+    const syncOnly = await server().newUser(alice.username, ['SYNC']);
+    const noScope = await fetch(server().origin + alice.calendar, {
+      method: 'PROPFIND',
+      headers: { authorization: `Basic ${Buffer.from(`${alice.username}:${syncOnly.token}`).toString('base64')}`, depth: '0' },
+    });
+    expect(noScope.status).toBe(403);
+
+    // Alice's calendar, under her name or under bob's, is not there for bob.
+    for (const path of [alice.calendar, `${bob.home}${rawId(alice.account)}/`, `/dav/principals/${alice.username}/`, alice.home]) {
+      expect([path, (await bob.dav('PROPFIND', path, propfind, { depth: '0' })).status]).toEqual([path, 404]);
+      expect([path, (await bob.dav('REPORT', path, syncBody(''))).status]).toEqual([path, 404]);
+    }
+    const a = await alice.create('private');
+    expect((await bob.dav('PROPFIND', `${bob.calendar}${rawId(a)}.ics`, propfind, { depth: '0' })).status).toBe(404);
+    expect((await alice.dav('PROPFIND', alice.href(a), propfind, { depth: '0' })).status).toBe(207);
+  });
+
+  it('refuses bad sync tokens (403 valid-sync-token), malformed XML (400), Depth infinity (403), reports it does not serve', async () => {
+    const u = await user();
+    await u.create('x');
+    const { head } = await feedHead(server(), u.id);
+    for (const token of ['nonsense', 'http://convene.invalid/ns/sync/-1', `http://convene.invalid/ns/sync/${head + 1}`]) {
+      const refused = await u.dav('REPORT', u.calendar, syncBody(token));
+      expect([token, refused.status, refused.text]).toEqual([token, 403, expect.stringContaining('valid-sync-token')]);
+    }
+    // Tombstones purged above the token: it could miss a delete.
+    const old = `http://convene.invalid/ns/sync/${head}`;
+    expect((await u.dav('REPORT', u.calendar, syncBody(old))).status).toBe(207);
+    await server().server.db.prisma.syncCounter.update({ where: { userId: u.id }, data: { floor: head + 1, revision: head + 1 } });
+    const expired = await u.dav('REPORT', u.calendar, syncBody(old));
+    expect([expired.status, expired.text]).toEqual([
+      403,
+      expect.stringMatching(/<d:error xmlns:d="DAV:"><d:valid-sync-token\/><\/d:error>/),
+    ]);
+
+    expect((await u.dav('PROPFIND', u.calendar, '<propfind xmlns="DAV:"><prop>', { depth: '0' })).status).toBe(400);
+    expect((await u.dav('REPORT', u.calendar, '<sync-collection xmlns="DAV:"><sync-token/>')).status).toBe(400);
+    for (const depth of ['infinity', undefined]) {
+      const refused = await u.dav('PROPFIND', u.calendar, '', depth ? { depth } : {});
+      expect([depth, refused.status, refused.text]).toEqual([depth, 403, expect.stringContaining('propfind-finite-depth')]);
+    }
+    const query = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+      <C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>`;
+    expect((await u.dav('REPORT', u.calendar, query, { depth: '1' })).status).toBe(501);
+    const unknown = await u.dav('REPORT', u.calendar, '<x:frobnicate xmlns:x="urn:example"/>');
+    expect([unknown.status, unknown.text]).toEqual([403, expect.stringContaining('supported-report')]);
+    expect((await u.dav('REPORT', u.home, syncBody(''))).status).toBe(403);
+  });
+
+  it('answers OPTIONS with its DAV classes before authentication, and CORS preflights as every route does', async () => {
+    const options = await fetch(`${server().origin}/dav/`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
+      200,
+      '1, 3, calendar-access',
+      'OPTIONS, PROPFIND, REPORT',
+    ]);
+    const origin = 'https://app.example';
+    const preflight = await fetch(`${server().origin}/dav/`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PROPFIND' },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('dav')]).toEqual([
+      204,
+      origin,
+      null,
+    ]);
+  });
+});
+
+async function feedHead(server: TestServer, userId: string) {
+  const counter = await server.server.db.prisma.syncCounter.findUnique({ where: { userId } });
+  return { head: counter?.revision ?? 0 };
+}

@@ -1,0 +1,350 @@
+// CalDAV's XML: request parsing and multistatus writing with the examples of RFC 4918 §9.1,
+// RFC 4791 §6.2.1 and §7.8.1 and RFC 6578 §6.1-6.3; paths, sync tokens and Depth.
+import { DOMParser } from '@xmldom/xmldom';
+import { describe, expect, it } from 'vitest';
+import { errorBody, multistatus } from '../../src/caldav/multistatus.ts';
+import { hrefOf, parseDavPath } from '../../src/caldav/paths.ts';
+import { DavError, parsePropfind, parseReport, propfindDepth } from '../../src/caldav/requests.ts';
+import { parseSyncToken, syncTokenOf } from '../../src/caldav/sync-collection.ts';
+import { CALDAV, DAV, element } from '../../src/caldav/xml.ts';
+
+const BOX = 'urn:ns.example.com:boxschema';
+
+type Shape = string | [string, ...Shape[]];
+
+/** An XML text as nested [{namespace}name, ...children] with text leaves (whitespace-only text dropped), prefixes ignored. */
+function shape(xml: string): Shape {
+  const walk = (node: any): Shape | null => {
+    if (node.nodeType === 3) return node.data.trim() ? node.data : null;
+    if (node.nodeType !== 1) return null;
+    const attributes = [...node.attributes].filter((a: any) => !a.name.startsWith('xmlns')).map((a: any) => `@${a.name}=${a.value}`);
+    const children = [...node.childNodes].map(walk).filter((c): c is Shape => c !== null);
+    return [`{${node.namespaceURI}}${node.localName}`, ...attributes, ...children];
+  };
+  return walk(new DOMParser().parseFromString(xml, 'text/xml').documentElement)!;
+}
+
+const d = (name: string) => `{DAV:}${name}`;
+
+function refusal(f: () => unknown): { status: number; precondition: string | null } {
+  try {
+    f();
+  } catch (error) {
+    if (error instanceof DavError) return { status: error.status, precondition: error.precondition?.name ?? null };
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('PROPFIND bodies', () => {
+  it('reads named properties in any namespace and prefix (RFC 4918 §9.1.3)', () => {
+    const body = `<?xml version="1.0" encoding="utf-8" ?>
+      <D:propfind xmlns:D="DAV:">
+        <D:prop xmlns:R="http://ns.example.com/boxschema/">
+          <R:bigbox/> <R:author/> <R:DingALing/> <R:Random/>
+        </D:prop>
+      </D:propfind>`;
+    const R = 'http://ns.example.com/boxschema/';
+    expect(parsePropfind(body)).toEqual({
+      type: 'prop',
+      props: ['bigbox', 'author', 'DingALing', 'Random'].map((name) => ({ ns: R, name })),
+    });
+  });
+
+  it('reads the calendar-home-set request of RFC 4791 §6.2.1, and DAV: as the default namespace', () => {
+    const body = `<?xml version="1.0" encoding="utf-8" ?>
+      <D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-home-set/></D:prop></D:propfind>`;
+    expect(parsePropfind(body)).toEqual({ type: 'prop', props: [{ ns: CALDAV, name: 'calendar-home-set' }] });
+    expect(parsePropfind('<propfind xmlns="DAV:"><prop><getetag/><x:y xmlns:x="urn:x"/></prop></propfind>')).toEqual({
+      type: 'prop',
+      props: [
+        { ns: DAV, name: 'getetag' },
+        { ns: 'urn:x', name: 'y' },
+      ],
+    });
+  });
+
+  it('reads propname (§9.1.4), allprop with include (§9.1.6), and an empty body as allprop', () => {
+    expect(parsePropfind('<?xml version="1.0" encoding="utf-8" ?><propfind xmlns="DAV:"><propname/></propfind>')).toEqual({
+      type: 'propname',
+    });
+    const allprop = `<D:propfind xmlns:D="DAV:"><D:allprop/><D:include><D:supported-live-property-set/><D:supported-report-set/></D:include></D:propfind>`;
+    expect(parsePropfind(allprop)).toEqual({
+      type: 'allprop',
+      include: [
+        { ns: DAV, name: 'supported-live-property-set' },
+        { ns: DAV, name: 'supported-report-set' },
+      ],
+    });
+    expect(parsePropfind('  \n')).toEqual({ type: 'allprop', include: [] });
+  });
+
+  it('refuses malformed XML and other documents with 400, never expanding entities', () => {
+    for (const body of [
+      '<D:propfind xmlns:D="DAV:"><D:prop>',
+      '<propfind xmlns="DAV:"><prop></propfind>',
+      'not xml at all',
+      '<D:propfind xmlns:D="DAV:"/><second/>',
+      '<x:propfind xmlns:x="urn:not-dav"><x:prop/></x:propfind>', // the name, not the prefix, decides
+      '<propfind><prop/></propfind>', // no namespace: not DAV:propfind
+      '<propfind xmlns="DAV:"><nothing/></propfind>',
+      '<!DOCTYPE propfind [<!ENTITY e SYSTEM "file:///etc/passwd">]><propfind xmlns="DAV:"><prop>&e;</prop></propfind>',
+    ]) {
+      expect([body, refusal(() => parsePropfind(body)).status]).toEqual([body, 400]);
+    }
+  });
+});
+
+describe('REPORT bodies', () => {
+  it('reads the initial sync-collection of RFC 6578 §6.1: empty token, level 1, the props', () => {
+    const body = `<?xml version="1.0" encoding="utf-8" ?>
+      <D:sync-collection xmlns:D="DAV:">
+        <D:sync-token/>
+        <D:sync-level>1</D:sync-level>
+        <D:prop xmlns:R="urn:ns.example.com:boxschema">
+          <D:getetag/>
+          <R:bigbox/>
+        </D:prop>
+      </D:sync-collection>`;
+    expect(parseReport(body)).toEqual({
+      type: 'sync-collection',
+      syncToken: '',
+      syncLevel: '1',
+      limit: null,
+      props: [
+        { ns: DAV, name: 'getetag' },
+        { ns: BOX, name: 'bigbox' },
+      ],
+    });
+  });
+
+  it('reads a token (§6.2) and DAV:limit (§6.3)', () => {
+    const body = (limit: string) => `<?xml version="1.0" encoding="utf-8" ?>
+      <D:sync-collection xmlns:D="DAV:">
+        <D:sync-token>http://example.com/ns/sync/1233</D:sync-token>
+        <D:sync-level>1</D:sync-level>
+        ${limit}
+        <D:prop><D:getetag/></D:prop>
+      </D:sync-collection>`;
+    expect(parseReport(body('<D:limit><D:nresults>100</D:nresults></D:limit>'))).toMatchObject({
+      syncToken: 'http://example.com/ns/sync/1233',
+      limit: 100,
+    });
+    expect(parseReport(body(''))).toMatchObject({ limit: null });
+    for (const limit of [
+      '<D:limit/>',
+      '<D:limit><D:nresults>0</D:nresults></D:limit>',
+      '<D:limit><D:nresults>ten</D:nresults></D:limit>',
+    ]) {
+      expect([limit, refusal(() => parseReport(body(limit))).status]).toEqual([limit, 400]);
+    }
+  });
+
+  it('refuses a sync-collection without a token, a valid level or props (400)', () => {
+    for (const inner of [
+      '<D:sync-level>1</D:sync-level><D:prop/>',
+      '<D:sync-token/><D:sync-level>2</D:sync-level><D:prop/>',
+      '<D:sync-token/><D:prop/>',
+      '<D:sync-token/><D:sync-level>infinite</D:sync-level>',
+    ]) {
+      const body = `<D:sync-collection xmlns:D="DAV:">${inner}</D:sync-collection>`;
+      expect([inner, refusal(() => parseReport(body)).status]).toEqual([inner, 400]);
+    }
+  });
+
+  it('tells calendar-query (RFC 4791 §7.8.1) and calendar-multiget from reports it does not know', () => {
+    const query = `<?xml version="1.0" encoding="utf-8" ?>
+      <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+        <D:prop>
+          <C:calendar-data>
+            <C:comp name="VCALENDAR">
+              <C:prop name="VERSION"/>
+              <C:comp name="VEVENT"><C:prop name="SUMMARY"/><C:prop name="UID"/><C:prop name="DTSTART"/></C:comp>
+              <C:comp name="VTIMEZONE"/>
+            </C:comp>
+          </C:calendar-data>
+        </D:prop>
+        <C:filter>
+          <C:comp-filter name="VCALENDAR">
+            <C:comp-filter name="VEVENT">
+              <C:time-range start="20060104T000000Z" end="20060105T000000Z"/>
+            </C:comp-filter>
+          </C:comp-filter>
+        </C:filter>
+      </C:calendar-query>`;
+    expect(parseReport(query)).toEqual({ type: 'calendar-query' });
+    const multiget = `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+      <D:prop><D:getetag/></D:prop><D:href>/bernard/work/abcd1.ics</D:href></C:calendar-multiget>`;
+    expect(parseReport(multiget)).toEqual({ type: 'calendar-multiget' });
+    expect(parseReport('<D:expand-property xmlns:D="DAV:"/>')).toEqual({ type: 'unknown', name: { ns: DAV, name: 'expand-property' } });
+    expect(refusal(() => parseReport('<C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav">')).status).toBe(400);
+  });
+});
+
+describe('multistatus', () => {
+  it('writes the initial sync answer of RFC 6578 §6.1: found props at 200, unknown ones in a 404 propstat, the new token', () => {
+    const xml = multistatus(
+      [
+        {
+          href: '/home/cyrusdaboo/test.doc',
+          found: [
+            { name: { ns: DAV, name: 'getetag' }, value: '"00001-abcd1"' },
+            { name: { ns: BOX, name: 'bigbox' }, value: [element(BOX, 'BoxType', 'Box type A')] },
+          ],
+          missing: [],
+        },
+        {
+          href: '/home/cyrusdaboo/mytest.doc',
+          found: [{ name: { ns: DAV, name: 'getetag' }, value: '"00001-abcd1"' }],
+          missing: [{ ns: BOX, name: 'bigbox' }],
+        },
+      ],
+      'http://example.com/ns/sync/1234',
+    );
+    expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n')).toBe(true);
+    expect(shape(xml)).toEqual([
+      d('multistatus'),
+      [
+        d('response'),
+        [d('href'), '/home/cyrusdaboo/test.doc'],
+        [
+          d('propstat'),
+          [d('prop'), [d('getetag'), '"00001-abcd1"'], [`{${BOX}}bigbox`, [`{${BOX}}BoxType`, 'Box type A']]],
+          [d('status'), 'HTTP/1.1 200 OK'],
+        ],
+      ],
+      [
+        d('response'),
+        [d('href'), '/home/cyrusdaboo/mytest.doc'],
+        [d('propstat'), [d('prop'), [d('getetag'), '"00001-abcd1"']], [d('status'), 'HTTP/1.1 200 OK']],
+        [d('propstat'), [d('prop'), [`{${BOX}}bigbox`]], [d('status'), 'HTTP/1.1 404 Not Found']],
+      ],
+      [d('sync-token'), 'http://example.com/ns/sync/1234'],
+    ]);
+  });
+
+  it('writes a removed member (§6.2) and the truncation of §6.3 with its precondition', () => {
+    const xml = multistatus(
+      [
+        { href: '/home/cyrusdaboo/vcard.vcf', status: 404 },
+        { href: '/home/cyrusdaboo/', status: 507, error: { ns: DAV, name: 'number-of-matches-within-limits' } },
+      ],
+      'http://example.com/ns/sync/1233',
+    );
+    expect(shape(xml)).toEqual([
+      d('multistatus'),
+      [d('response'), [d('href'), '/home/cyrusdaboo/vcard.vcf'], [d('status'), 'HTTP/1.1 404 Not Found']],
+      [
+        d('response'),
+        [d('href'), '/home/cyrusdaboo/'],
+        [d('status'), 'HTTP/1.1 507 Insufficient Storage'],
+        [d('error'), [d('number-of-matches-within-limits')]],
+      ],
+      [d('sync-token'), 'http://example.com/ns/sync/1233'],
+    ]);
+  });
+
+  it('declares each namespace once on the root, escapes text, and writes attributes', () => {
+    const xml = multistatus([
+      {
+        href: '/a?b=1&c=<2>',
+        found: [
+          { name: { ns: CALDAV, name: 'supported-calendar-component-set' }, value: [element(CALDAV, 'comp', [], { name: 'VEVENT' })] },
+        ],
+        missing: [],
+      },
+    ]);
+    expect(xml).toContain('<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">');
+    expect(xml).toContain('<d:href>/a?b=1&amp;c=&lt;2&gt;</d:href>');
+    expect(xml).toContain('<c:comp name="VEVENT"/>');
+    expect(shape(xml)).toEqual([
+      d('multistatus'),
+      [
+        d('response'),
+        [d('href'), '/a?b=1&c=<2>'],
+        [
+          d('propstat'),
+          [d('prop'), [`{${CALDAV}}supported-calendar-component-set`, [`{${CALDAV}}comp`, '@name=VEVENT']]],
+          [d('status'), 'HTTP/1.1 200 OK'],
+        ],
+      ],
+    ]);
+  });
+
+  it('writes an error body with its precondition (RFC 4918 §16)', () => {
+    expect(shape(errorBody({ ns: DAV, name: 'valid-sync-token' }))).toEqual([d('error'), [d('valid-sync-token')]]);
+    expect(shape(multistatus([]))).toEqual([d('multistatus')]);
+  });
+});
+
+describe('paths, sync tokens and Depth', () => {
+  const account = '0b6c1f0e-7d4c-4a52-9a43-1f0e2d3c4b5a';
+  const object = '5f2a8c9e-1b3d-4e6f-8a7b-9c0d1e2f3a4b';
+
+  it('parses every resource and writes it back', () => {
+    const cases: Array<[string, ReturnType<typeof parseDavPath>]> = [
+      ['/dav/', { type: 'root' }],
+      ['/dav/principals/alice/', { type: 'principal', username: 'alice' }],
+      ['/dav/calendars/alice/', { type: 'home', username: 'alice' }],
+      [`/dav/calendars/alice/${account}/`, { type: 'collection', username: 'alice', collection: { type: 'account', accountId: account } }],
+      ['/dav/calendars/alice/tasks/', { type: 'collection', username: 'alice', collection: { type: 'tasks' } }],
+      [
+        `/dav/calendars/alice/${account}/${object}.ics`,
+        { type: 'object', username: 'alice', collection: { type: 'account', accountId: account }, objectId: object },
+      ],
+      [`/dav/calendars/alice/tasks/${object}.ics`, { type: 'object', username: 'alice', collection: { type: 'tasks' }, objectId: object }],
+    ];
+    for (const [path, resource] of cases) {
+      expect([path, parseDavPath(path)]).toEqual([path, resource]);
+      expect(hrefOf(resource!)).toBe(path);
+    }
+    // Without trailing slashes, upper-case ids, %-escaped names.
+    expect(parseDavPath('/dav/principals/alice')).toEqual({ type: 'principal', username: 'alice' });
+    expect(parseDavPath(`/dav/calendars/al%2Eice/${account.toUpperCase()}`)).toEqual({
+      type: 'collection',
+      username: 'al.ice',
+      collection: { type: 'account', accountId: account },
+    });
+  });
+
+  it('names nothing for other paths', () => {
+    for (const path of [
+      '/other/',
+      '/dav/elsewhere/alice/',
+      '/dav/principals/',
+      '/dav/principals/alice/more/',
+      '/dav/calendars/alice/not-a-uuid/',
+      `/dav/calendars/alice/${account}/${object}`,
+      `/dav/calendars/alice/${account}/${object}.vcf`,
+      `/dav/calendars/alice/${account}/x.ics`,
+      `/dav/calendars/alice/${account}/${object}.ics/more`,
+      '/dav/calendars/%E0%A4%A/',
+    ]) {
+      expect([path, parseDavPath(path)]).toEqual([path, null]);
+    }
+  });
+
+  it('reads back only the sync tokens it writes', () => {
+    for (const revision of [0, 1, 1234, 2 ** 31 - 1]) expect(parseSyncToken(syncTokenOf(revision))).toBe(revision);
+    for (const token of [
+      '',
+      'http://convene.invalid/ns/sync/',
+      'http://convene.invalid/ns/sync/-1',
+      'http://convene.invalid/ns/sync/01',
+      'http://convene.invalid/ns/sync/1.5',
+      `http://convene.invalid/ns/sync/${2 ** 31}`,
+      'http://example.com/ns/sync/1234',
+      'data:,1',
+    ]) {
+      expect([token, parseSyncToken(token)]).toEqual([token, null]);
+    }
+  });
+
+  it('serves PROPFIND at Depth 0 and 1; infinity, or no Depth (which means it), is 403 propfind-finite-depth', () => {
+    expect([propfindDepth('0'), propfindDepth(' 1 ')]).toEqual([0, 1]);
+    expect(refusal(() => propfindDepth('infinity'))).toEqual({ status: 403, precondition: 'propfind-finite-depth' });
+    expect(refusal(() => propfindDepth('Infinity'))).toEqual({ status: 403, precondition: 'propfind-finite-depth' });
+    expect(refusal(() => propfindDepth(null))).toEqual({ status: 403, precondition: 'propfind-finite-depth' });
+    expect(refusal(() => propfindDepth('2'))).toEqual({ status: 400, precondition: null });
+  });
+});
