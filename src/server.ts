@@ -15,6 +15,7 @@ import { applyMigrations } from './db/migrations.ts';
 import { createMailer, type Mailer } from './email/mailer.ts';
 import { outboxRelayJob } from './email/relay.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
+import { calendarFeedRoutes } from './http/calendar-feed.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
 import { createRouter, errorResponse, type Route, type RouteContext, type RouteDeps } from './http/routes.ts';
@@ -118,6 +119,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
       ...voteRoutes,
+      ...calendarFeedRoutes,
     ];
     httpServer.on('request', createRouter(routes, deps));
 
