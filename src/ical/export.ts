@@ -9,9 +9,9 @@
 //   Full-time events are DATE values (DTSTART;VALUE=DATE, DTEND exclusive), without a zone.
 // - recurrence: convene's rule (src/calendar/recurrence.ts) as an RRULE where RFC 5545 says the
 //   same (rruleOf); deleted occurrences as EXDATE; a change exception as a VEVENT of the series'
-//   UID with RECURRENCE-ID, written in the series' zone. Two patterns have no RRULE: the nth of a
-//   set of weekdays "or the last when the month has fewer" when the month may have fewer (e.g.
-//   the 9th Monday-or-Tuesday), and none else today. Those are written as RDATEs of their
+//   UID with RECURRENCE-ID, written in the series' zone. Some of convene's "nth day or the
+//   month's last" rules have no RRULE calendars read alike (rruleOf: the 29th or 30th of every
+//   month, the 9th Monday-or-Tuesday). Those are written as RDATEs of their
 //   occurrences (DTSTART's included) up to `rdateHorizon`, at most MAX_RDATES;
 //   X-CONVENE-RDATE-UNTIL tells up to when.
 // - shown as: FREE -> TRANSP:TRANSPARENT; TEMPORARY -> STATUS:TENTATIVE; ABSENT ->
@@ -119,11 +119,13 @@ const BYDAY: Record<Weekday, string> = {
 
 /**
  * The RRULE (without "RRULE:" and without UNTIL/COUNT) saying what `rule` says, or null when
- * RFC 5545 has none. Weeks start on Monday in convene (WKST=MO). convene's dayInMonth is "the
- * nth selected day of the month, the last when the month has fewer"; RFC 5545 skips a month
- * without an nth, so:
- * - all seven days: day n <= 28 is BYMONTHDAY=n; 31 is BYMONTHDAY=-1; 29 and 30 are the last
- *   of BYMONTHDAY=28..n (BYSETPOS=-1), which is n or the month's last day;
+ * RFC 5545 has none that calendars read alike. Weeks start on Monday in convene (WKST=MO).
+ * convene's dayInMonth is "the nth selected day of the month, the last when the month has
+ * fewer"; RFC 5545 skips a month without an nth, so:
+ * - all seven days: day n is BYMONTHDAY=n when every month it applies to has it (n <= 28; a
+ *   yearly rule: the month's shortest length), BYMONTHDAY=-1 when none has more (31; February
+ *   29), else nothing: "the 30th or the month's last" would be BYMONTHDAY=28,29,30;BYSETPOS=-1,
+ *   which ical.js (and with it many calendars) expands as every one of those days;
  * - k weekdays: every month has at least 4k of them, so n <= 4k is BYSETPOS=n (one weekday: nMO);
  *   n at or past the most a month can have (4k + min(k, 3)) is the last (BYSETPOS=-1, -1MO);
  *   in between there is no RRULE.
@@ -139,7 +141,7 @@ export function rruleOf(rule: Recurrence): string | null {
       return `FREQ=WEEKLY${interval};BYDAY=${(rule.days ?? []).map((d) => BYDAY[d]).join(',')};WKST=MO`;
     case 'MONTHLY':
     case 'YEARLY': {
-      const inMonth = monthDaysOf(rule.dayInMonth!, rule.days);
+      const inMonth = monthDaysOf(rule.dayInMonth!, rule.days, rule.type === 'YEARLY' ? rule.month! : null);
       if (!inMonth) return null;
       const month = rule.type === 'YEARLY' ? `;BYMONTH=${rule.month}` : '';
       return `FREQ=${rule.type}${interval}${month};${inMonth}`;
@@ -147,11 +149,16 @@ export function rruleOf(rule: Recurrence): string | null {
   }
 }
 
-function monthDaysOf(n: number, days: readonly Weekday[] | null): string | null {
+/** Shortest and longest length of each month, January first. */
+const MONTH_LENGTHS: ReadonlyArray<readonly [number, number]> = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31].map((days, i) =>
+  i === 1 ? [28, 29] : [days, days],
+);
+
+function monthDaysOf(n: number, days: readonly Weekday[] | null, month: number | null): string | null {
   if (!days || days.length === 7) {
-    if (n <= 28) return `BYMONTHDAY=${n}`;
-    if (n === 31) return 'BYMONTHDAY=-1';
-    return `BYMONTHDAY=${Array.from({ length: n - 27 }, (_, i) => 28 + i).join(',')};BYSETPOS=-1`;
+    const [shortest, longest] = month ? MONTH_LENGTHS[month - 1]! : [28, 31];
+    if (n <= shortest) return `BYMONTHDAY=${n}`;
+    return n >= longest ? 'BYMONTHDAY=-1' : null;
   }
   const k = days.length;
   const position = n <= 4 * k ? n : n >= 4 * k + Math.min(k, 3) ? -1 : null;
