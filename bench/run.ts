@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, feeds.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -41,10 +41,13 @@
 //   BENCH_OUTBOX_MESSAGES  invitations relayed per database and connection count (default 2000)
 // Environment (ics, the ICS feed import, on PGlite and a fresh PostgreSQL database like sync):
 //   BENCH_ICS_EVENTS  events of the imported feed (default 5000)
+// Environment (feeds, the calendar feed export, on PGlite and a fresh PostgreSQL database like sync):
+//   BENCH_ICS_EVENTS  events of the feed imported to make the exported calendar (default 5000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { runCalendarBenchmarks } from './calendar.ts';
+import { feedsBench } from './feeds.ts';
 import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
 import { icsImportBench } from './ics-import.ts';
 import { integer, positive } from './lib/env.ts';
@@ -72,6 +75,7 @@ const allNames = [
   'startup',
   'outbox',
   'ics',
+  'feeds',
 ];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
@@ -264,6 +268,15 @@ async function main() {
   if (selected.has('ics')) {
     await attempt('ics', () =>
       icsImportBench(
+        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      ),
+    );
+  }
+  if (selected.has('feeds')) {
+    await attempt('feeds', () =>
+      feedsBench(
         { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
         (text) => console.log(text),
         (message) => console.log(`  ${message}`),

@@ -119,7 +119,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
       ...voteRoutes,
-      ...calendarFeedRoutes,
+      ...calendarFeedRoutes(),
     ];
     httpServer.on('request', createRouter(routes, deps));
 
