@@ -12,15 +12,15 @@
 //                text built again, with the process warm
 //   304          If-None-Match with the ETag (median of 20): one statement, no body
 // Target (issue 12): export under 1 s.
-import { fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createAccessToken, createUser } from '../src/auth/users.ts';
 import { loadConfig } from '../src/config.ts';
 import { createServer as createConvene } from '../src/server.ts';
+import { childMain, inChildPerDatabase } from './lib/child.ts';
+import { graphqlClient } from './lib/graphql.ts';
 import { benchFeed } from './lib/ics-feed.ts';
-import { createBenchDatabase, redactUrl } from './lib/postgres.ts';
+import { redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface FeedsOptions {
@@ -73,16 +73,8 @@ async function measure(databaseUrl: string, events: number): Promise<Figures> {
   try {
     await createUser({ prisma: server.db.prisma }, { username: 'feed-bench', email: 'feed-bench@example.com' });
     const { token } = await createAccessToken(server.db.prisma, { username: 'feed-bench', scopes: ['CALENDAR'] });
-    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const response = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const result = (await response.json()) as { data?: any; errors?: unknown[] };
-      if (result.errors) throw new Error(JSON.stringify(result.errors));
-      return result.data;
-    };
+    const client = graphqlClient(endpoint, { authorization: `Bearer ${token}` });
+    const gql = (query: string, variables: Record<string, unknown> = {}) => client.request(query, variables);
     const account = (await gql('{ me { mainAccount { id } } }')).me.mainAccount.id;
     const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/feed.ics`;
     const { createSynchronization } = await gql(
@@ -132,52 +124,27 @@ async function measure(databaseUrl: string, events: number): Promise<Figures> {
   }
 }
 
-/** Runs `measure` in a fresh process (this file, with --child). */
-function inChild(databaseUrl: string, events: number): Promise<Figures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', databaseUrl, String(events)], {
-    execArgv: [
-      '--import',
-      import.meta.resolve('tsx'),
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { figures?: Figures; error?: string }) =>
-      message.figures ? resolve(message.figures) : reject(new Error(message.error)),
-    );
-    child.once('exit', (code) => reject(new Error(`feeds child exited with code ${code}`)));
-  });
-}
-
 export async function feedsBench(options: FeedsOptions, print: (text: string) => void, progress: (text: string) => void) {
-  const postgres = await createBenchDatabase(options.postgresUrl);
   const rows: string[][] = [];
-  try {
-    for (const [name, url] of [
-      ['PGlite (memory)', 'pglite:memory'],
-      ['PostgreSQL', postgres.url],
-    ] as const) {
-      progress(`${name}: import of ${options.events} events, then the feed's first, warm and 304 GETs`);
-      const f = await inChild(url, options.events);
-      rows.push([
-        name,
-        String(f.appointments),
-        fixed(f.bytes / 2 ** 20, 1),
-        fixed(f.firstTtfbMs),
-        fixed(f.firstMs),
-        fixed(f.warmTtfbMs),
-        fixed(f.warmMs),
-        fixed(f.changedTtfbMs),
-        fixed(f.changedMs),
-        fixed(f.notModifiedMs, 1),
-        fixed(f.baseRssMb),
-        fixed(f.peakRssMb),
-        f.firstMs < 1000 && f.changedMs < 1000 ? 'PASS' : 'BELOW TARGET',
-      ]);
-    }
-  } finally {
-    await postgres.drop();
+  const runs = await inChildPerDatabase<Figures>(import.meta.url, options.postgresUrl, [String(options.events)], (name) =>
+    progress(`${name}: import of ${options.events} events, then the feed's first, warm, changed and 304 GETs`),
+  );
+  for (const { name, figures: f } of runs) {
+    rows.push([
+      name,
+      String(f.appointments),
+      fixed(f.bytes / 2 ** 20, 1),
+      fixed(f.firstTtfbMs),
+      fixed(f.firstMs),
+      fixed(f.warmTtfbMs),
+      fixed(f.warmMs),
+      fixed(f.changedTtfbMs),
+      fixed(f.changedMs),
+      fixed(f.notModifiedMs, 1),
+      fixed(f.baseRssMb),
+      fixed(f.peakRssMb),
+      f.firstMs < 1000 && f.changedMs < 1000 ? 'PASS' : 'BELOW TARGET',
+    ]);
   }
   print(
     `\nCalendar feed export: GET /feeds/<secret>.ics of ~${options.events} appointments (PostgreSQL at ${redactUrl(options.postgresUrl)})\n`,
@@ -205,11 +172,4 @@ export async function feedsBench(options: FeedsOptions, print: (text: string) =>
   print('(warm: median of 5, changed: of 3, 304: of 20; target: export under 1 s)');
 }
 
-if (process.argv[2] === '--child') {
-  try {
-    process.send!({ figures: await measure(process.argv[3]!, Number(process.argv[4])) });
-  } catch (error) {
-    process.send!({ error: (error as Error).stack ?? String(error) });
-  }
-  process.disconnect();
-}
+childMain((databaseUrl, events) => measure(databaseUrl, Number(events)));

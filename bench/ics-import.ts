@@ -10,10 +10,8 @@
 // The feed: 4,400 single events (a third in "W. Europe Standard Time"), 500 weekly series (20
 // occurrences, one EXDATE) and 100 rules the model lacks (1st and 15th, 6 times: expanded).
 // Targets (issue 12): first import under 5 s, unchanged refresh under 100 ms.
-import { fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/auth/users.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -23,8 +21,9 @@ import { serverSecrets } from '../src/secrets.ts';
 import { refreshSynchronization } from '../src/synchronizations/ics/refresh.ts';
 import { createSynchronization } from '../src/synchronizations/synchronizations.ts';
 import { runWrite } from '../src/write.ts';
+import { childMain, inChildPerDatabase } from './lib/child.ts';
 import { benchFeed } from './lib/ics-feed.ts';
-import { createBenchDatabase, redactUrl } from './lib/postgres.ts';
+import { redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface IcsImportOptions {
@@ -105,45 +104,24 @@ async function measure(databaseUrl: string, events: number): Promise<Figures> {
   }
 }
 
-/** Runs `measure` in a fresh process (this file, with --child). */
-function inChild(databaseUrl: string, events: number): Promise<Figures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', databaseUrl, String(events)], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { figures?: Figures; error?: string }) =>
-      message.figures ? resolve(message.figures) : reject(new Error(message.error)),
-    );
-    child.once('exit', (code) => reject(new Error(`ics import child exited with code ${code}`)));
-  });
-}
-
 export async function icsImportBench(options: IcsImportOptions, print: (text: string) => void, progress: (text: string) => void) {
-  const postgres = await createBenchDatabase(options.postgresUrl);
   const rows: string[][] = [];
-  try {
-    for (const [name, url] of [
-      ['PGlite (memory)', 'pglite:memory'],
-      ['PostgreSQL', postgres.url],
-    ] as const) {
-      progress(`${name}: import of ${options.events} events, then unchanged and changed refreshes`);
-      const f = await inChild(url, options.events);
-      const verdict = f.firstMs < 5000 && f.notModifiedMs < 100 && f.sameBodyMs < 100 ? 'PASS' : 'BELOW TARGET';
-      rows.push([
-        name,
-        String(f.appointments),
-        fixed(f.firstMs / 1000, 2),
-        fixed(f.notModifiedMs, 1),
-        fixed(f.sameBodyMs, 1),
-        fixed(f.oneChangedMs),
-        fixed(f.baseRssMb),
-        fixed(f.peakRssMb),
-        verdict,
-      ]);
-    }
-  } finally {
-    await postgres.drop();
+  const runs = await inChildPerDatabase<Figures>(import.meta.url, options.postgresUrl, [String(options.events)], (name) =>
+    progress(`${name}: import of ${options.events} events, then unchanged and changed refreshes`),
+  );
+  for (const { name, figures: f } of runs) {
+    const verdict = f.firstMs < 5000 && f.notModifiedMs < 100 && f.sameBodyMs < 100 ? 'PASS' : 'BELOW TARGET';
+    rows.push([
+      name,
+      String(f.appointments),
+      fixed(f.firstMs / 1000, 2),
+      fixed(f.notModifiedMs, 1),
+      fixed(f.sameBodyMs, 1),
+      fixed(f.oneChangedMs),
+      fixed(f.baseRssMb),
+      fixed(f.peakRssMb),
+      verdict,
+    ]);
   }
   print(`\nICS import: a ${options.events}-event feed from a local HTTP server (PostgreSQL at ${redactUrl(options.postgresUrl)})\n`);
   print(
@@ -165,11 +143,4 @@ export async function icsImportBench(options: IcsImportOptions, print: (text: st
   print('(unchanged: median of 7; targets: first import < 5 s, unchanged refresh < 100 ms)');
 }
 
-if (process.argv[2] === '--child') {
-  try {
-    process.send!({ figures: await measure(process.argv[3]!, Number(process.argv[4])) });
-  } catch (error) {
-    process.send!({ error: (error as Error).stack ?? String(error) });
-  }
-  process.disconnect();
-}
+childMain((databaseUrl, events) => measure(databaseUrl, Number(events)));

@@ -31,7 +31,7 @@ import ical, {
 } from 'ical-generator';
 import { Temporal } from 'temporal-polyfill';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
-import { localDate } from '../calendar/appointments/occurrences.ts';
+import { localDate, seriesOf } from '../calendar/appointments/occurrences.ts';
 import { expand, localDateTime, occurrenceOn, type Recurrence, type Series, type Weekday } from '../calendar/recurrence.ts';
 import type { ShownAs } from '../generated/prisma/client.ts';
 
@@ -178,29 +178,15 @@ function endOfRule(rule: Recurrence, series: Series): string {
 }
 
 const compactDate = (date: string) => date.replaceAll('-', '');
+/** The wall time of an instant in a zone, as iCalendar writes it: 20270301T090000. */
+const compactLocal = (instant: Date, zone: string) => localDateTime(instant, zone).replace(/[-:]/g, '').padEnd(15, '0');
 const utcStamp = (instant: Date) => `${instant.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 
 /** DATE or DATE-TIME values of a recurrence property, with their parameters, for a series' zone. */
 function values(name: string, series: Series, tzid: string | null, instants: readonly Date[]): string {
   if (series.fullTime) return `${name};VALUE=DATE:${instants.map((i) => compactDate(localDate(i, series.timezone))).join(',')}`;
   if (!tzid) return `${name}:${instants.map(utcStamp).join(',')}`;
-  const local = instants.map((i) => localDateTime(i, series.timezone).replace(/[-:]/g, '').padEnd(15, '0'));
-  return `${name};TZID=${tzid}:${local.join(',')}`;
-}
-
-/** The series the engine sees for an event. */
-function seriesOfEvent(event: ExportEvent): Series {
-  if (event.fullTime) {
-    const start = localDate(event.start, event.timezone);
-    const days = Temporal.PlainDate.from(start).until(localDate(event.end, event.timezone), { largestUnit: 'days' }).days;
-    return { timezone: event.timezone, fullTime: true, start, days };
-  }
-  return {
-    timezone: event.timezone,
-    fullTime: false,
-    start: localDateTime(event.start, event.timezone),
-    durationMs: event.end.getTime() - event.start.getTime(),
-  };
+  return `${name};TZID=${tzid}:${instants.map((i) => compactLocal(i, series.timezone)).join(',')}`;
 }
 
 /**
@@ -213,7 +199,7 @@ function recurrenceLines(event: ExportEvent, tzid: string | null, rdateHorizon: 
   const lines: string[] = [];
   const { recurrence, recurrenceOf } = event;
   if (recurrence && recurrence.rule.type !== 'NONE') {
-    const series = seriesOfEvent(event);
+    const series = seriesOf(event);
     const rrule = rruleOf(recurrence.rule);
     if (rrule) lines.push(`RRULE:${rrule}${endOfRule(recurrence.rule, series)}`);
     else {
@@ -257,7 +243,7 @@ class WallTime implements ICalLuxonDateTimeStub {
 
   constructor(instant: Date, timeZone: string) {
     this.#instant = instant;
-    this.#local = localDateTime(instant, timeZone).replace(/[-:]/g, '').padEnd(15, '0');
+    this.#local = compactLocal(instant, timeZone);
   }
 
   /** Already in the event's zone, the only one ical-generator asks for. */
