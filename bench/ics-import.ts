@@ -10,10 +10,8 @@
 // The feed: 4,400 single events (a third in "W. Europe Standard Time"), 500 weekly series (20
 // occurrences, one EXDATE) and 100 rules the model lacks (1st and 15th, 6 times: expanded).
 // Targets (issue 12): first import under 5 s, unchanged refresh under 100 ms.
-import { fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/auth/users.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -23,7 +21,9 @@ import { serverSecrets } from '../src/secrets.ts';
 import { refreshSynchronization } from '../src/synchronizations/ics/refresh.ts';
 import { createSynchronization } from '../src/synchronizations/synchronizations.ts';
 import { runWrite } from '../src/write.ts';
-import { createBenchDatabase, redactUrl } from './lib/postgres.ts';
+import { childMain, inChildPerDatabase } from './lib/child.ts';
+import { benchFeed } from './lib/ics-feed.ts';
+import { redactUrl } from './lib/postgres.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface IcsImportOptions {
@@ -43,25 +43,6 @@ interface Figures {
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** The feed's text; `changed` renames one event. */
-export function benchFeed(events: number, changed = false): string {
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//convene bench//EN'];
-  const day = (n: number) => new Date(Date.UTC(2027, 0, 4) + (n % 700) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-  const series = Math.round(events * 0.1);
-  const expanded = Math.round(events * 0.02);
-  for (let i = 0; i < events; i++) {
-    const zone = i % 3 === 0 ? 'W. Europe Standard Time' : 'Europe/Berlin';
-    const hour = String(8 + (i % 9)).padStart(2, '0');
-    lines.push('BEGIN:VEVENT', `UID:bench-${i}@convene.example`, 'DTSTAMP:20261201T000000Z');
-    lines.push(`DTSTART;TZID=${zone}:${day(i)}T${hour}0000`, `DTEND;TZID=${zone}:${day(i)}T${hour}4500`);
-    if (i < series) lines.push('RRULE:FREQ=WEEKLY;COUNT=20', `EXDATE;TZID=${zone}:${day(i + 14)}T${hour}0000`);
-    else if (i < series + expanded) lines.push('RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15;COUNT=6');
-    lines.push(`SUMMARY:${changed && i === events - 1 ? 'Renamed' : `Event ${i}`}`, `LOCATION:Room ${i % 40}`, 'END:VEVENT');
-  }
-  lines.push('END:VCALENDAR');
-  return `${lines.join('\r\n')}\r\n`;
-}
 
 /** The feed server: the current body, with an ETag unless `validators` is off. */
 async function feedServer(body: string) {
@@ -123,45 +104,24 @@ async function measure(databaseUrl: string, events: number): Promise<Figures> {
   }
 }
 
-/** Runs `measure` in a fresh process (this file, with --child). */
-function inChild(databaseUrl: string, events: number): Promise<Figures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', databaseUrl, String(events)], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { figures?: Figures; error?: string }) =>
-      message.figures ? resolve(message.figures) : reject(new Error(message.error)),
-    );
-    child.once('exit', (code) => reject(new Error(`ics import child exited with code ${code}`)));
-  });
-}
-
 export async function icsImportBench(options: IcsImportOptions, print: (text: string) => void, progress: (text: string) => void) {
-  const postgres = await createBenchDatabase(options.postgresUrl);
   const rows: string[][] = [];
-  try {
-    for (const [name, url] of [
-      ['PGlite (memory)', 'pglite:memory'],
-      ['PostgreSQL', postgres.url],
-    ] as const) {
-      progress(`${name}: import of ${options.events} events, then unchanged and changed refreshes`);
-      const f = await inChild(url, options.events);
-      const verdict = f.firstMs < 5000 && f.notModifiedMs < 100 && f.sameBodyMs < 100 ? 'PASS' : 'BELOW TARGET';
-      rows.push([
-        name,
-        String(f.appointments),
-        fixed(f.firstMs / 1000, 2),
-        fixed(f.notModifiedMs, 1),
-        fixed(f.sameBodyMs, 1),
-        fixed(f.oneChangedMs),
-        fixed(f.baseRssMb),
-        fixed(f.peakRssMb),
-        verdict,
-      ]);
-    }
-  } finally {
-    await postgres.drop();
+  const runs = await inChildPerDatabase<Figures>(import.meta.url, options.postgresUrl, [String(options.events)], (name) =>
+    progress(`${name}: import of ${options.events} events, then unchanged and changed refreshes`),
+  );
+  for (const { name, figures: f } of runs) {
+    const verdict = f.firstMs < 5000 && f.notModifiedMs < 100 && f.sameBodyMs < 100 ? 'PASS' : 'BELOW TARGET';
+    rows.push([
+      name,
+      String(f.appointments),
+      fixed(f.firstMs / 1000, 2),
+      fixed(f.notModifiedMs, 1),
+      fixed(f.sameBodyMs, 1),
+      fixed(f.oneChangedMs),
+      fixed(f.baseRssMb),
+      fixed(f.peakRssMb),
+      verdict,
+    ]);
   }
   print(`\nICS import: a ${options.events}-event feed from a local HTTP server (PostgreSQL at ${redactUrl(options.postgresUrl)})\n`);
   print(
@@ -183,11 +143,4 @@ export async function icsImportBench(options: IcsImportOptions, print: (text: st
   print('(unchanged: median of 7; targets: first import < 5 s, unchanged refresh < 100 ms)');
 }
 
-if (process.argv[2] === '--child') {
-  try {
-    process.send!({ figures: await measure(process.argv[3]!, Number(process.argv[4])) });
-  } catch (error) {
-    process.send!({ error: (error as Error).stack ?? String(error) });
-  }
-  process.disconnect();
-}
+childMain((databaseUrl, events) => measure(databaseUrl, Number(events)));

@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, caldav.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, caldav, feeds.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -44,11 +44,14 @@
 // Environment (caldav, sync-collection on a fresh PostgreSQL database like sync):
 //   BENCH_CALDAV_EVENTS    the largest collection (default 100000; also measured at 1/100 and 1/10 of it)
 //   BENCH_CALDAV_REQUESTS  timed sync-collection requests per size (default 300)
+// Environment (feeds, the calendar feed export, on PGlite and a fresh PostgreSQL database like sync):
+//   BENCH_ICS_EVENTS  events of the feed imported to make the exported calendar (default 5000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { caldavBench } from './caldav.ts';
 import { runCalendarBenchmarks } from './calendar.ts';
+import { feedsBench } from './feeds.ts';
 import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
 import { icsImportBench } from './ics-import.ts';
 import { integer, positive } from './lib/env.ts';
@@ -77,6 +80,7 @@ const allNames = [
   'outbox',
   'ics',
   'caldav',
+  'feeds',
 ];
 
 /** The benchmarks named on the command line and in BENCH_ONLY; all of them when none is. */
@@ -285,6 +289,15 @@ async function main() {
         (message) => console.log(`  ${message}`),
       );
     });
+  }
+  if (selected.has('feeds')) {
+    await attempt('feeds', () =>
+      feedsBench(
+        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
+        (text) => console.log(text),
+        (message) => console.log(`  ${message}`),
+      ),
+    );
   }
   if (failures.length) process.exitCode = 1;
 }

@@ -16,6 +16,7 @@ import { applyMigrations } from './db/migrations.ts';
 import { createMailer, type Mailer } from './email/mailer.ts';
 import { outboxRelayJob } from './email/relay.ts';
 import { ErrorCode, markQueryTooComplex, useErrorCodes } from './errors.ts';
+import { calendarFeedRoutes } from './http/calendar-feed.ts';
 import { graphiql, renderGraphiQL } from './http/graphiql.ts';
 import { health, ready } from './http/health.ts';
 import { createRouter, errorResponse, type Route, type RouteContext, type RouteDeps } from './http/routes.ts';
@@ -121,6 +122,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       ...voteRoutes,
       { method: ['OPTIONS', '*'], path: '/dav/*', handler: davHandler },
       { method: '*', path: '/.well-known/caldav', handler: wellKnownCaldav },
+      ...calendarFeedRoutes(),
     ];
     httpServer.on('request', createRouter(routes, deps));
 

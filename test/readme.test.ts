@@ -294,6 +294,12 @@ const steps: Record<string, Step & { pgliteOnly?: boolean; redisServer?: boolean
     expect(synchronizations).toEqual([]);
   },
   'synchronizations:output': sameOutput,
+  'calendar-feeds': async (block, w) => {
+    await shellStep(block, w);
+    const { calendarFeeds } = await graphql(w.url, await w.shell.variable('TOKEN'), '{ calendarFeeds { id } }');
+    expect(calendarFeeds).toHaveLength(1);
+  },
+  'calendar-feeds:output': sameOutput,
   'queue.mjs': saveFile,
   'queue-run': async (block, w) => {
     await shellStep(block, w);

@@ -1,15 +1,18 @@
-// Bearer access tokens: random secrets handed out once; only their SHA-256 is stored.
+// Secrets handed out once (bearer access tokens, vote tokens, calendar feed URLs): 256 random
+// bits behind a prefix that says what they are; only their SHA-256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
+
+/** A new secret: `prefix` and 32 random bytes in base64url. */
+export const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
+
+/** What is stored of a secret: its SHA-256, hex. */
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 const prefix = 'cvn_';
 
-export function generateAccessToken(): string {
-  return prefix + randomBytes(32).toString('base64url');
-}
+export const generateAccessToken = () => newSecret(prefix);
 
-export function hashAccessToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export const hashAccessToken = hashSecret;
 
 /** The token in an `Authorization` value ("Bearer <token>"), or null when there is none or it is not a string. */
 export function bearerToken(authorization: unknown): string | null {

@@ -5,7 +5,9 @@
 //   RFC 5545's defaults (a day for a DATE, none for a DATE-TIME: convene needs a length, so one
 //   minute); DATE values are full-time appointments, kept in the calendar's zone (X-WR-TIMEZONE,
 //   else UTC);
-// - shown as: TRANSP:TRANSPARENT -> FREE, else STATUS:TENTATIVE -> TEMPORARY, else RESERVED;
+// - shown as: TRANSP:TRANSPARENT -> FREE, else X-MICROSOFT-CDO-BUSYSTATUS:OOF (Outlook's out of
+//   office, as src/ical/export.ts writes ABSENT) -> ABSENT, else STATUS:TENTATIVE -> TEMPORARY,
+//   else RESERVED;
 //   STATUS:CANCELLED events are left out (a cancelled override deletes its occurrence);
 // - recurrence: one RRULE that the Open-Xchange model expresses (ruleOf below) becomes a series
 //   with its EXDATEs as delete exceptions and its RECURRENCE-ID overrides as change exceptions.
@@ -172,6 +174,7 @@ const textOf = (vevent: ICAL.Component, name: string, max: number): string | nul
 
 function shownAsOf(vevent: ICAL.Component): ShownAs {
   if (String(vevent.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT') return 'FREE';
+  if (String(vevent.getFirstPropertyValue('x-microsoft-cdo-busystatus') ?? '').toUpperCase() === 'OOF') return 'ABSENT';
   return String(vevent.getFirstPropertyValue('status') ?? '').toUpperCase() === 'TENTATIVE' ? 'TEMPORARY' : 'RESERVED';
 }
 

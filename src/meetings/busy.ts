@@ -6,7 +6,7 @@
 import { Temporal } from 'temporal-polyfill';
 import type { BusyItem, BusySource } from '../calendar/busy.ts';
 import type { Span } from '../calendar/conflicts.ts';
-import { expand, localDateTime, parseRecurrence, type RecurrenceInput, type Weekday } from '../calendar/recurrence.ts';
+import { expand, localDateTime, parseRecurrence, type Recurrence, type RecurrenceInput, type Weekday } from '../calendar/recurrence.ts';
 import type { Meeting, MeetingRepeat } from '../generated/prisma/client.ts';
 
 const minuteMs = 60_000;
@@ -48,9 +48,14 @@ export function eventSpans(timing: MeetingTiming & { start: Date }, from: Date, 
     return timing.start < to && end > from ? [{ start: timing.start, end }] : [];
   }
   const start = localDateTime(timing.start, timing.timezone);
-  const rule = parseRecurrence(ruleFor(timing.repeat, start));
+  return expand({ timezone: timing.timezone, fullTime: false, start, durationMs }, meetingRecurrence(timing), from, to);
+}
+
+/** The recurrence rule of a scheduled meeting's event (NONE when it does not repeat). */
+export function meetingRecurrence(timing: Pick<Meeting, 'repeat' | 'timezone'> & { start: Date }): Recurrence {
+  const rule = parseRecurrence(ruleFor(timing.repeat, localDateTime(timing.start, timing.timezone)));
   if (!rule.ok) throw new Error(`meeting repeat ${timing.repeat}: ${rule.message}`);
-  return expand({ timezone: timing.timezone, fullTime: false, start, durationMs }, rule.data, from, to);
+  return rule.data;
 }
 
 /** What the meeting occupies in [from, to): its event (definite) or its holds (tentative), by start. */

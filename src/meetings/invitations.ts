@@ -82,12 +82,19 @@ function where(meeting: Meeting): string | null {
   return parts.length ? parts.join(', ') : null;
 }
 
-/** The iTIP message of a scheduled state: every invitee with an email is an ATTENDEE (sorted, so their order does not matter). */
+/** The iTIP message of a scheduled state. */
 function invitation(state: MeetingState, organizer: Organizer, method: Invitation['method'], sequence: number, stamp: Date): string {
+  return buildInvitation({ method, ...scheduledEvent(state, organizer, sequence, stamp) });
+}
+
+/**
+ * A scheduled meeting as an iCalendar event, for its invitations and its organizer's calendar
+ * feed alike: every invitee with an email is an ATTENDEE (sorted, so their order does not matter).
+ */
+export function scheduledEvent(state: MeetingState, organizer: Organizer, sequence: number, stamp: Date): Omit<Invitation, 'method'> {
   const { meeting } = state;
   const attendees = state.invitees.flatMap((i) => (i.email ? [{ email: i.email }] : [])).sort((a, b) => a.email.localeCompare(b.email));
-  return buildInvitation({
-    method,
+  return {
     uid: meeting.icalUid,
     sequence,
     start: meeting.start!,
@@ -100,7 +107,7 @@ function invitation(state: MeetingState, organizer: Organizer, method: Invitatio
     attendees,
     repeat: meeting.repeat,
     stamp,
-  });
+  };
 }
 
 function scheduledText(state: MeetingState, organizer: Organizer): string {

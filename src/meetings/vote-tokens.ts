@@ -4,7 +4,7 @@
 // gets one when the meeting is saved; the organizer can rotate it (a re-invitation: the old
 // link stops working) or revoke it (no link works until rotated: votes.ts). The raw token exists
 // only in the MeetingEvent of that write (event.voteTokens), for the invitation email.
-import { createHash, randomBytes } from 'node:crypto';
+import { hashSecret, newSecret } from '../auth/tokens.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden } from '../errors.ts';
 import type { MeetingInvitee } from '../generated/prisma/client.ts';
@@ -24,15 +24,13 @@ const prefix = 'cvt_';
 
 /** A new raw token and the hash to store. */
 export function newVoteToken(): { token: string; hash: string } {
-  const token = prefix + randomBytes(32).toString('base64url');
-  return { token, hash: hashVoteToken(token) };
+  const token = newSecret(prefix);
+  return { token, hash: hashSecret(token) };
 }
-
-export const hashVoteToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The invitee a token belongs to, when it is this meeting's; FORBIDDEN otherwise (wrong, revoked, another meeting's). */
 export async function inviteeByToken(db: Db, meetingId: string, voterId: string, token: string): Promise<MeetingInvitee> {
-  const invitee = token.startsWith(prefix) ? await db.meetingInvitee.findUnique({ where: { voteTokenHash: hashVoteToken(token) } }) : null;
+  const invitee = token.startsWith(prefix) ? await db.meetingInvitee.findUnique({ where: { voteTokenHash: hashSecret(token) } }) : null;
   if (!invitee || invitee.meetingId !== meetingId || invitee.id !== voterId)
     throw forbidden('voteToken: not a valid vote token for this voter');
   return invitee;

@@ -1,5 +1,6 @@
 import './account.ts';
 import './calendar.ts';
+import './calendar-feed.ts';
 import './ics-feed.ts';
 import './meeting.ts';
 import './poll.ts';

@@ -12,7 +12,7 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../db/database.ts';
 import { notFound } from '../errors.ts';
-import type { AccessToken, Account, Meeting, MeetingInvitee, Synchronization, User } from '../generated/prisma/client.ts';
+import type { AccessToken, Account, CalendarFeed, Meeting, MeetingInvitee, Synchronization, User } from '../generated/prisma/client.ts';
 import { type PollData, pollsOf } from '../meetings/votes.ts';
 
 /** The loaders of one request, each made on first use: most requests need none of them. */
@@ -24,6 +24,7 @@ export class Loaders {
   #accountsOf?: DataLoader<string, Account[]>;
   #tokensOf?: DataLoader<string, AccessToken[]>;
   #synchronizationsOf?: DataLoader<string, Synchronization[]>;
+  #calendarFeedsOf?: DataLoader<string, CalendarFeed[]>;
   #optionsOf?: DataLoader<string, Date[]>;
   #inviteesOf?: DataLoader<string, MeetingInvitee[]>;
   #poll?: DataLoader<Meeting, PollData, string>;
@@ -142,6 +143,15 @@ export class Loaders {
       return synchronizations.map((synchronization) => ({ key: synchronization.userId, row: synchronization }));
     });
     return this.#synchronizationsOf;
+  }
+
+  /** A user's calendar feeds, oldest first, by user id. */
+  get calendarFeedsOf() {
+    this.#calendarFeedsOf ??= manyEach(async (userIds) => {
+      const feeds = await this.prisma.calendarFeed.findMany({ where: { userId: { in: userIds } }, orderBy: { createdAt: 'asc' } });
+      return feeds.map((feed) => ({ key: feed.userId, row: feed }));
+    });
+    return this.#calendarFeedsOf;
   }
 }
 

@@ -292,15 +292,17 @@ END:VTIMEZONE
 });
 
 describe('fields', () => {
-  it('maps TRANSP and STATUS to shown-as, and leaves cancelled events out', () => {
+  it('maps TRANSP, X-MICROSOFT-CDO-BUSYSTATUS:OOF and STATUS to shown-as, and leaves cancelled events out', () => {
     const body = [
       vevent('DTSTART:20260105T090000Z\nDURATION:PT1H\nTRANSP:TRANSPARENT\nSTATUS:TENTATIVE', 'free'),
+      vevent('DTSTART:20260105T090000Z\nDURATION:PT1H\nX-MICROSOFT-CDO-BUSYSTATUS:OOF\nSTATUS:TENTATIVE', 'absent'),
       vevent('DTSTART:20260105T090000Z\nDURATION:PT1H\nSTATUS:TENTATIVE', 'tentative'),
       vevent('DTSTART:20260105T090000Z\nDURATION:PT1H\nTRANSP:OPAQUE\nSTATUS:CONFIRMED', 'reserved'),
       vevent('DTSTART:20260105T090000Z\nDURATION:PT1H\nSTATUS:CANCELLED', 'cancelled'),
     ].join('');
     expect(events(calendar(body)).map((e) => [e.key, e.fields.shownAs])).toEqual([
       ['free', 'FREE'],
+      ['absent', 'ABSENT'],
       ['tentative', 'TEMPORARY'],
       ['reserved', 'RESERVED'],
     ]);

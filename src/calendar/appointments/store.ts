@@ -2,12 +2,30 @@
 // query that lists a user's appointments in a window.
 import { connectedAccounts } from '../../accounts/connections.ts';
 import type { Db } from '../../db/database.ts';
+import { forbidden } from '../../errors.ts';
 import type { Appointment } from '../../generated/prisma/client.ts';
 import { insertObjects, type SyncStore, updateObjects } from '../../sync/store.ts';
 import type { WriteContext } from '../../write.ts';
 import { type AppointmentData, type AppointmentInput, appointmentColumns, parseAppointmentInput } from './input.ts';
 import type { Expandable } from './occurrences.ts';
 import { removeAppointments } from './writes.ts';
+
+/**
+ * What the user sees of their calendar in [from, to): their appointments that may occur in it on
+ * these of their accounts (all of theirs when null), as appointmentsIn. FORBIDDEN when one of
+ * `accountIds` is not theirs (null stands for an id that names no account).
+ */
+export async function visibleAppointmentsIn(
+  db: Db,
+  userId: string,
+  accountIds: ReadonlyArray<string | null> | null,
+  from: Date,
+  to: Date,
+): Promise<Array<Appointment & Expandable>> {
+  const own = (await db.userAccount.findMany({ where: { userId }, select: { accountId: true } })).map((l) => l.accountId);
+  if (accountIds?.some((id) => !id || !own.includes(id))) throw forbidden('not one of your accounts');
+  return appointmentsIn(db, userId, (accountIds as string[] | null) ?? own, from, to);
+}
 
 /**
  * The user's appointments on these accounts that may have occurrences in [from, to), each
