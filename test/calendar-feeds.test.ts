@@ -11,6 +11,7 @@ import { localDate } from '../src/calendar/appointments/occurrences.ts';
 import { icalJsOccurrences } from './support/ical.ts';
 import { createMeeting } from './support/meetings.ts';
 import { codes, describeEachDatabase } from './support/server.ts';
+import { countingEnv } from './support/statements.ts';
 import { dataOf, userWithAccount } from './support/sync.ts';
 
 const CREATE_FEED = 'mutation { createCalendarFeed { path url feed { id createdAt } } }';
@@ -193,8 +194,11 @@ describeEachDatabase(
     it('answers If-None-Match with 304 while nothing changed, and 200 with a new ETag after a change', async () => {
       const first = await get(feed.path);
       const etag = first.headers.get('etag')!;
+      const counter = server().server.db.statements!;
+      const before = counter.count;
       const again = await get(feed.path, { 'if-none-match': etag });
       expect([again.status, again.headers.get('etag'), await again.text()]).toEqual([304, etag, '']);
+      expect(counter.count - before).toBe(1); // the feed's version, nothing else
       expect((await get(feed.path, { 'if-none-match': `"other", ${etag}` })).status).toBe(304);
       expect((await get(feed.path, { 'if-none-match': '"v0-r0-u0-w20000101"' })).status).toBe(200);
 
@@ -263,5 +267,5 @@ describeEachDatabase(
       expect(dataOf(await alice.gql(FEEDS)).calendarFeeds).toEqual([]);
     });
   },
-  { ICS_ALLOW_PRIVATE_ADDRESSES: 'true' },
+  { ...countingEnv, ICS_POLL_SECONDS: '86400', ICS_ALLOW_PRIVATE_ADDRESSES: 'true' },
 );
