@@ -259,6 +259,12 @@ describeEachDatabase(
       expect(await malformed.text()).toBe(unknownBody);
 
       expect(codes(await bob.gql(REVOKE, { id: feed.feed.id }))).toEqual(['NOT_FOUND']);
+      // The visibility the feed shares with the appointments query: only one's own accounts.
+      const withAccounts =
+        'query ($ids: [ID!]) { appointments(from: "2027-01-01T00:00:00Z", to: "2027-02-01T00:00:00Z", accountIds: $ids) { start } }';
+      expect(codes(await bob.gql(withAccounts, { ids: [alice.account] }))).toEqual(['FORBIDDEN']);
+      expect(codes(await bob.gql(withAccounts, { ids: ['not-an-id'] }))).toEqual(['FORBIDDEN']);
+      expect(dataOf(await bob.gql(withAccounts, { ids: [bob.account] })).appointments).toBeDefined();
       expect((await get(feed.path)).status).toBe(200);
       expect(dataOf(await alice.gql(REVOKE, { id: feed.feed.id })).revokeCalendarFeed).toBe(true);
       const revoked = await get(feed.path);
