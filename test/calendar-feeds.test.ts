@@ -143,7 +143,7 @@ describeEachDatabase(
       const response = await get(feed.path);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
-      expect(response.headers.get('etag')).toMatch(/^"v\d+-r\d+-u\d+-w\d{8}"$/);
+      expect(response.headers.get("etag")).toMatch(/^"v\d+-r\d+-u\d+-a[0-9a-f]{8}-w\d{8}"$/);
       expect(new Date(response.headers.get('last-modified')!).getTime()).toBeGreaterThan(Date.now() - 60_000);
       const text = await response.text();
       expect(text.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
@@ -210,6 +210,19 @@ describeEachDatabase(
       expect(changed.headers.get('etag')).not.toBe(etag);
       expect(await changed.text()).toContain('SUMMARY:New one');
       expect((await get(feed.path, { 'if-none-match': changed.headers.get('etag')! })).status).toBe(304);
+
+      // Disconnecting an account takes its appointments out of the feed, whatever the change feed says.
+      const second = dataOf(await alice.gql('mutation { connectAccount(input: { provider: LOCAL, identifier: "feed-alice-2" }) { id } }'))
+        .connectAccount.id;
+      await alice.gql(CREATE, {
+        input: { accountId: second, title: 'On the second', timezone: 'UTC', start: '2027-07-02T10:00:00Z', end: '2027-07-02T11:00:00Z' },
+      });
+      const connected = await get(feed.path);
+      expect(await connected.text()).toContain('SUMMARY:On the second');
+      dataOf(await alice.gql('mutation ($id: ID!) { deleteAccount(id: $id) { id } }', { id: second }));
+      const disconnected = await get(feed.path, { 'if-none-match': connected.headers.get('etag')! });
+      expect(disconnected.status).toBe(200);
+      expect(await disconnected.text()).not.toContain('On the second');
     });
 
     it('round trip: a second user subscribing to the feed (an ICS synchronization) gets the same occurrences', async () => {
