@@ -143,7 +143,7 @@ describeEachDatabase(
       const response = await get(feed.path);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
-      expect(response.headers.get("etag")).toMatch(/^"v\d+-r\d+-u\d+-a[0-9a-f]{8}-w\d{8}"$/);
+      expect(response.headers.get('etag')).toMatch(/^"v\d+-r\d+-u\d+-a[0-9a-f]{8}-w\d{8}"$/);
       expect(new Date(response.headers.get('last-modified')!).getTime()).toBeGreaterThan(Date.now() - 60_000);
       const text = await response.text();
       expect(text.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
