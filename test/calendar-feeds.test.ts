@@ -11,6 +11,7 @@ import { localDate } from '../src/calendar/appointments/occurrences.ts';
 import { icalJsOccurrences } from './support/ical.ts';
 import { createMeeting } from './support/meetings.ts';
 import { codes, describeEachDatabase } from './support/server.ts';
+import { countingEnv } from './support/statements.ts';
 import { dataOf, userWithAccount } from './support/sync.ts';
 
 const CREATE_FEED = 'mutation { createCalendarFeed { path url feed { id createdAt } } }';
@@ -142,7 +143,7 @@ describeEachDatabase(
       const response = await get(feed.path);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
-      expect(response.headers.get('etag')).toMatch(/^"v\d+-r\d+-u\d+-w\d{8}"$/);
+      expect(response.headers.get('etag')).toMatch(/^"v\d+-r\d+-u\d+-a[0-9a-f]{8}-w\d{8}"$/);
       expect(new Date(response.headers.get('last-modified')!).getTime()).toBeGreaterThan(Date.now() - 60_000);
       const text = await response.text();
       expect(text.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
@@ -193,8 +194,11 @@ describeEachDatabase(
     it('answers If-None-Match with 304 while nothing changed, and 200 with a new ETag after a change', async () => {
       const first = await get(feed.path);
       const etag = first.headers.get('etag')!;
+      const counter = server().server.db.statements!;
+      const before = counter.count;
       const again = await get(feed.path, { 'if-none-match': etag });
       expect([again.status, again.headers.get('etag'), await again.text()]).toEqual([304, etag, '']);
+      expect(counter.count - before).toBe(1); // the feed's version, nothing else
       expect((await get(feed.path, { 'if-none-match': `"other", ${etag}` })).status).toBe(304);
       expect((await get(feed.path, { 'if-none-match': '"v0-r0-u0-w20000101"' })).status).toBe(200);
 
@@ -206,6 +210,19 @@ describeEachDatabase(
       expect(changed.headers.get('etag')).not.toBe(etag);
       expect(await changed.text()).toContain('SUMMARY:New one');
       expect((await get(feed.path, { 'if-none-match': changed.headers.get('etag')! })).status).toBe(304);
+
+      // Disconnecting an account takes its appointments out of the feed, whatever the change feed says.
+      const second = dataOf(await alice.gql('mutation { connectAccount(input: { provider: LOCAL, identifier: "feed-alice-2" }) { id } }'))
+        .connectAccount.id;
+      await alice.gql(CREATE, {
+        input: { accountId: second, title: 'On the second', timezone: 'UTC', start: '2027-07-02T10:00:00Z', end: '2027-07-02T11:00:00Z' },
+      });
+      const connected = await get(feed.path);
+      expect(await connected.text()).toContain('SUMMARY:On the second');
+      dataOf(await alice.gql('mutation ($id: ID!) { deleteAccount(id: $id) { id } }', { id: second }));
+      const disconnected = await get(feed.path, { 'if-none-match': connected.headers.get('etag')! });
+      expect(disconnected.status).toBe(200);
+      expect(await disconnected.text()).not.toContain('On the second');
     });
 
     it('round trip: a second user subscribing to the feed (an ICS synchronization) gets the same occurrences', async () => {
@@ -255,6 +272,12 @@ describeEachDatabase(
       expect(await malformed.text()).toBe(unknownBody);
 
       expect(codes(await bob.gql(REVOKE, { id: feed.feed.id }))).toEqual(['NOT_FOUND']);
+      // The visibility the feed shares with the appointments query: only one's own accounts.
+      const withAccounts =
+        'query ($ids: [ID!]) { appointments(from: "2027-01-01T00:00:00Z", to: "2027-02-01T00:00:00Z", accountIds: $ids) { start } }';
+      expect(codes(await bob.gql(withAccounts, { ids: [alice.account] }))).toEqual(['FORBIDDEN']);
+      expect(codes(await bob.gql(withAccounts, { ids: ['not-an-id'] }))).toEqual(['FORBIDDEN']);
+      expect(dataOf(await bob.gql(withAccounts, { ids: [bob.account] })).appointments).toBeDefined();
       expect((await get(feed.path)).status).toBe(200);
       expect(dataOf(await alice.gql(REVOKE, { id: feed.feed.id })).revokeCalendarFeed).toBe(true);
       const revoked = await get(feed.path);
@@ -263,5 +286,5 @@ describeEachDatabase(
       expect(dataOf(await alice.gql(FEEDS)).calendarFeeds).toEqual([]);
     });
   },
-  { ICS_ALLOW_PRIVATE_ADDRESSES: 'true' },
+  { ...countingEnv, ICS_POLL_SECONDS: '86400', ICS_ALLOW_PRIVATE_ADDRESSES: 'true' },
 );

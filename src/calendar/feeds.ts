@@ -11,8 +11,9 @@
 //
 // Its version: every change to the user's synced objects (appointments, meetings, tasks) raises
 // their sync counter (src/sync/feed.ts), so the counter's revision, the export format version,
-// the window's day and the user's own row (the organizer's name) say whether the text changed:
-// the ETag is made of them, and a conditional GET costs one statement.
+// the window's day, the user's own row (the organizer's name) and the accounts they are
+// connected to (a disconnected account's appointments leave the feed) say whether the text
+// changed: the ETag is made of them, and a conditional GET costs one statement.
 
 import { hashSecret, newSecret } from '../auth/tokens.ts';
 import type { Db } from '../db/database.ts';
@@ -68,12 +69,14 @@ export interface FeedVersion {
 
 export async function feedVersion(db: Db, secret: string, now: Date): Promise<FeedVersion | null> {
   const [row] = await db.$queryRaw<
-    Array<{ userId: string; revision: number; userUpdatedAt: Date; changedAt: Date | null; createdAt: Date }>
+    Array<{ userId: string; revision: number; userUpdatedAt: Date; changedAt: Date | null; createdAt: Date; accounts: string | null }>
   >(
     Prisma.sql`
       SELECT f."userId"::text AS "userId", COALESCE(c.revision, 0) AS revision, u."updatedAt" AS "userUpdatedAt",
              f."createdAt" AS "createdAt",
-             (SELECT max(ch."changedAt") FROM "Change" ch WHERE ch."userId" = f."userId" AND ch.revision = c.revision) AS "changedAt"
+             (SELECT ch."changedAt" FROM "Change" ch WHERE ch."userId" = f."userId" AND ch.revision = c.revision) AS "changedAt",
+             (SELECT md5(string_agg(ua."accountId"::text, ',' ORDER BY ua."accountId")) FROM "UserAccount" ua
+               WHERE ua."userId" = f."userId") AS accounts
       FROM "CalendarFeed" f
       JOIN "User" u ON u.id = f."userId"
       LEFT JOIN "SyncCounter" c ON c."userId" = f."userId"
@@ -85,7 +88,7 @@ export async function feedVersion(db: Db, secret: string, now: Date): Promise<Fe
   const times = [row.userUpdatedAt, row.createdAt, row.changedAt ?? row.createdAt].map((t) => t.getTime());
   return {
     userId: row.userId,
-    etag: `"v${EXPORT_FORMAT_VERSION}-r${row.revision}-u${row.userUpdatedAt.getTime()}-w${day}"`,
+    etag: `"v${EXPORT_FORMAT_VERSION}-r${row.revision}-u${row.userUpdatedAt.getTime()}-a${(row.accounts ?? '').slice(0, 8)}-w${day}"`,
     lastModified: new Date(Math.max(...times)),
     windowStart,
   };

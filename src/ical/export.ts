@@ -76,8 +76,6 @@ export interface ExportEvent {
 export interface CalendarOptions {
   /** iTIP messages: REQUEST or CANCEL; a feed has none. */
   method?: 'REQUEST' | 'CANCEL';
-  /** X-WR-CALNAME. */
-  name?: string;
   /** Where RDATEs standing for a rule RRULE cannot say end. Default: two years from now. */
   rdateHorizon?: Date;
 }
@@ -306,7 +304,6 @@ function newCalendar(options: CalendarOptions): ICalCalendar {
   return ical({
     prodId: { company: 'convene', product: 'convene', language: 'EN' },
     method: options.method ? ICalCalendarMethod[options.method] : null,
-    name: options.name ?? null,
     // No calendar-wide zone (name null): that would also write DTSTAMP in it, without the Z
     // RFC 5545 requires; the generator adds the VTIMEZONE of each zone the events use.
     timezone: { name: null, generator: (tzid) => vtimezone(tzid).block },
