@@ -11,7 +11,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from './database.ts';
 
 /** The tables written this way (the names are spliced into SQL: only these). */
-export type InsertTable = 'Task' | 'Appointment' | 'CalendarEntry' | 'MeetingInvitee' | 'MeetingOption' | 'OutboxMessage';
+export type InsertTable = 'Task' | 'Appointment' | 'CalendarEntry' | 'Meeting' | 'MeetingInvitee' | 'MeetingOption' | 'OutboxMessage';
 
 /**
  * Inserts `rows` into `table`, setting exactly `columns` (a key a row lacks or leaves

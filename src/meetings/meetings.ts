@@ -204,21 +204,22 @@ export async function saveMeeting(
       meeting = await w.tx.meeting.update({ where: { id: existing.id }, data: { ...next, sequence, ...noticeResets(existing, next) } });
     } else {
       const id = randomUUID();
-      const [created] = await w.tx.meeting.createManyAndReturn({
-        data: [
-          {
-            ...next,
-            id,
-            userId: w.userId,
-            icalUid: `${id}@convene`,
-            clientSyncId: options.clientSyncId ?? null,
-            synchronizationId: w.origin.synchronizationId,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      if (!created) return null;
-      meeting = created;
+      const now = new Date();
+      const row = {
+        ...next,
+        id,
+        userId: w.userId,
+        icalUid: `${id}@convene`,
+        clientSyncId: options.clientSyncId ?? null,
+        synchronizationId: w.origin.synchronizationId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      // insertRows, not createManyAndReturn (whose compile is per call); a clientSyncId taken
+      // meanwhile inserts nothing. The columns left out take their defaults.
+      const columns = Object.entries(row).flatMap(([column, value]) => (value === undefined ? [] : [column]));
+      if (!(await insertRows(w.tx, 'Meeting', columns, [row], { skipDuplicates: true })).size) return null;
+      meeting = await w.tx.meeting.findUniqueOrThrow({ where: { id } });
     }
     await saveOptions(w, meeting.id, before, optionStarts);
     const { invitees, removed, current, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
