@@ -141,7 +141,7 @@ describeEachDatabase('CalDAV', (server) => {
         ['VEVENT'],
         `http://convene.invalid/ns/sync/${head}`,
         String(head),
-        ['syncCollection'],
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
       ],
       [
         `${server().origin}${u.home}${rawId(room)}/`,
@@ -149,9 +149,16 @@ describeEachDatabase('CalDAV', (server) => {
         ['VEVENT'],
         `http://convene.invalid/ns/sync/${head}`,
         String(head),
-        ['syncCollection'],
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
       ],
-      [`${server().origin}${u.home}tasks/`, 'Tasks', ['VTODO'], `http://convene.invalid/ns/sync/${head}`, String(head), ['syncCollection']],
+      [
+        `${server().origin}${u.home}tasks/`,
+        'Tasks',
+        ['VTODO'],
+        `http://convene.invalid/ns/sync/${head}`,
+        String(head),
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
+      ],
     ]);
 
     // The principal: the user's addresses as mailto: (not the shared room's), their name.
@@ -184,7 +191,8 @@ describeEachDatabase('CalDAV', (server) => {
         resourcetype: 'collection calendar',
         'current-user-privilege-set': 'privilege(read) privilege(read-current-user-privilege-set)',
         'supported-calendar-component-set': 'comp=VEVENT',
-        'supported-report-set': 'supported-report(report(sync-collection))',
+        'supported-report-set':
+          'supported-report(report(sync-collection)) supported-report(report(calendar-query)) supported-report(report(calendar-multiget))',
       },
       missing: ['color', 'calendar-timezone'],
     });
@@ -264,6 +272,115 @@ describeEachDatabase('CalDAV', (server) => {
     const exception = await u.sync(before.syncToken!);
     expect(exception.order).toEqual([u.href(series)]);
     expect(exception.responses.get(u.href(series))!.props.getetag).not.toBe(before.responses.get(u.href(series))!.props.getetag);
+  });
+
+  it('serves calendar objects as iCalendar: GET with the getetag, calendar-query with and without a time range, multiget', async () => {
+    const u = await user();
+    const single = await u.create('dentist', '2026-03-02T09:00:00Z');
+    // Weekly on Mondays at 10:00 Berlin time across the DST change of 2026-03-29, one occurrence
+    // deleted, one moved: one resource, in the series' zone.
+    const series = await u.create('standup', '2026-03-16T09:00:00Z', {
+      recurrence: { type: 'WEEKLY', interval: 1, days: ['MONDAY'], occurrences: 6 },
+    });
+    dataOf(await u.gql('mutation ($id: ID!) { deleteAppointment(id: $id, occurrence: "2026-03-23") { id } }', { id: series }));
+    dataOf(
+      await u.gql(UPDATE, {
+        id: series,
+        occurrence: '2026-04-06',
+        input: { title: 'standup, later', start: '2026-04-06T10:00:00Z', end: '2026-04-06T11:00:00Z' },
+      }),
+    );
+    const task = dataOf(await u.gql(CREATE_TASK, { input: { title: 'file taxes', due: '2026-04-30T16:00:00Z', priority: 'HIGH' } }))
+      .createTask.id as string;
+
+    const client = u.client();
+    await client.login();
+    const calendar = { url: server().origin + u.calendar };
+    const all = await client.fetchCalendarObjects({ calendar });
+    expect(all.map((o) => o.url).sort()).toEqual([u.href(single), u.href(series)].map((h) => server().origin + h).sort());
+    const text = all.find((o) => o.url.endsWith(u.href(series)))!.data as string;
+    const unfolded = text.replace(/\r\n /g, '');
+    expect(unfolded).toContain('BEGIN:VTIMEZONE');
+    expect(unfolded).toMatch(/DTSTART;TZID=Europe\/Berlin:20260316T100000/);
+    expect(unfolded).toMatch(/RRULE:FREQ=WEEKLY;BYDAY=MO;WKST=MO;COUNT=6/);
+    expect(unfolded).toMatch(/EXDATE;TZID=Europe\/Berlin:20260323T100000/);
+    expect(unfolded).toMatch(/RECURRENCE-ID;TZID=Europe\/Berlin:20260406T100000/);
+    expect(unfolded.match(/BEGIN:VEVENT/g)).toHaveLength(2);
+    expect(unfolded.match(/UID:.*/g)!.every((line) => line === `UID:${rawId(series)}`)).toBe(true);
+
+    // GET: the same text, with the member's getetag as ETag; HEAD: the headers alone.
+    const get = await fetch(server().origin + u.href(series), { headers: { authorization: u.basic } });
+    expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([200, 'text/calendar; charset=utf-8', text]);
+    expect(get.headers.get('etag')).toBe(all.find((o) => o.url.endsWith(u.href(series)))!.etag);
+    const head = await fetch(server().origin + u.href(series), { method: 'HEAD', headers: { authorization: u.basic } });
+    expect([head.status, head.headers.get('etag'), await head.text()]).toEqual([200, get.headers.get('etag'), '']);
+    expect((await u.dav('GET', u.calendar)).status).toBe(405);
+
+    // A time range: what has an occurrence in it (RFC 4791 §9.9), series expanded by convene.
+    const inRange = async (start: string, end: string) =>
+      (await client.fetchCalendarObjects({ calendar, timeRange: { start, end } })).map((o) => o.url.slice(server().origin.length)).sort();
+    expect(await inRange('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')).toEqual([u.href(single)]);
+    expect(await inRange('2026-03-23T00:00:00Z', '2026-03-24T00:00:00Z')).toEqual([]); // the deleted occurrence
+    expect(await inRange('2026-03-30T08:00:00Z', '2026-03-30T08:30:00Z')).toEqual([u.href(series)]); // 10:00 Berlin in summer time
+    expect(await inRange('2026-03-30T09:00:00Z', '2026-03-30T12:00:00Z')).toEqual([]);
+    expect(await inRange('2026-04-06T10:30:00Z', '2026-04-06T10:45:00Z')).toEqual([u.href(series)]); // the moved one
+    expect(await inRange('2026-05-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual([]); // after the sixth
+    // The task list: VTODOs, filtered by DUE.
+    const tasks = { url: `${server().origin}${u.home}tasks/` };
+    const todos = await client.fetchCalendarObjects({
+      calendar: tasks,
+      filters: [{ 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VTODO' } } } }],
+    });
+    expect(todos.map((o) => o.url)).toEqual([`${tasks.url}${rawId(task)}.ics`]);
+    expect(todos[0]!.data).toMatch(/BEGIN:VTODO[\s\S]*SUMMARY:file taxes[\s\S]*DUE:20260430T160000Z[\s\S]*PRIORITY:1/);
+    const todoQuery = (
+      range: string,
+    ) => `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VTODO">${range}</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+    const todoHits = async (range: string) =>
+      readMultistatus((await u.dav('REPORT', `${u.home}tasks/`, todoQuery(range), { depth: '1' })).text).order;
+    expect(await todoHits('<C:time-range start="20260401T000000Z" end="20260501T000000Z"/>')).toHaveLength(1);
+    expect(await todoHits('<C:time-range start="20260501T000000Z"/>')).toEqual([]);
+    // A VEVENT query of the task list finds nothing.
+    expect(
+      await todoHits('')
+        .then(() => u.dav('REPORT', `${u.home}tasks/`, todoQuery('').replaceAll('VTODO', 'VEVENT'), { depth: '1' }))
+        .then((r) => readMultistatus(r.text).order),
+    ).toEqual([]);
+
+    // multiget through tsdav, and in the order asked, an href of no member (or of another collection) a 404 response.
+    const got = await client.calendarMultiGet({
+      url: calendar.url,
+      props: { 'd:getetag': {}, 'c:calendar-data': {} },
+      objectUrls: [u.href(single)],
+      depth: '1',
+    });
+    expect(got.map((r) => r.href)).toEqual([u.href(single)]);
+    expect(got[0]!.props!.calendarData).toMatch(/SUMMARY:dentist/);
+    expect(got[0]!.props!.getetag).toBe(all.find((o) => o.url.endsWith(u.href(single)))!.etag);
+    const missing = `${u.calendar}00000000-0000-4000-8000-000000000000.ics`;
+    const other = `${u.home}tasks/${rawId(task)}.ics`;
+    const hrefs = [missing, server().origin + u.href(series), other].map((h) => `<D:href>${h}</D:href>`).join('');
+    const multiget = await u.dav(
+      'REPORT',
+      u.calendar,
+      `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>${hrefs}</C:calendar-multiget>`,
+      { depth: '1' },
+    );
+    const answered = readMultistatus(multiget.text);
+    expect(answered.order).toEqual([missing, server().origin + u.href(series), other]);
+    expect([answered.responses.get(missing)!.status, answered.responses.get(other)!.status]).toEqual([404, 404]);
+    expect(answered.responses.get(server().origin + u.href(series))!.props.getetag).toBe(get.headers.get('etag'));
+
+    // calendar-data in PROPFIND Depth 1 and sync-collection, equal to GET.
+    const dataProp = '<C:calendar-data xmlns:C="urn:ietf:params:xml:ns:caldav"/><D:getetag xmlns:D="DAV:"/>';
+    const listed = readMultistatus(
+      (await u.dav('PROPFIND', u.calendar, `<propfind xmlns="DAV:"><prop>${dataProp}</prop></propfind>`, { depth: '1' })).text,
+    );
+    // XML parsers read the CRLFs of a text as LFs (XML 1.0 §2.11).
+    expect(listed.responses.get(u.href(series))!.props['calendar-data']).toBe(text.replaceAll('\r\n', '\n'));
+    const synced = await u.sync('', { props: dataProp });
+    expect(synced.responses.get(u.href(single))!.props['calendar-data']).toBe(got[0]!.props!.calendarData.replaceAll('\r\n', '\n'));
   });
 
   it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
@@ -388,8 +505,9 @@ describeEachDatabase('CalDAV', (server) => {
       expect([depth, refused.status, refused.text]).toEqual([depth, 403, expect.stringContaining('propfind-finite-depth')]);
     }
     const query = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
-      <C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>`;
-    expect((await u.dav('REPORT', u.calendar, query, { depth: '1' })).status).toBe(501);
+      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+    const filter = await u.dav('REPORT', u.calendar, query, { depth: '1' });
+    expect([filter.status, filter.text]).toEqual([403, expect.stringContaining('supported-filter')]);
     const unknown = await u.dav('REPORT', u.calendar, '<x:frobnicate xmlns:x="urn:example"/>');
     expect([unknown.status, unknown.text]).toEqual([403, expect.stringContaining('supported-report')]);
     expect((await u.dav('REPORT', u.home, syncBody(''))).status).toBe(403);
@@ -400,7 +518,7 @@ describeEachDatabase('CalDAV', (server) => {
     expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
       200,
       '1, 3, calendar-access',
-      'OPTIONS, PROPFIND, REPORT',
+      'OPTIONS, PROPFIND, REPORT, GET, HEAD',
     ]);
     const origin = 'https://app.example';
     const preflight = await fetch(`${server().origin}/dav/`, {
