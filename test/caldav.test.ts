@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
 import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
-import { dataOf, userWithAccount } from './support/sync.ts';
+import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
 
 const DAV = 'DAV:';
 const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { ... on Appointment { id } } }`;
@@ -189,7 +189,8 @@ describeEachDatabase('CalDAV', (server) => {
     expect(answer).toEqual({
       props: {
         resourcetype: 'collection calendar',
-        'current-user-privilege-set': 'privilege(read) privilege(read-current-user-privilege-set)',
+        'current-user-privilege-set':
+          'privilege(read) privilege(read-current-user-privilege-set) privilege(write) privilege(write-content) privilege(bind) privilege(unbind)',
         'supported-calendar-component-set': 'comp=VEVENT',
         'supported-report-set':
           'supported-report(report(sync-collection)) supported-report(report(calendar-query)) supported-report(report(calendar-multiget))',
@@ -383,6 +384,152 @@ describeEachDatabase('CalDAV', (server) => {
     expect(synced.responses.get(u.href(single))!.props['calendar-data']).toBe(got[0]!.props!.calendarData.replaceAll('\r\n', '\n'));
   });
 
+  it("writes events with PUT and DELETE: into GraphQL and its sync clients, ETags checked, the client's text kept", async () => {
+    const u = await user();
+    const client = u.client();
+    await client.login();
+    const calendar = { url: server().origin + u.calendar };
+    const graphqlSync = kindSyncClient(u.gql, ['APPOINTMENT']);
+    const initial = await graphqlSync.sync(null);
+    const id = '6b1a4f0e-3c2d-4e5f-8a9b-0c1d2e3f4a5b';
+    const path = `${u.calendar}${id}.ics`;
+    const url = server().origin + path;
+    const ics = (summary: string, extra = '') =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//tsdav//EN',
+        'BEGIN:VEVENT',
+        'UID:round-trip@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'DTSTART;TZID=Europe/Berlin:20260316T100000',
+        'DTEND;TZID=Europe/Berlin:20260316T110000',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6',
+        'EXDATE;TZID=Europe/Berlin:20260323T100000',
+        `SUMMARY:${summary}`,
+        'CATEGORIES:work',
+        'X-CLIENT-COLOR:teal',
+        'ATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@example.com',
+        'BEGIN:VALARM',
+        'ACTION:DISPLAY',
+        'DESCRIPTION:soon',
+        'TRIGGER:-PT10M',
+        'END:VALARM',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:round-trip@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'RECURRENCE-ID;TZID=Europe/Berlin:20260406T100000',
+        'DTSTART;TZID=America/New_York:20260406T060000',
+        'DTEND;TZID=America/New_York:20260406T070000',
+        `SUMMARY:${summary}, later`,
+        extra,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ]
+        .filter((line, i, all) => line || i === all.length - 1)
+        .join('\r\n');
+
+    const created = await client.createCalendarObject({ calendar, iCalString: ics('standup'), filename: `${id}.ics` });
+    expect(created.status).toBe(201);
+    const etag = created.headers.get('etag');
+    expect(etag).toMatch(/^"\d+"$/);
+    // GET: the client's text as it was sent, with the ETag PUT answered.
+    const get = await fetch(url, { headers: { authorization: u.basic } });
+    expect([get.status, get.headers.get('etag'), await get.text()]).toEqual([200, etag, ics('standup')]);
+
+    // GraphQL: the series in its zone across the DST change, the deleted and the moved occurrence.
+    const occurrences = dataOf(
+      await u.gql('query ($from: DateTime!, $to: DateTime!) { appointments(from: $from, to: $to) { start appointment { id title } } }', {
+        from: '2026-03-01T00:00:00Z',
+        to: '2026-05-01T00:00:00Z',
+      }),
+    ).appointments.map((o: { start: string; appointment: { title: string } }) => `${o.start} ${o.appointment.title}`);
+    expect(occurrences).toEqual([
+      '2026-03-16T09:00:00.000Z standup',
+      '2026-03-30T08:00:00.000Z standup',
+      '2026-04-06T10:00:00.000Z standup, later',
+      '2026-04-13T08:00:00.000Z standup',
+      '2026-04-20T08:00:00.000Z standup',
+    ]);
+    // A GraphQL sync client hears of the series and its exception.
+    const heard = await graphqlSync.sync(initial.token);
+    expect(heard.objects.map(({ object }) => rawId(object.id as string)).includes(id)).toBe(true);
+    expect(heard.objects).toHaveLength(2);
+
+    // Update with the ETag: 204 and a new one; with the stale one, or If-None-Match: * on it: 412.
+    const updated = await client.updateCalendarObject({
+      calendarObject: { url: url, data: ics('standup v2'), etag: etag! },
+    });
+    expect(updated.status).toBe(204);
+    const etag2 = updated.headers.get('etag');
+    expect(etag2).not.toBe(etag);
+    const stale = await client.updateCalendarObject({
+      calendarObject: { url: url, data: ics('lost'), etag: etag! },
+    });
+    expect(stale.status).toBe(412);
+    const again = await u.dav('PUT', path, ics('again'), { 'if-none-match': '*', 'content-type': 'text/calendar' });
+    expect(again.status).toBe(412);
+    const listed = await client.fetchCalendarObjects({ calendar });
+    expect(listed.map((o) => [o.url, o.etag])).toEqual([[url, etag2]]);
+    // Through XML (calendar-data), tsdav trims the text.
+    expect(listed[0]!.data).toBe(ics('standup v2').trim());
+
+    // Changed through GraphQL: convene's export, under the client's UID.
+    const globalId = heard.objects.map(({ object }) => object.id as string).find((g) => rawId(g) === id)!;
+    dataOf(await u.gql(UPDATE, { id: globalId, input: { title: 'renamed' } }));
+    const exported = await (await fetch(url, { headers: { authorization: u.basic } })).text();
+    expect(exported).toMatch(/SUMMARY:renamed/);
+    expect(exported.match(/UID:.*/g)).toEqual(['UID:round-trip@example.com', 'UID:round-trip@example.com']);
+
+    // DELETE with a stale ETag: 412; with none: 204, gone from GraphQL.
+    expect((await u.dav('DELETE', path, undefined, { 'if-match': etag! })).status).toBe(412);
+    expect((await u.dav('DELETE', path)).status).toBe(204);
+    expect((await u.dav('GET', path)).status).toBe(404);
+    expect((await u.gql('query { appointments(from: "2026-03-01T00:00:00Z", to: "2026-05-01T00:00:00Z") { start } }')).data).toEqual({
+      appointments: [],
+    });
+  });
+
+  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, non-UUID names, another user's collection (404)", async () => {
+    const u = await user();
+    const other = await user('other');
+    const id = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const event = (lines: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//EN',
+        'BEGIN:VEVENT',
+        'UID:x@example.com',
+        'DTSTAMP:20260101T000000Z',
+        ...lines,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const put = (path: string, body: string, who = u) => who.dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8' });
+    const hourly = await put(
+      `${u.calendar}${id}.ics`,
+      event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'RRULE:FREQ=HOURLY;COUNT=3']),
+    );
+    expect([hourly.status, hourly.text]).toEqual([403, expect.stringContaining('valid-calendar-object-resource')]);
+    expect(hourly.text).toContain('RRULE:FREQ=HOURLY;COUNT=3');
+    for (const body of ['not iCalendar at all', event(['SUMMARY:no start'])]) {
+      const refused = await put(`${u.calendar}${id}.ics`, body);
+      expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('valid-calendar-data')]);
+    }
+    const fine = event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'SUMMARY:fine']);
+    expect((await put(`${u.calendar}not-a-uuid.ics`, fine)).status).toBe(404);
+    expect((await put(`${other.calendar}${id}.ics`, fine)).status).toBe(404);
+    expect((await u.dav('DELETE', `${other.calendar}${id}.ics`)).status).toBe(404);
+    expect((await put(`${u.calendar}${id}.ics`, fine)).status).toBe(201);
+    // The same name in another user's calendar is another resource: their PUT cannot take it over.
+    expect((await put(`${other.calendar}${id}.ics`, fine, other)).status).toBe(409);
+    expect((await u.dav('GET', `${u.calendar}${id}.ics`)).text).toContain('SUMMARY:fine');
+  });
+
   it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
     const u = await user();
     const ids: string[] = [];
@@ -518,7 +665,7 @@ describeEachDatabase('CalDAV', (server) => {
     expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
       200,
       '1, 3, calendar-access',
-      'OPTIONS, PROPFIND, REPORT, GET, HEAD',
+      'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE',
     ]);
     const origin = 'https://app.example';
     const preflight = await fetch(`${server().origin}/dav/`, {

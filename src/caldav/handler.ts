@@ -16,14 +16,13 @@ import { loadObjects, objectText } from './objects.ts';
 import { collectionHref, type DavResource, parseDavPath } from './paths.ts';
 import { etagOf } from './properties.ts';
 import { type DavTarget, type DavUser, propfind } from './propfind.ts';
+import { deleteObject, putObject } from './put.ts';
 import { calendarMultiget, calendarQuery } from './reports.ts';
 import { DavError, parsePropfind, parseReport, propfindDepth } from './requests.ts';
 import { syncCollection } from './sync-collection.ts';
 import { DAV } from './xml.ts';
 
-/** What the route answers today; PUT and DELETE of calendar objects come with the write side. */
-const allowed = 'OPTIONS, PROPFIND, REPORT, GET, HEAD';
-const notYet = new Set(['PUT', 'DELETE']);
+const allowed = 'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE';
 const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
 
 export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
@@ -45,6 +44,13 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access', allow: allowed, 'content-length': '0' } });
   }
   const user = await authenticate(request, deps);
+  if (resource?.type === 'object' && (request.method === 'PUT' || request.method === 'DELETE')) {
+    // The resource may not exist yet: its collection must be the user's.
+    const collection = resource.username === user.username ? await findCollection(deps.db.prisma, user.id, resource.collection) : null;
+    if (!collection) throw new DavError(404, 'no such collection');
+    const write = request.method === 'PUT' ? putObject : deleteObject;
+    return write({ deps, user, collection, id: resource.objectId, request });
+  }
   const target = resource ? await find(deps, user, resource) : null;
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
@@ -75,7 +81,6 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     case 'HEAD':
       return getObject(prisma, user, target, request.method === 'HEAD');
     default:
-      if (notYet.has(request.method)) throw new DavError(501, `${request.method} is not implemented yet`);
       return new Response(`${request.method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
   }
 }
@@ -111,7 +116,7 @@ async function authenticate(request: Request, deps: RouteDeps): Promise<DavUser>
     throw new DavError(401, 'sign in with your username and an app password (an access token with the CALENDAR scope)');
   }
   if (!hasScope(auth, Scope.CALENDAR)) throw new DavError(403, 'this access token does not have the CALENDAR scope');
-  return principal.user;
+  return { ...principal.user, tokenId: principal.tokenId };
 }
 
 function basicCredentials(authorization: string | null): { username: string; password: string } | null {

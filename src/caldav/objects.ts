@@ -25,7 +25,9 @@ import type { RequestedProps } from './requests.ts';
 import { clark } from './xml.ts';
 
 /** A resource's content: the events of one UID (VEVENT collections) or one task (the task list). */
-export type CalendarObject = { type: 'events'; events: ExportEvent[] } | { type: 'task'; task: ExportTask };
+export type CalendarObject =
+  /** `stored`: the client's own text (a series PUT over CalDAV and not changed since), served as it is. */
+  { type: 'events'; events: ExportEvent[]; stored?: string } | { type: 'task'; task: ExportTask };
 
 /** A time range of a calendar-query (RFC 4791 §9.9); an open side is null. */
 export interface TimeRange {
@@ -49,7 +51,7 @@ export async function loadObjects(db: Db, userId: string, ref: CollectionRef, id
     db.appointment.findMany({ where: { userId, OR: [{ id: { in: ids }, seriesId: null }, { seriesId: { in: ids } }] } }),
     db.meeting.findMany({ where: { id: { in: ids }, status: 'SCHEDULED', start: { not: null } }, include: { invitees: true } }),
   ]);
-  for (const [id, rows] of groupBySeries(appointments)) objects.set(id, { type: 'events', events: appointmentEvents(rows) });
+  for (const [id, rows] of groupBySeries(appointments)) objects.set(id, appointmentObject(rows));
   if (meetings.length) {
     const organizers = await organizersOf(
       db,
@@ -62,6 +64,21 @@ export async function loadObjects(db: Db, userId: string, ref: CollectionRef, id
     }
   }
   return objects;
+}
+
+/**
+ * A series (or single appointment) with its exceptions. One PUT over CalDAV keeps the client's
+ * text, served while no row of it changed since (a change through the API sets updatedAt after
+ * icalTextAt); after that, convene's export under the client's UID (externalKey).
+ */
+function appointmentObject(rows: Array<Appointment & Expandable>): CalendarObject {
+  const events = appointmentEvents(rows);
+  const series = rows.find((a) => !a.seriesId);
+  if (!series?.icalText || !series.icalTextAt) return { type: 'events', events };
+  const at = series.icalTextAt.getTime();
+  if (rows.every((a) => a.updatedAt.getTime() <= at)) return { type: 'events', events, stored: series.icalText };
+  const uid = series.externalKey ?? series.id;
+  return { type: 'events', events: events.map((e) => ({ ...e, uid })) };
 }
 
 /** Appointments by the resource they belong to (a change exception: its series'), each series with the dates its exceptions replace. */
@@ -98,7 +115,8 @@ function taskOf(task: Task): ExportTask {
 
 /** The resource's iCalendar text (calendar-data, the body of GET). */
 export function objectText(object: CalendarObject): string {
-  return object.type === 'task' ? todoCalendarText([object.task]) : calendarText(object.events);
+  if (object.type === 'task') return todoCalendarText([object.task]);
+  return object.stored ?? calendarText(object.events);
 }
 
 const beginning = new Date('0001-01-01T00:00:00Z');

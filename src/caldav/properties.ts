@@ -42,6 +42,14 @@ export function homeProps(username: string): PropValues {
   ]);
 }
 
+const privilege = (name: string) => davElement('privilege', [davElement(name)]);
+/** Calendars are written with PUT and DELETE; the task list is read-only until tasks are. */
+const privileges = (ref: CollectionRef) => [
+  privilege('read'),
+  privilege('read-current-user-privilege-set'),
+  ...(ref.type === 'account' ? ['write', 'write-content', 'bind', 'unbind'].map(privilege) : []),
+];
+
 const report = (name: XmlElement) => davElement('supported-report', [davElement('report', [name])]);
 const supportedReports = [
   report(davElement('sync-collection')),
@@ -52,8 +60,7 @@ const supportedReports = [
 /**
  * A calendar collection. Its CTag and sync token are the user's feed head: they change with
  * every change of the user's objects, this collection's among them (a client that sees a new
- * one asks sync-collection what changed, which is cheap). Writes come with PUT and DELETE;
- * until then the collection is read-only.
+ * one asks sync-collection what changed, which is cheap).
  */
 export function collectionProps(username: string, collection: CalendarCollection, head: number): PropValues {
   return props([
@@ -63,10 +70,7 @@ export function collectionProps(username: string, collection: CalendarCollection
     [dav('sync-token'), syncTokenOf(head)],
     [dav('supported-report-set'), supportedReports],
     [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: collection.component })]],
-    [
-      dav('current-user-privilege-set'),
-      [davElement('privilege', [davElement('read')]), davElement('privilege', [davElement('read-current-user-privilege-set')])],
-    ],
+    [dav('current-user-privilege-set'), privileges(collection.ref)],
     [dav('owner'), [href(principalHref(username))]],
     principalOf(username),
   ]);

@@ -17,6 +17,8 @@ export type DavTarget =
 
 export interface DavUser {
   id: string;
+  /** The access token signed in with: its CalDAV writes carry a synchronization of their own. */
+  tokenId: string;
   username: string;
   name: string | null;
   email: string;

@@ -9,9 +9,11 @@ import { DOMImplementation, DOMParser, type Element, type Node, XMLSerializer } 
 export const DAV = 'DAV:';
 export const CALDAV = 'urn:ietf:params:xml:ns:caldav';
 export const CALENDARSERVER = 'http://calendarserver.org/ns/';
+/** convene's own elements (an error's message). */
+export const CONVENE = 'http://convene.invalid/ns/';
 
 /** The prefixes convene writes (clients resolve namespaces, not prefixes). */
-const prefixes: Record<string, string> = { [DAV]: 'd', [CALDAV]: 'c', [CALENDARSERVER]: 'cs' };
+const prefixes: Record<string, string> = { [DAV]: 'd', [CALDAV]: 'c', [CALENDARSERVER]: 'cs', [CONVENE]: 'convene' };
 
 /** A qualified name: an element or property. */
 export interface QName {

@@ -99,13 +99,14 @@ export async function insertObjects<Data extends object>(
   w: WriteContext,
   table: 'Task' | 'Appointment' | 'CalendarEntry',
   columns: ReadonlyArray<keyof Data & string>,
-  creates: Array<{ data: Data; clientSyncId: string | null }>,
+  /** `id`: one the client chose (a CalDAV resource name); null where it is taken, like a clientSyncId. */
+  creates: Array<{ data: Data; clientSyncId: string | null; id?: string }>,
 ): Promise<Array<NewRow<Data> | null>> {
   if (!creates.length) return [];
   const now = new Date();
-  const rows = creates.map(({ data, clientSyncId }) => {
+  const rows = creates.map(({ data, clientSyncId, id }) => {
     const row: Record<string, unknown> = {
-      id: randomUUID(),
+      id: id ?? randomUUID(),
       userId: w.userId,
       clientSyncId,
       synchronizationId: w.origin.synchronizationId,

@@ -354,6 +354,11 @@ describe('multistatus', () => {
 
   it('writes an error body with its precondition (RFC 4918 §16)', () => {
     expect(shape(errorBody({ ns: DAV, name: 'valid-sync-token' }))).toEqual([d('error'), [d('valid-sync-token')]]);
+    expect(shape(errorBody({ ns: CALDAV, name: 'valid-calendar-data' }, 'no DTSTART'))).toEqual([
+      d('error'),
+      [`{${CALDAV}}valid-calendar-data`],
+      ['{http://convene.invalid/ns/}message', 'no DTSTART'],
+    ]);
     expect(shape(multistatus([]))).toEqual([d('multistatus')]);
   });
 });
