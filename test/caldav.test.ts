@@ -530,6 +530,66 @@ describeEachDatabase('CalDAV', (server) => {
     expect((await u.dav('GET', `${u.calendar}${id}.ics`)).text).toContain('SUMMARY:fine');
   });
 
+  it('writes tasks with PUT and DELETE on the task list: VTODO fields to the Task model and back', async () => {
+    const u = await user();
+    const client = u.client();
+    await client.login();
+    const tasks = { url: `${server().origin}${u.home}tasks/` };
+    const id = '1f2e3d4c-5b6a-4789-8a7b-6c5d4e3f2a1b';
+    const todo = (status: string, extra: string[] = []) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//EN',
+        'BEGIN:VTODO',
+        'UID:task@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'SUMMARY:file taxes',
+        'DESCRIPTION:all of them',
+        'DUE;TZID=Europe/Berlin:20260430T180000',
+        `STATUS:${status}`,
+        'PRIORITY:2',
+        ...extra,
+        'END:VTODO',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const created = await client.createCalendarObject({
+      calendar: tasks,
+      iCalString: todo('IN-PROCESS', ['PERCENT-COMPLETE:40']),
+      filename: `${id}.ics`,
+    });
+    expect(created.status).toBe(201);
+    const fields = 'title notes due status priority percentComplete';
+    const read = async () =>
+      dataOf(await u.gql(`query { tasks(first: 10) { edges { node { id ${fields} } } } }`)).tasks.edges.map((e: any) => e.node);
+    const [task] = await read();
+    expect(rawId(task.id)).toBe(id);
+    expect(task).toMatchObject({
+      title: 'file taxes',
+      notes: 'all of them',
+      due: '2026-04-30T16:00:00.000Z',
+      status: 'IN_PROGRESS',
+      priority: 'HIGH',
+      percentComplete: 40,
+    });
+
+    const updated = await client.updateCalendarObject({
+      calendarObject: { url: `${tasks.url}${id}.ics`, data: todo('COMPLETED'), etag: created.headers.get('etag')! },
+    });
+    expect(updated.status).toBe(204);
+    expect((await read())[0]).toMatchObject({ status: 'COMPLETED', percentComplete: 100 });
+    const text = await (await fetch(`${tasks.url}${id}.ics`, { headers: { authorization: u.basic } })).text();
+    expect(text.replace(/\r\n /g, '')).toMatch(/BEGIN:VTODO[\s\S]*STATUS:COMPLETED[\s\S]*PERCENT-COMPLETE:100[\s\S]*PRIORITY:1/);
+    // An event is not a task.
+    const event = todo('COMPLETED').replaceAll('VTODO', 'VEVENT');
+    expect((await u.dav('PUT', `${u.home}tasks/${id}.ics`, event, { 'content-type': 'text/calendar' })).status).toBe(403);
+    expect(
+      (await client.deleteCalendarObject({ calendarObject: { url: `${tasks.url}${id}.ics`, etag: updated.headers.get('etag')! } })).status,
+    ).toBe(204);
+    expect(await read()).toEqual([]);
+  });
+
   it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
     const u = await user();
     const ids: string[] = [];

@@ -43,12 +43,8 @@ export function homeProps(username: string): PropValues {
 }
 
 const privilege = (name: string) => davElement('privilege', [davElement(name)]);
-/** Calendars are written with PUT and DELETE; the task list is read-only until tasks are. */
-const privileges = (ref: CollectionRef) => [
-  privilege('read'),
-  privilege('read-current-user-privilege-set'),
-  ...(ref.type === 'account' ? ['write', 'write-content', 'bind', 'unbind'].map(privilege) : []),
-];
+/** Calendars and the task list are written with PUT and DELETE. */
+const privileges = ['read', 'read-current-user-privilege-set', 'write', 'write-content', 'bind', 'unbind'].map(privilege);
 
 const report = (name: XmlElement) => davElement('supported-report', [davElement('report', [name])]);
 const supportedReports = [
@@ -70,7 +66,7 @@ export function collectionProps(username: string, collection: CalendarCollection
     [dav('sync-token'), syncTokenOf(head)],
     [dav('supported-report-set'), supportedReports],
     [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: collection.component })]],
-    [dav('current-user-privilege-set'), privileges(collection.ref)],
+    [dav('current-user-privilege-set'), privileges],
     [dav('owner'), [href(principalHref(username))]],
     principalOf(username),
   ]);

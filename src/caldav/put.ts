@@ -23,12 +23,15 @@
 //   (or on a missing resource): 412. Success: 201 (created) or 204 (replaced), with the ETag.
 import { insertAppointments } from '../calendar/appointments/store.ts';
 import { removeAppointments } from '../calendar/appointments/writes.ts';
+import type { Parsed } from '../errors.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { RouteDeps } from '../http/routes.ts';
-import { parseFeed } from '../ical/events.ts';
+import { parseFeed, parseTodo } from '../ical/events.ts';
 import { lockFeedRows } from '../sync/feed.ts';
 import { deviceSynchronization } from '../sync/queue.ts';
+import { lockOwned } from '../sync/store.ts';
 import { wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
+import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
 import { runWrite } from '../write.ts';
 import type { CalendarCollection, Member } from './collections.ts';
 import { members } from './collections.ts';
@@ -77,20 +80,39 @@ export interface ObjectWrite {
   request: Request;
 }
 
-/** What a write changes: the calendar's account and the resource as it is now (null: new), its preconditions met. */
-async function writeTarget({ deps, user, collection, id, request }: ObjectWrite) {
-  if (collection.ref.type !== 'account') throw new DavError(501, 'writing tasks over CalDAV is not implemented yet');
+/** The resource as it is now (null: new), its preconditions met. */
+async function writeTarget({ deps, user, collection, id, request }: ObjectWrite): Promise<Member | null> {
   const [current = null] = await members(deps.db.prisma, user.id, collection.ref, [id]);
   checkPreconditions(request.headers, current);
-  return { accountId: collection.ref.accountId, current };
+  return current;
+}
+
+/** The answer to a write: 201 or 204, with the resource's new ETag. */
+async function written({ deps, user, collection, id }: ObjectWrite, created: boolean): Promise<Response> {
+  const [now] = await members(deps.db.prisma, user.id, collection.ref, [id]);
+  return new Response(null, { status: created ? 201 : 204, headers: now ? { etag: etagOf(now.revision) } : {} });
 }
 
 /** PUT of `<collection>/<id>.ics`. */
 export async function putObject(write: ObjectWrite): Promise<Response> {
   const { deps, user, collection, id, request } = write;
-  const { accountId, current } = await writeTarget(write);
+  const current = await writeTarget(write);
   const text = await request.text();
-  const wanted = readObject(text, accountId);
+  if (collection.ref.type === 'tasks') {
+    const parsed = parseTodo(text);
+    if (!parsed.ok) throw invalidData(parsed.message);
+    const data = parsed.data;
+    await runWrite(services(deps), { userId: user.id }, async (w) => {
+      w.origin = await origin(w.tx, user);
+      const existing = current ? await lockOwned(w, taskStore, id) : null;
+      // A PUT replaces the whole task: every field from the text.
+      const task = orThrowInvalid(parseTaskInput(data, null));
+      if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
+      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw nameTaken();
+    });
+    return written(write, !current);
+  }
+  const wanted = readObject(text, collection.ref.accountId);
   await runWrite(services(deps), { userId: user.id }, async (w) => {
     w.origin = await origin(w.tx, user);
     if (current) {
@@ -101,7 +123,7 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
     }
     const [series, ...exceptions] = wanted;
     const [created] = await insertAppointments(w, [{ data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, id }]);
-    if (!created) throw new DavError(409, 'this resource name is taken: choose another UUID');
+    if (!created) throw nameTaken();
     await insertAppointments(
       w,
       exceptions.map((data) => ({ data: { ...withoutSeriesKey(data), externalKey: null, seriesId: id }, clientSyncId: null })),
@@ -112,8 +134,14 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
         "icalTextAt" = (SELECT max("updatedAt") FROM "Appointment" WHERE id = ${id}::uuid OR "seriesId" = ${id}::uuid)
       WHERE id = ${id}::uuid`;
   });
-  const [written] = await members(deps.db.prisma, user.id, collection.ref, [id]);
-  return new Response(null, { status: current ? 204 : 201, headers: written ? { etag: etagOf(written.revision) } : {} });
+  return written(write, !current);
+}
+
+const nameTaken = () => new DavError(409, 'this resource name (or UID) is taken: choose another UUID');
+
+function orThrowInvalid<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw invalidObject(parsed.message);
+  return parsed.data;
 }
 
 /**
@@ -144,13 +172,18 @@ function readObject(text: string, accountId: string) {
   return wanted;
 }
 
-/** DELETE of `<collection>/<id>.ics`: an appointment (a series with its exceptions). */
+/** DELETE of `<collection>/<id>.ics`: an appointment (a series with its exceptions) or a task. */
 export async function deleteObject(write: ObjectWrite): Promise<Response> {
-  const { deps, user, id } = write;
-  const { current } = await writeTarget(write);
+  const { deps, user, id, collection } = write;
+  const current = await writeTarget(write);
   if (!current) throw new DavError(404, 'no such resource');
   const deleted = await runWrite(services(deps), { userId: user.id }, async (w) => {
     w.origin = await origin(w.tx, user);
+    if (collection.ref.type === 'tasks') {
+      const task = await lockOwned(w, taskStore, id);
+      if (task) await taskStore.remove(w, [task]);
+      return 1;
+    }
     const existing = await w.tx.appointment.findMany({ where: { id, userId: user.id, seriesId: null } });
     return removeAppointments(w, existing);
   });
