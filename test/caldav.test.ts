@@ -590,6 +590,37 @@ describeEachDatabase('CalDAV', (server) => {
     expect(await read()).toEqual([]);
   });
 
+  it('records its writes under a DEVICE synchronization named CalDAV, so an unlink mode removes what the app wrote', async () => {
+    const u = await user();
+    const id = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
+    const path = `${u.calendar}${id}.ics`;
+    const body = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      'BEGIN:VEVENT',
+      'UID:mine@example.com',
+      'DTSTAMP:20260101T000000Z',
+      'DTSTART:20260316T100000Z',
+      'DTEND:20260316T110000Z',
+      'SUMMARY:from the app',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    expect((await u.dav('PUT', path, body, { 'content-type': 'text/calendar' })).status).toBe(201);
+    const own = await u.create('made in convene');
+    const synchronizations = dataOf(await u.gql('query { synchronizations(type: DEVICE) { id name } }')).synchronizations;
+    expect(synchronizations.map((s: { name: string }) => s.name)).toEqual(['CalDAV']);
+    dataOf(
+      await u.gql('mutation ($id: ID!) { deleteSynchronization(id: $id, unlinkMode: DELETE_ALL_EVENTS) { __typename } }', {
+        id: synchronizations[0].id,
+      }),
+    );
+    expect((await u.dav('GET', path)).status).toBe(404);
+    expect((await u.dav('GET', u.href(own))).status).toBe(200);
+  });
+
   it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
     const u = await user();
     const ids: string[] = [];
