@@ -19,6 +19,8 @@
 //   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
 //   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
 //   convene's export, under the client's UID.
+// - Tasks: a PUT to the task list is one VTODO (parseTodo), written through taskStore like the
+//   task mutations; the Task model has no place for the client's own text, so it is not kept.
 // - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
 //   (or on a missing resource): 412. Success: 201 (created) or 204 (replaced), with the ETag.
 import { insertAppointments } from '../calendar/appointments/store.ts';
@@ -51,7 +53,7 @@ const meetingRefusal = () =>
   new DavError(403, 'a scheduled meeting is changed or cancelled through the API, not over CalDAV', { ns: DAV, name: 'need-privileges' });
 
 /** If-Match / If-None-Match against the resource's current ETag (null: it does not exist). */
-export function checkPreconditions(headers: Headers, current: Member | null): void {
+function checkPreconditions(headers: Headers, current: Member | null): void {
   const ifNoneMatch = headers.get('if-none-match')?.trim();
   const ifMatch = headers.get('if-match')?.trim();
   const etag = current ? etagOf(current.revision) : null;
