@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
 import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
-import { dataOf, userWithAccount } from './support/sync.ts';
+import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
 
 const DAV = 'DAV:';
 const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { ... on Appointment { id } } }`;
@@ -141,7 +141,7 @@ describeEachDatabase('CalDAV', (server) => {
         ['VEVENT'],
         `http://convene.invalid/ns/sync/${head}`,
         String(head),
-        ['syncCollection'],
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
       ],
       [
         `${server().origin}${u.home}${rawId(room)}/`,
@@ -149,9 +149,16 @@ describeEachDatabase('CalDAV', (server) => {
         ['VEVENT'],
         `http://convene.invalid/ns/sync/${head}`,
         String(head),
-        ['syncCollection'],
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
       ],
-      [`${server().origin}${u.home}tasks/`, 'Tasks', ['VTODO'], `http://convene.invalid/ns/sync/${head}`, String(head), ['syncCollection']],
+      [
+        `${server().origin}${u.home}tasks/`,
+        'Tasks',
+        ['VTODO'],
+        `http://convene.invalid/ns/sync/${head}`,
+        String(head),
+        ['syncCollection', 'calendarQuery', 'calendarMultiget'],
+      ],
     ]);
 
     // The principal: the user's addresses as mailto: (not the shared room's), their name.
@@ -182,9 +189,11 @@ describeEachDatabase('CalDAV', (server) => {
     expect(answer).toEqual({
       props: {
         resourcetype: 'collection calendar',
-        'current-user-privilege-set': 'privilege(read) privilege(read-current-user-privilege-set)',
+        'current-user-privilege-set':
+          'privilege(read) privilege(read-current-user-privilege-set) privilege(write) privilege(write-content) privilege(bind) privilege(unbind)',
         'supported-calendar-component-set': 'comp=VEVENT',
-        'supported-report-set': 'supported-report(report(sync-collection))',
+        'supported-report-set':
+          'supported-report(report(sync-collection)) supported-report(report(calendar-query)) supported-report(report(calendar-multiget))',
       },
       missing: ['color', 'calendar-timezone'],
     });
@@ -264,6 +273,352 @@ describeEachDatabase('CalDAV', (server) => {
     const exception = await u.sync(before.syncToken!);
     expect(exception.order).toEqual([u.href(series)]);
     expect(exception.responses.get(u.href(series))!.props.getetag).not.toBe(before.responses.get(u.href(series))!.props.getetag);
+  });
+
+  it('serves calendar objects as iCalendar: GET with the getetag, calendar-query with and without a time range, multiget', async () => {
+    const u = await user();
+    const single = await u.create('dentist', '2026-03-02T09:00:00Z');
+    // Weekly on Mondays at 10:00 Berlin time across the DST change of 2026-03-29, one occurrence
+    // deleted, one moved: one resource, in the series' zone.
+    const series = await u.create('standup', '2026-03-16T09:00:00Z', {
+      recurrence: { type: 'WEEKLY', interval: 1, days: ['MONDAY'], occurrences: 6 },
+    });
+    dataOf(await u.gql('mutation ($id: ID!) { deleteAppointment(id: $id, occurrence: "2026-03-23") { id } }', { id: series }));
+    dataOf(
+      await u.gql(UPDATE, {
+        id: series,
+        occurrence: '2026-04-06',
+        input: { title: 'standup, later', start: '2026-04-06T10:00:00Z', end: '2026-04-06T11:00:00Z' },
+      }),
+    );
+    const task = dataOf(await u.gql(CREATE_TASK, { input: { title: 'file taxes', due: '2026-04-30T16:00:00Z', priority: 'HIGH' } }))
+      .createTask.id as string;
+
+    const client = u.client();
+    await client.login();
+    const calendar = { url: server().origin + u.calendar };
+    const all = await client.fetchCalendarObjects({ calendar });
+    expect(all.map((o) => o.url).sort()).toEqual([u.href(single), u.href(series)].map((h) => server().origin + h).sort());
+    const text = all.find((o) => o.url.endsWith(u.href(series)))!.data as string;
+    const unfolded = text.replace(/\r\n /g, '');
+    expect(unfolded).toContain('BEGIN:VTIMEZONE');
+    expect(unfolded).toMatch(/DTSTART;TZID=Europe\/Berlin:20260316T100000/);
+    expect(unfolded).toMatch(/RRULE:FREQ=WEEKLY;BYDAY=MO;WKST=MO;COUNT=6/);
+    expect(unfolded).toMatch(/EXDATE;TZID=Europe\/Berlin:20260323T100000/);
+    expect(unfolded).toMatch(/RECURRENCE-ID;TZID=Europe\/Berlin:20260406T100000/);
+    expect(unfolded.match(/BEGIN:VEVENT/g)).toHaveLength(2);
+    expect(unfolded.match(/UID:.*/g)!.every((line) => line === `UID:${rawId(series)}`)).toBe(true);
+
+    // GET: the same text, with the member's getetag as ETag; HEAD: the headers alone.
+    const get = await fetch(server().origin + u.href(series), { headers: { authorization: u.basic } });
+    expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([200, 'text/calendar; charset=utf-8', text]);
+    expect(get.headers.get('etag')).toBe(all.find((o) => o.url.endsWith(u.href(series)))!.etag);
+    const head = await fetch(server().origin + u.href(series), { method: 'HEAD', headers: { authorization: u.basic } });
+    expect([head.status, head.headers.get('etag'), await head.text()]).toEqual([200, get.headers.get('etag'), '']);
+    expect((await u.dav('GET', u.calendar)).status).toBe(405);
+
+    // A time range: what has an occurrence in it (RFC 4791 §9.9), series expanded by convene.
+    const inRange = async (start: string, end: string) =>
+      (await client.fetchCalendarObjects({ calendar, timeRange: { start, end } })).map((o) => o.url.slice(server().origin.length)).sort();
+    expect(await inRange('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')).toEqual([u.href(single)]);
+    expect(await inRange('2026-03-23T00:00:00Z', '2026-03-24T00:00:00Z')).toEqual([]); // the deleted occurrence
+    expect(await inRange('2026-03-30T08:00:00Z', '2026-03-30T08:30:00Z')).toEqual([u.href(series)]); // 10:00 Berlin in summer time
+    expect(await inRange('2026-03-30T09:00:00Z', '2026-03-30T12:00:00Z')).toEqual([]);
+    expect(await inRange('2026-04-06T10:30:00Z', '2026-04-06T10:45:00Z')).toEqual([u.href(series)]); // the moved one
+    expect(await inRange('2026-05-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual([]); // after the sixth
+    // The task list: VTODOs, filtered by DUE.
+    const tasks = { url: `${server().origin}${u.home}tasks/` };
+    const todos = await client.fetchCalendarObjects({
+      calendar: tasks,
+      filters: [{ 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VTODO' } } } }],
+    });
+    expect(todos.map((o) => o.url)).toEqual([`${tasks.url}${rawId(task)}.ics`]);
+    expect(todos[0]!.data).toMatch(/BEGIN:VTODO[\s\S]*SUMMARY:file taxes[\s\S]*DUE:20260430T160000Z[\s\S]*PRIORITY:1/);
+    const todoQuery = (
+      range: string,
+    ) => `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
+      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VTODO">${range}</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+    const todoHits = async (range: string) =>
+      readMultistatus((await u.dav('REPORT', `${u.home}tasks/`, todoQuery(range), { depth: '1' })).text).order;
+    expect(await todoHits('<C:time-range start="20260401T000000Z" end="20260501T000000Z"/>')).toHaveLength(1);
+    expect(await todoHits('<C:time-range start="20260501T000000Z"/>')).toEqual([]);
+    // A VEVENT query of the task list finds nothing.
+    expect(
+      await todoHits('')
+        .then(() => u.dav('REPORT', `${u.home}tasks/`, todoQuery('').replaceAll('VTODO', 'VEVENT'), { depth: '1' }))
+        .then((r) => readMultistatus(r.text).order),
+    ).toEqual([]);
+
+    // multiget through tsdav, and in the order asked, an href of no member (or of another collection) a 404 response.
+    const got = await client.calendarMultiGet({
+      url: calendar.url,
+      props: { 'd:getetag': {}, 'c:calendar-data': {} },
+      objectUrls: [u.href(single)],
+      depth: '1',
+    });
+    expect(got.map((r) => r.href)).toEqual([u.href(single)]);
+    expect(got[0]!.props!.calendarData).toMatch(/SUMMARY:dentist/);
+    expect(got[0]!.props!.getetag).toBe(all.find((o) => o.url.endsWith(u.href(single)))!.etag);
+    const missing = `${u.calendar}00000000-0000-4000-8000-000000000000.ics`;
+    const other = `${u.home}tasks/${rawId(task)}.ics`;
+    const hrefs = [missing, server().origin + u.href(series), other].map((h) => `<D:href>${h}</D:href>`).join('');
+    const multiget = await u.dav(
+      'REPORT',
+      u.calendar,
+      `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>${hrefs}</C:calendar-multiget>`,
+      { depth: '1' },
+    );
+    const answered = readMultistatus(multiget.text);
+    expect(answered.order).toEqual([missing, server().origin + u.href(series), other]);
+    expect([answered.responses.get(missing)!.status, answered.responses.get(other)!.status]).toEqual([404, 404]);
+    expect(answered.responses.get(server().origin + u.href(series))!.props.getetag).toBe(get.headers.get('etag'));
+
+    // calendar-data in PROPFIND Depth 1 and sync-collection, equal to GET.
+    const dataProp = '<C:calendar-data xmlns:C="urn:ietf:params:xml:ns:caldav"/><D:getetag xmlns:D="DAV:"/>';
+    const listed = readMultistatus(
+      (await u.dav('PROPFIND', u.calendar, `<propfind xmlns="DAV:"><prop>${dataProp}</prop></propfind>`, { depth: '1' })).text,
+    );
+    // XML parsers read the CRLFs of a text as LFs (XML 1.0 §2.11).
+    expect(listed.responses.get(u.href(series))!.props['calendar-data']).toBe(text.replaceAll('\r\n', '\n'));
+    const synced = await u.sync('', { props: dataProp });
+    expect(synced.responses.get(u.href(single))!.props['calendar-data']).toBe(got[0]!.props!.calendarData.replaceAll('\r\n', '\n'));
+  });
+
+  it("writes events with PUT and DELETE: into GraphQL and its sync clients, ETags checked, the client's text kept", async () => {
+    const u = await user();
+    const client = u.client();
+    await client.login();
+    const calendar = { url: server().origin + u.calendar };
+    const graphqlSync = kindSyncClient(u.gql, ['APPOINTMENT']);
+    const initial = await graphqlSync.sync(null);
+    const id = '6b1a4f0e-3c2d-4e5f-8a9b-0c1d2e3f4a5b';
+    const path = `${u.calendar}${id}.ics`;
+    const url = server().origin + path;
+    const ics = (summary: string, extra = '') =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//tsdav//EN',
+        'BEGIN:VEVENT',
+        'UID:round-trip@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'DTSTART;TZID=Europe/Berlin:20260316T100000',
+        'DTEND;TZID=Europe/Berlin:20260316T110000',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6',
+        'EXDATE;TZID=Europe/Berlin:20260323T100000',
+        `SUMMARY:${summary}`,
+        'CATEGORIES:work',
+        'X-CLIENT-COLOR:teal',
+        'ATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@example.com',
+        'BEGIN:VALARM',
+        'ACTION:DISPLAY',
+        'DESCRIPTION:soon',
+        'TRIGGER:-PT10M',
+        'END:VALARM',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:round-trip@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'RECURRENCE-ID;TZID=Europe/Berlin:20260406T100000',
+        'DTSTART;TZID=America/New_York:20260406T060000',
+        'DTEND;TZID=America/New_York:20260406T070000',
+        `SUMMARY:${summary}, later`,
+        extra,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ]
+        .filter((line, i, all) => line || i === all.length - 1)
+        .join('\r\n');
+
+    const created = await client.createCalendarObject({ calendar, iCalString: ics('standup'), filename: `${id}.ics` });
+    expect(created.status).toBe(201);
+    const etag = created.headers.get('etag');
+    expect(etag).toMatch(/^"\d+"$/);
+    // GET: the client's text as it was sent, with the ETag PUT answered.
+    const get = await fetch(url, { headers: { authorization: u.basic } });
+    expect([get.status, get.headers.get('etag'), await get.text()]).toEqual([200, etag, ics('standup')]);
+
+    // GraphQL: the series in its zone across the DST change, the deleted and the moved occurrence.
+    const occurrences = dataOf(
+      await u.gql('query ($from: DateTime!, $to: DateTime!) { appointments(from: $from, to: $to) { start appointment { id title } } }', {
+        from: '2026-03-01T00:00:00Z',
+        to: '2026-05-01T00:00:00Z',
+      }),
+    ).appointments.map((o: { start: string; appointment: { title: string } }) => `${o.start} ${o.appointment.title}`);
+    expect(occurrences).toEqual([
+      '2026-03-16T09:00:00.000Z standup',
+      '2026-03-30T08:00:00.000Z standup',
+      '2026-04-06T10:00:00.000Z standup, later',
+      '2026-04-13T08:00:00.000Z standup',
+      '2026-04-20T08:00:00.000Z standup',
+    ]);
+    // A GraphQL sync client hears of the series and its exception.
+    const heard = await graphqlSync.sync(initial.token);
+    expect(heard.objects.map(({ object }) => rawId(object.id as string)).includes(id)).toBe(true);
+    expect(heard.objects).toHaveLength(2);
+
+    // Update with the ETag: 204 and a new one; with the stale one, or If-None-Match: * on it: 412.
+    const updated = await client.updateCalendarObject({
+      calendarObject: { url: url, data: ics('standup v2'), etag: etag! },
+    });
+    expect(updated.status).toBe(204);
+    const etag2 = updated.headers.get('etag');
+    expect(etag2).not.toBe(etag);
+    const stale = await client.updateCalendarObject({
+      calendarObject: { url: url, data: ics('lost'), etag: etag! },
+    });
+    expect(stale.status).toBe(412);
+    const again = await u.dav('PUT', path, ics('again'), { 'if-none-match': '*', 'content-type': 'text/calendar' });
+    expect(again.status).toBe(412);
+    const listed = await client.fetchCalendarObjects({ calendar });
+    expect(listed.map((o) => [o.url, o.etag])).toEqual([[url, etag2]]);
+    // Through XML (calendar-data), tsdav trims the text.
+    expect(listed[0]!.data).toBe(ics('standup v2').trim());
+
+    // Changed through GraphQL: convene's export, under the client's UID.
+    const globalId = heard.objects.map(({ object }) => object.id as string).find((g) => rawId(g) === id)!;
+    dataOf(await u.gql(UPDATE, { id: globalId, input: { title: 'renamed' } }));
+    const exported = await (await fetch(url, { headers: { authorization: u.basic } })).text();
+    expect(exported).toMatch(/SUMMARY:renamed/);
+    expect(exported.match(/UID:.*/g)).toEqual(['UID:round-trip@example.com', 'UID:round-trip@example.com']);
+
+    // DELETE with a stale ETag: 412; with none: 204, gone from GraphQL.
+    expect((await u.dav('DELETE', path, undefined, { 'if-match': etag! })).status).toBe(412);
+    expect((await u.dav('DELETE', path)).status).toBe(204);
+    expect((await u.dav('GET', path)).status).toBe(404);
+    expect((await u.gql('query { appointments(from: "2026-03-01T00:00:00Z", to: "2026-05-01T00:00:00Z") { start } }')).data).toEqual({
+      appointments: [],
+    });
+  });
+
+  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, non-UUID names, another user's collection (404)", async () => {
+    const u = await user();
+    const other = await user('other');
+    const id = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const event = (lines: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//EN',
+        'BEGIN:VEVENT',
+        'UID:x@example.com',
+        'DTSTAMP:20260101T000000Z',
+        ...lines,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const put = (path: string, body: string, who = u) => who.dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8' });
+    const hourly = await put(
+      `${u.calendar}${id}.ics`,
+      event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'RRULE:FREQ=HOURLY;COUNT=3']),
+    );
+    expect([hourly.status, hourly.text]).toEqual([403, expect.stringContaining('valid-calendar-object-resource')]);
+    expect(hourly.text).toContain('RRULE:FREQ=HOURLY;COUNT=3');
+    for (const body of ['not iCalendar at all', event(['SUMMARY:no start'])]) {
+      const refused = await put(`${u.calendar}${id}.ics`, body);
+      expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('valid-calendar-data')]);
+    }
+    const fine = event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'SUMMARY:fine']);
+    expect((await put(`${u.calendar}not-a-uuid.ics`, fine)).status).toBe(404);
+    expect((await put(`${other.calendar}${id}.ics`, fine)).status).toBe(404);
+    expect((await u.dav('DELETE', `${other.calendar}${id}.ics`)).status).toBe(404);
+    expect((await put(`${u.calendar}${id}.ics`, fine)).status).toBe(201);
+    // The same name in another user's calendar is another resource: their PUT cannot take it over.
+    expect((await put(`${other.calendar}${id}.ics`, fine, other)).status).toBe(409);
+    expect((await u.dav('GET', `${u.calendar}${id}.ics`)).text).toContain('SUMMARY:fine');
+  });
+
+  it('writes tasks with PUT and DELETE on the task list: VTODO fields to the Task model and back', async () => {
+    const u = await user();
+    const client = u.client();
+    await client.login();
+    const tasks = { url: `${server().origin}${u.home}tasks/` };
+    const id = '1f2e3d4c-5b6a-4789-8a7b-6c5d4e3f2a1b';
+    const todo = (status: string, extra: string[] = []) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//EN',
+        'BEGIN:VTODO',
+        'UID:task@example.com',
+        'DTSTAMP:20260101T000000Z',
+        'SUMMARY:file taxes',
+        'DESCRIPTION:all of them',
+        'DUE;TZID=Europe/Berlin:20260430T180000',
+        `STATUS:${status}`,
+        'PRIORITY:2',
+        ...extra,
+        'END:VTODO',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const created = await client.createCalendarObject({
+      calendar: tasks,
+      iCalString: todo('IN-PROCESS', ['PERCENT-COMPLETE:40']),
+      filename: `${id}.ics`,
+    });
+    expect(created.status).toBe(201);
+    const fields = 'title notes due status priority percentComplete';
+    const read = async () =>
+      dataOf(await u.gql(`query { tasks(first: 10) { edges { node { id ${fields} } } } }`)).tasks.edges.map((e: any) => e.node);
+    const [task] = await read();
+    expect(rawId(task.id)).toBe(id);
+    expect(task).toMatchObject({
+      title: 'file taxes',
+      notes: 'all of them',
+      due: '2026-04-30T16:00:00.000Z',
+      status: 'IN_PROGRESS',
+      priority: 'HIGH',
+      percentComplete: 40,
+    });
+
+    const updated = await client.updateCalendarObject({
+      calendarObject: { url: `${tasks.url}${id}.ics`, data: todo('COMPLETED'), etag: created.headers.get('etag')! },
+    });
+    expect(updated.status).toBe(204);
+    expect((await read())[0]).toMatchObject({ status: 'COMPLETED', percentComplete: 100 });
+    const text = await (await fetch(`${tasks.url}${id}.ics`, { headers: { authorization: u.basic } })).text();
+    expect(text.replace(/\r\n /g, '')).toMatch(/BEGIN:VTODO[\s\S]*STATUS:COMPLETED[\s\S]*PERCENT-COMPLETE:100[\s\S]*PRIORITY:1/);
+    // An event is not a task.
+    const event = todo('COMPLETED').replaceAll('VTODO', 'VEVENT');
+    expect((await u.dav('PUT', `${u.home}tasks/${id}.ics`, event, { 'content-type': 'text/calendar' })).status).toBe(403);
+    expect(
+      (await client.deleteCalendarObject({ calendarObject: { url: `${tasks.url}${id}.ics`, etag: updated.headers.get('etag')! } })).status,
+    ).toBe(204);
+    expect(await read()).toEqual([]);
+  });
+
+  it('records its writes under a DEVICE synchronization named CalDAV, so an unlink mode removes what the app wrote', async () => {
+    const u = await user();
+    const id = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
+    const path = `${u.calendar}${id}.ics`;
+    const body = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      'BEGIN:VEVENT',
+      'UID:mine@example.com',
+      'DTSTAMP:20260101T000000Z',
+      'DTSTART:20260316T100000Z',
+      'DTEND:20260316T110000Z',
+      'SUMMARY:from the app',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    expect((await u.dav('PUT', path, body, { 'content-type': 'text/calendar' })).status).toBe(201);
+    const own = await u.create('made in convene');
+    const synchronizations = dataOf(await u.gql('query { synchronizations(type: DEVICE) { id name } }')).synchronizations;
+    expect(synchronizations.map((s: { name: string }) => s.name)).toEqual(['CalDAV']);
+    dataOf(
+      await u.gql('mutation ($id: ID!) { deleteSynchronization(id: $id, unlinkMode: DELETE_ALL_EVENTS) { __typename } }', {
+        id: synchronizations[0].id,
+      }),
+    );
+    expect((await u.dav('GET', path)).status).toBe(404);
+    expect((await u.dav('GET', u.href(own))).status).toBe(200);
   });
 
   it('honours DAV:limit: truncated results with a 507 for the collection and a token that continues', async () => {
@@ -388,8 +743,9 @@ describeEachDatabase('CalDAV', (server) => {
       expect([depth, refused.status, refused.text]).toEqual([depth, 403, expect.stringContaining('propfind-finite-depth')]);
     }
     const query = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
-      <C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>`;
-    expect((await u.dav('REPORT', u.calendar, query, { depth: '1' })).status).toBe(501);
+      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+    const filter = await u.dav('REPORT', u.calendar, query, { depth: '1' });
+    expect([filter.status, filter.text]).toEqual([403, expect.stringContaining('supported-filter')]);
     const unknown = await u.dav('REPORT', u.calendar, '<x:frobnicate xmlns:x="urn:example"/>');
     expect([unknown.status, unknown.text]).toEqual([403, expect.stringContaining('supported-report')]);
     expect((await u.dav('REPORT', u.home, syncBody(''))).status).toBe(403);
@@ -400,7 +756,7 @@ describeEachDatabase('CalDAV', (server) => {
     expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
       200,
       '1, 3, calendar-access',
-      'OPTIONS, PROPFIND, REPORT',
+      'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE',
     ]);
     const origin = 'https://app.example';
     const preflight = await fetch(`${server().origin}/dav/`, {

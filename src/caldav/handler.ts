@@ -7,19 +7,22 @@
 // connected to, are answered 404, as if they did not exist.
 import { hasScope } from '../auth/authenticate.ts';
 import { bearerToken } from '../auth/tokens.ts';
+import type { Db } from '../db/database.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import type { RouteDeps } from '../http/routes.ts';
 import { findCollection, members } from './collections.ts';
 import { davErrorResponse, multistatus, multistatusResponse } from './multistatus.ts';
+import { loadObjects, objectText } from './objects.ts';
 import { collectionHref, type DavResource, parseDavPath } from './paths.ts';
+import { etagOf } from './properties.ts';
 import { type DavTarget, type DavUser, propfind } from './propfind.ts';
+import { deleteObject, putObject } from './put.ts';
+import { calendarMultiget, calendarQuery } from './reports.ts';
 import { DavError, parsePropfind, parseReport, propfindDepth } from './requests.ts';
 import { syncCollection } from './sync-collection.ts';
 import { DAV } from './xml.ts';
 
-/** What the route answers today; GET, PUT and DELETE of calendar objects come with the iCalendar mapping. */
-const allowed = 'OPTIONS, PROPFIND, REPORT';
-const notYet = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const allowed = 'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE';
 const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
 
 export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
@@ -41,6 +44,13 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access', allow: allowed, 'content-length': '0' } });
   }
   const user = await authenticate(request, deps);
+  if (resource?.type === 'object' && (request.method === 'PUT' || request.method === 'DELETE')) {
+    // The resource may not exist yet: its collection must be the user's.
+    const collection = resource.username === user.username ? await findCollection(deps.db.prisma, user.id, resource.collection) : null;
+    if (!collection) throw new DavError(404, 'no such collection');
+    const write = request.method === 'PUT' ? putObject : deleteObject;
+    return write({ deps, user, collection, id: resource.objectId, request });
+  }
   const target = resource ? await find(deps, user, resource) : null;
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
@@ -52,8 +62,11 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     }
     case 'REPORT': {
       const report = parseReport(await request.text());
-      if (report.type === 'calendar-query' || report.type === 'calendar-multiget') {
-        throw new DavError(501, `${report.type} is not implemented yet: use sync-collection`);
+      if (target.type === 'collection' && report.type === 'calendar-query') {
+        return multistatusResponse(multistatus(await calendarQuery(prisma, user, target.collection, report)));
+      }
+      if (target.type === 'collection' && report.type === 'calendar-multiget') {
+        return multistatusResponse(multistatus(await calendarMultiget(prisma, user, target.collection, report)));
       }
       if (report.type !== 'sync-collection' || target.type !== 'collection') {
         throw new DavError(403, 'this report is not supported on this resource', { ns: DAV, name: 'supported-report' });
@@ -64,10 +77,32 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       const result = await syncCollection(prisma, user, { ref, href: collectionHref(user.username, ref) }, report);
       return multistatusResponse(multistatus(result.responses, result.syncToken));
     }
+    case 'GET':
+    case 'HEAD':
+      return getObject(prisma, user, target, request.method === 'HEAD');
     default:
-      if (notYet.has(request.method)) throw new DavError(501, `${request.method} is not implemented yet`);
       return new Response(`${request.method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
   }
+}
+
+/** A calendar object's iCalendar text, with its ETag (the getetag its PROPFIND and reports show). */
+async function getObject(db: Db, user: DavUser, target: DavTarget, head: boolean): Promise<Response> {
+  if (target.type !== 'object') {
+    return new Response('GET is served for calendar objects (.ics); use PROPFIND or REPORT on collections\n', {
+      status: 405,
+      headers: { allow: 'OPTIONS, PROPFIND, REPORT' },
+    });
+  }
+  const { ref } = target.collection;
+  const object = (await loadObjects(db, user.id, ref, [target.member.id])).get(target.member.id);
+  if (!object) throw new DavError(404, 'no such resource');
+  const text = objectText(object);
+  const headers = {
+    'content-type': 'text/calendar; charset=utf-8',
+    etag: etagOf(target.member.revision),
+    'content-length': String(Buffer.byteLength(text)),
+  };
+  return new Response(head ? null : text, { status: 200, headers });
 }
 
 /** The user the request's credentials name, with the CALENDAR scope; else a 401 or 403 DavError. */
@@ -81,7 +116,7 @@ async function authenticate(request: Request, deps: RouteDeps): Promise<DavUser>
     throw new DavError(401, 'sign in with your username and an app password (an access token with the CALENDAR scope)');
   }
   if (!hasScope(auth, Scope.CALENDAR)) throw new DavError(403, 'this access token does not have the CALENDAR scope');
-  return principal.user;
+  return { ...principal.user, tokenId: principal.tokenId };
 }
 
 function basicCredentials(authorization: string | null): { username: string; password: string } | null {

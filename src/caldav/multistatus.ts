@@ -1,7 +1,7 @@
 // WebDAV answers as XML: multistatus (RFC 4918 §13, with RFC 6578's sync-token) and error
 // bodies with a precondition (RFC 4918 §16). Pure: values in, text out.
 import type { DavError } from './requests.ts';
-import { clark, davElement, element, type QName, writeXml, type XmlElement } from './xml.ts';
+import { CALDAV, CONVENE, clark, davElement, element, type QName, writeXml, type XmlElement } from './xml.ts';
 
 /** A resource's properties as found: values (elements to put inside the property) or null for "not here". */
 export type PropValues = Map<string, { name: QName; value: XmlElement[] | string }>;
@@ -59,8 +59,9 @@ export function multistatus(responses: DavResponse[], syncToken?: string): strin
 }
 
 /** The body of a refusal with a precondition: `<D:error><D:valid-sync-token/></D:error>`. */
-export function errorBody(precondition: QName): string {
-  return writeXml(davElement('error', [element(precondition.ns, precondition.name)]));
+export function errorBody(precondition: QName, message?: string): string {
+  const explained = message ? [element(CONVENE, 'message', message)] : [];
+  return writeXml(davElement('error', [element(precondition.ns, precondition.name), ...explained]));
 }
 
 const xmlType = { 'content-type': 'application/xml; charset=utf-8' };
@@ -71,7 +72,12 @@ export function multistatusResponse(body: string): Response {
 
 /** The answer to a DavError: its precondition as an XML error body, else its message as text. */
 export function davErrorResponse(error: DavError, headers: Record<string, string> = {}): Response {
-  if (error.precondition) return new Response(errorBody(error.precondition), { status: error.status, headers: { ...xmlType, ...headers } });
+  if (error.precondition) {
+    // A CalDAV precondition refuses what the user wrote or asked (an event, a filter): the
+    // message says which part, as SabreDAV's s:message does.
+    const message = error.precondition.ns === CALDAV ? error.message : undefined;
+    return new Response(errorBody(error.precondition, message), { status: error.status, headers: { ...xmlType, ...headers } });
+  }
   return new Response(`${error.message}\n`, { status: error.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
 }
 

@@ -42,11 +42,21 @@ export function homeProps(username: string): PropValues {
   ]);
 }
 
+const privilege = (name: string) => davElement('privilege', [davElement(name)]);
+/** Calendars and the task list are written with PUT and DELETE. */
+const privileges = ['read', 'read-current-user-privilege-set', 'write', 'write-content', 'bind', 'unbind'].map(privilege);
+
+const report = (name: XmlElement) => davElement('supported-report', [davElement('report', [name])]);
+const supportedReports = [
+  report(davElement('sync-collection')),
+  report(element(CALDAV, 'calendar-query')),
+  report(element(CALDAV, 'calendar-multiget')),
+];
+
 /**
  * A calendar collection. Its CTag and sync token are the user's feed head: they change with
  * every change of the user's objects, this collection's among them (a client that sees a new
- * one asks sync-collection what changed, which is cheap). Writes come with PUT and DELETE;
- * until then the collection is read-only.
+ * one asks sync-collection what changed, which is cheap).
  */
 export function collectionProps(username: string, collection: CalendarCollection, head: number): PropValues {
   return props([
@@ -54,23 +64,26 @@ export function collectionProps(username: string, collection: CalendarCollection
     [dav('displayname'), collection.displayName],
     [{ ns: CALENDARSERVER, name: 'getctag' }, String(head)],
     [dav('sync-token'), syncTokenOf(head)],
-    [dav('supported-report-set'), [davElement('supported-report', [davElement('report', [davElement('sync-collection')])])]],
+    [dav('supported-report-set'), supportedReports],
     [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: collection.component })]],
-    [
-      dav('current-user-privilege-set'),
-      [davElement('privilege', [davElement('read')]), davElement('privilege', [davElement('read-current-user-privilege-set')])],
-    ],
+    [dav('current-user-privilege-set'), privileges],
     [dav('owner'), [href(principalHref(username))]],
     principalOf(username),
   ]);
 }
 
-/** A calendar object resource: its ETag (the feed revision of its last change) and content type. */
-export function memberProps(ref: CollectionRef, revision: number): PropValues {
+export const calendarDataName = caldav('calendar-data');
+
+/**
+ * A calendar object resource: its ETag (the feed revision of its last change), content type
+ * and, when it was read (it is asked for by name, never by allprop), its iCalendar text.
+ */
+export function memberProps(ref: CollectionRef, revision: number, calendarData?: string): PropValues {
   return props([
     [dav('resourcetype'), []],
     [dav('getetag'), etagOf(revision)],
     [dav('getcontenttype'), `text/calendar; charset=utf-8; component=${componentOf(ref)}`],
+    ...(calendarData === undefined ? [] : [[calendarDataName, calendarData] as [QName, Value]]),
   ]);
 }
 

@@ -2,9 +2,10 @@
 import type { Db } from '../db/database.ts';
 import { type CalendarCollection, calendarUserAddresses, collectionsOf, feedPosition, type Member, members } from './collections.ts';
 import { answerProps, type DavResponse, type PropValues } from './multistatus.ts';
+import { memberValues } from './objects.ts';
 import { collectionHref, davRoot, homeHref, objectHref, principalHref } from './paths.ts';
-import { collectionProps, homeProps, memberProps, principalProps, rootProps } from './properties.ts';
-import type { PropfindRequest } from './requests.ts';
+import { collectionProps, homeProps, principalProps, rootProps } from './properties.ts';
+import type { PropfindRequest, RequestedProps } from './requests.ts';
 
 /** A resource of the signed-in user, found (its collection and membership checked by the handler). */
 export type DavTarget =
@@ -16,18 +17,26 @@ export type DavTarget =
 
 export interface DavUser {
   id: string;
+  /** The access token signed in with: its CalDAV writes carry a synchronization of their own. */
+  tokenId: string;
   username: string;
   name: string | null;
   email: string;
 }
 
 export async function propfind(db: Db, user: DavUser, target: DavTarget, depth: 0 | 1, request: PropfindRequest): Promise<DavResponse[]> {
-  const found = await resourcesOf(db, user, target, depth);
+  const found = await resourcesOf(db, user, target, depth, request.type === 'prop' ? request.props : 'all');
   return found.map(([href, values]) => answer(href, values, request));
 }
 
 /** The target (and at Depth 1 its members) with their properties. */
-async function resourcesOf(db: Db, user: DavUser, target: DavTarget, depth: 0 | 1): Promise<Array<[string, PropValues]>> {
+async function resourcesOf(
+  db: Db,
+  user: DavUser,
+  target: DavTarget,
+  depth: 0 | 1,
+  props: RequestedProps,
+): Promise<Array<[string, PropValues]>> {
   const { username } = user;
   switch (target.type) {
     case 'root':
@@ -43,18 +52,24 @@ async function resourcesOf(db: Db, user: DavUser, target: DavTarget, depth: 0 | 
     case 'collection': {
       const { collection } = target;
       const [{ head }, all] = await Promise.all([feedPosition(db, user.id), depth === 1 ? members(db, user.id, collection.ref) : []]);
+      const values = await memberValues(db, user.id, collection.ref, all, props);
       return [
         [collectionHref(username, collection.ref), collectionProps(username, collection, head)],
-        ...all.map((m): [string, PropValues] => [objectHref(username, collection.ref, m.id), memberProps(collection.ref, m.revision)]),
+        ...values.map(([m, v]): [string, PropValues] => [objectHref(username, collection.ref, m.id), v]),
       ];
     }
-    case 'object':
-      return [[objectHref(username, target.collection.ref, target.member.id), memberProps(target.collection.ref, target.member.revision)]];
+    case 'object': {
+      const { collection, member } = target;
+      return (await memberValues(db, user.id, collection.ref, [member], props)).map(([m, v]) => [
+        objectHref(username, collection.ref, m.id),
+        v,
+      ]);
+    }
   }
 }
 
 /** One resource's answer: the properties asked for (unknown ones in a 404 propstat), all of them, or their names. */
-function answer(href: string, values: PropValues, request: PropfindRequest): DavResponse {
+export function answer(href: string, values: PropValues, request: PropfindRequest): DavResponse {
   switch (request.type) {
     case 'prop':
       return answerProps(href, request.props, values);

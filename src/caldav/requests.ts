@@ -1,5 +1,6 @@
 // WebDAV request bodies as typed requests: PROPFIND (RFC 4918 §9.1) and REPORT (RFC 4791 §7,
 // RFC 6578 §3.2). Pure: text in, a request or a DavError out.
+import type { TimeRange } from './objects.ts';
 import { CALDAV, childElement, childElements, DAV, isElement, MalformedXml, nameOf, parseXml, type QName } from './xml.ts';
 
 /** A refusal with its HTTP status and, where WebDAV defines one, the precondition element (RFC 4918 §16). */
@@ -17,9 +18,21 @@ export type PropfindRequest = { type: 'prop'; props: QName[] } | { type: 'allpro
 
 export type ReportRequest =
   | { type: 'sync-collection'; syncToken: string; syncLevel: '1' | 'infinite'; limit: number | null; props: QName[] }
-  | { type: 'calendar-query' }
-  | { type: 'calendar-multiget' }
+  | CalendarQueryRequest
+  | { type: 'calendar-multiget'; props: RequestedProps; hrefs: string[] }
   | { type: 'unknown'; name: QName };
+
+/** The properties a report asks for: named ones, or (DAV:allprop) all of them. */
+export type RequestedProps = QName[] | 'all';
+
+/** RFC 4791 §7.8: members whose component (VEVENT, VTODO, ...) matches, with an occurrence in the time range. */
+export interface CalendarQueryRequest {
+  type: 'calendar-query';
+  props: RequestedProps;
+  /** The component asked for (null: any). */
+  component: string | null;
+  timeRange: TimeRange | null;
+}
 
 function parseBody(text: string) {
   try {
@@ -53,8 +66,8 @@ export function parsePropfind(text: string): PropfindRequest {
 export function parseReport(text: string): ReportRequest {
   const root = parseBody(text);
   if (isElement(root, DAV, 'sync-collection')) return parseSyncCollection(root);
-  if (isElement(root, CALDAV, 'calendar-query')) return { type: 'calendar-query' };
-  if (isElement(root, CALDAV, 'calendar-multiget')) return { type: 'calendar-multiget' };
+  if (isElement(root, CALDAV, 'calendar-query')) return parseCalendarQuery(root);
+  if (isElement(root, CALDAV, 'calendar-multiget')) return parseMultiget(root);
   return { type: 'unknown', name: nameOf(root) };
 }
 
@@ -73,6 +86,70 @@ function parseSyncCollection(root: Element): ReportRequest {
     limit: parseLimit(root),
     props: propNames(prop),
   };
+}
+
+/** DAV:prop, or DAV:allprop (RFC 4791 §7.8 and §7.9 take either; none: all). */
+function requestedProps(root: Element): RequestedProps {
+  const prop = childElement(root, DAV, 'prop');
+  return prop ? propNames(prop) : 'all';
+}
+
+/** RFC 4791 §7.9: the properties, and the hrefs of the resources. */
+function parseMultiget(root: Element): ReportRequest {
+  const hrefs = childElements(root)
+    .filter((el) => isElement(el, DAV, 'href'))
+    .map((el) => el.textContent?.trim() ?? '');
+  if (!hrefs.length) throw new DavError(400, 'CALDAV:calendar-multiget names at least one DAV:href');
+  return { type: 'calendar-multiget', props: requestedProps(root), hrefs };
+}
+
+const unsupportedFilter = (what: string) =>
+  new DavError(403, `this filter is not supported: ${what}`, { ns: CALDAV, name: 'supported-filter' });
+const invalidFilter = (what: string) => new DavError(403, `the filter is not valid: ${what}`, { ns: CALDAV, name: 'valid-filter' });
+
+/**
+ * RFC 4791 §7.8: CALDAV:filter is one comp-filter of VCALENDAR, holding at most one comp-filter
+ * (VEVENT, VTODO, ...) which may hold a time-range. Property and parameter filters, is-not-defined
+ * and filters on nested components (VALARM) are answered 403 CALDAV:supported-filter: the client
+ * asks again without them (RFC 4791 §7.7), rather than getting a wrong answer.
+ */
+function parseCalendarQuery(root: Element): CalendarQueryRequest {
+  const filter = childElement(root, CALDAV, 'filter');
+  if (!filter) throw invalidFilter('CALDAV:calendar-query holds a CALDAV:filter');
+  const [calendar, ...others] = childElements(filter);
+  if (!calendar || others.length || !isElement(calendar, CALDAV, 'comp-filter') || calendar.getAttribute('name') !== 'VCALENDAR') {
+    throw invalidFilter('CALDAV:filter holds one comp-filter, of VCALENDAR');
+  }
+  const query: CalendarQueryRequest = { type: 'calendar-query', props: requestedProps(root), component: null, timeRange: null };
+  const inner = childElements(calendar);
+  if (!inner.length) return query;
+  const [component, ...more] = inner;
+  if (more.length || !isElement(component!, CALDAV, 'comp-filter')) {
+    throw unsupportedFilter('only one comp-filter (VEVENT, VTODO) inside VCALENDAR');
+  }
+  query.component = component!.getAttribute('name')?.toUpperCase() || null;
+  if (!query.component) throw invalidFilter('a comp-filter has a name');
+  for (const test of childElements(component!)) {
+    if (isElement(test, CALDAV, 'time-range') && !query.timeRange) query.timeRange = parseTimeRange(test);
+    else throw unsupportedFilter(`CALDAV:${test.localName} in a comp-filter (convene filters by component and time-range)`);
+  }
+  return query;
+}
+
+/** RFC 4791 §9.9: start and end as UTC date-times (20060104T000000Z); at least one of them. */
+export function parseTimeRange(el: Element): TimeRange {
+  const instant = (name: string): Date | null => {
+    const value = el.getAttribute(name);
+    if (value === null || value === '') return null;
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value.trim());
+    const date = m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : null;
+    if (!date || Number.isNaN(date.getTime()))
+      throw invalidFilter(`time-range ${name} is a UTC date-time like 20060104T000000Z (got ${value})`);
+    return date;
+  };
+  const range = { start: instant('start'), end: instant('end') };
+  if (!range.start && !range.end) throw invalidFilter('a time-range has a start, an end or both');
+  return range;
 }
 
 /** RFC 5323 §5.17 DAV:limit/DAV:nresults: a positive integer. */

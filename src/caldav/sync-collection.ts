@@ -18,8 +18,8 @@
 import type { Db } from '../db/database.ts';
 import { changesSince, type FeedChange } from './collections.ts';
 import { answerProps, type DavResponse } from './multistatus.ts';
+import { memberValues } from './objects.ts';
 import { type CollectionRef, objectHref } from './paths.ts';
-import { memberProps } from './properties.ts';
 import { DavError } from './requests.ts';
 import { DAV, type QName } from './xml.ts';
 
@@ -65,12 +65,24 @@ export async function syncCollection(
   if (!initial && after < read.floor) throw invalidToken('this sync token has expired');
   const truncated = request.limit !== null && read.changes.length > request.limit;
   const changes = truncated ? read.changes.slice(0, request.limit!) : read.changes;
-  const current = new Map(read.members.map((m) => [m.id, m.revision]));
+  const changed = [...latestPerResource(changes).keys()];
+  const named = new Set(changed);
+  const current = new Map(
+    (
+      await memberValues(
+        db,
+        user.id,
+        ref,
+        read.members.filter((m) => named.has(m.id)),
+        request.props,
+      )
+    ).map(([m, values]) => [m.id, values]),
+  );
   const responses: DavResponse[] = [];
-  for (const id of latestPerResource(changes).keys()) {
+  for (const id of changed) {
     const href = objectHref(user.username, ref, id);
-    const revision = current.get(id);
-    if (revision !== undefined) responses.push(answerProps(href, request.props, memberProps(ref, revision)));
+    const values = current.get(id);
+    if (values) responses.push(answerProps(href, request.props, values));
     else if (!initial) responses.push({ href, status: 404 });
   }
   if (truncated) responses.push({ href: collection.href, status: 507, error: { ns: DAV, name: 'number-of-matches-within-limits' } });

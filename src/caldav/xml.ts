@@ -9,9 +9,11 @@ import { DOMImplementation, DOMParser, type Element, type Node, XMLSerializer } 
 export const DAV = 'DAV:';
 export const CALDAV = 'urn:ietf:params:xml:ns:caldav';
 export const CALENDARSERVER = 'http://calendarserver.org/ns/';
+/** convene's own elements (an error's message). */
+export const CONVENE = 'http://convene.invalid/ns/';
 
 /** The prefixes convene writes (clients resolve namespaces, not prefixes). */
-const prefixes: Record<string, string> = { [DAV]: 'd', [CALDAV]: 'c', [CALENDARSERVER]: 'cs' };
+const prefixes: Record<string, string> = { [DAV]: 'd', [CALDAV]: 'c', [CALENDARSERVER]: 'cs', [CONVENE]: 'convene' };
 
 /** A qualified name: an element or property. */
 export interface QName {
@@ -77,7 +79,9 @@ export function writeXml(root: XmlElement): string {
   const namespaces = new Set<string>();
   collectNamespaces(root, namespaces);
   const prefixOf = new Map([...namespaces].map((ns, i) => [ns, prefixes[ns] ?? `x${i}`]));
-  const nameIn = (el: XmlElement) => `${prefixOf.get(el.ns)}:${el.name}`;
+  // An element in no namespace (a client may ask for such a property) has no prefix: none is
+  // bound to the empty namespace, and no default namespace is declared.
+  const nameIn = (el: XmlElement) => (el.ns ? `${prefixOf.get(el.ns)}:${el.name}` : el.name);
   const doc = new DOMImplementation().createDocument(root.ns, nameIn(root), null);
   const rootEl = doc.documentElement!;
   for (const [ns, prefix] of prefixOf) rootEl.setAttributeNS('http://www.w3.org/2000/xmlns/', `xmlns:${prefix}`, ns);
@@ -85,7 +89,7 @@ export function writeXml(root: XmlElement): string {
     for (const [name, value] of Object.entries(el.attributes ?? {})) target.setAttribute(name, value);
     if (el.text !== undefined) target.appendChild(doc.createTextNode(el.text));
     for (const child of el.children ?? []) {
-      const node = doc.createElementNS(child.ns, nameIn(child));
+      const node = doc.createElementNS(child.ns || null, nameIn(child));
       target.appendChild(node);
       build(child, node);
     }
@@ -95,6 +99,6 @@ export function writeXml(root: XmlElement): string {
 }
 
 function collectNamespaces(el: XmlElement, into: Set<string>) {
-  into.add(el.ns);
+  if (el.ns) into.add(el.ns);
   for (const child of el.children ?? []) collectNamespaces(child, into);
 }

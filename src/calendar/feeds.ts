@@ -19,11 +19,12 @@ import { hashSecret, newSecret } from '../auth/tokens.ts';
 import type { Db } from '../db/database.ts';
 import { meetingEvent } from '../email/invitation.ts';
 import { notFound } from '../errors.ts';
+import type { Appointment } from '../generated/prisma/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { EXPORT_FORMAT_VERSION, type ExportEvent } from '../ical/export.ts';
 import { organizersOf, scheduledEvent } from '../meetings/invitations.ts';
 import type { WriteContext } from '../write.ts';
-import { ruleOf, seriesOf } from './appointments/occurrences.ts';
+import { type Expandable, ruleOf, seriesOf } from './appointments/occurrences.ts';
 import { visibleAppointmentsIn } from './appointments/store.ts';
 
 /** How far back a feed reaches: appointments that ended before then are left out. */
@@ -104,6 +105,23 @@ export async function feedEvents(db: Db, userId: string, windowStart: Date): Pro
       orderBy: { start: 'asc' },
     }),
   ]);
+  const events = appointmentEvents(appointments);
+  if (meetings.length) {
+    const organizer = (await organizersOf(db, [userId])).get(userId)!;
+    for (const meeting of meetings) {
+      const state = { meeting, options: [], invitees: meeting.invitees };
+      events.push(meetingEvent(scheduledEvent(state, organizer, meeting.sequence, meeting.updatedAt)));
+    }
+  }
+  return events;
+}
+
+/**
+ * Appointments as events of the writer: a change exception in its series' zone with the
+ * occurrence it replaces; a series with its deleted occurrences and the dates of exceptions
+ * that are not among `appointments` (those that ended before a feed's window: gone from it too).
+ */
+export function appointmentEvents(appointments: Array<Appointment & Expandable>): ExportEvent[] {
   const events: ExportEvent[] = [];
   const byId = new Map(appointments.map((a) => [a.id, a]));
   const present = new Set(appointments.flatMap((a) => (a.seriesId ? [`${a.seriesId}/${a.recurrenceDatePosition}`] : [])));
@@ -128,13 +146,6 @@ export async function feedEvents(db: Db, userId: string, windowStart: Date): Pro
     const gone = a.replaced.filter((date) => !present.has(`${a.id}/${date}`));
     if (a.recurrenceType !== 'NONE') base.recurrence = { rule: ruleOf(a), deleted: [...a.deleteExceptions, ...gone] };
     events.push(base);
-  }
-  if (meetings.length) {
-    const organizer = (await organizersOf(db, [userId])).get(userId)!;
-    for (const meeting of meetings) {
-      const state = { meeting, options: [], invitees: meeting.invitees };
-      events.push(meetingEvent(scheduledEvent(state, organizer, meeting.sequence, meeting.updatedAt)));
-    }
   }
   return events;
 }

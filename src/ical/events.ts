@@ -35,7 +35,7 @@ import {
   type Weekday,
 } from '../calendar/recurrence.ts';
 import type { Parsed } from '../errors.ts';
-import type { ShownAs } from '../generated/prisma/client.ts';
+import type { ShownAs, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
 import { type Zone, ZoneResolver } from './zones.ts';
 
 /** An appointment's fields as AppointmentInput takes them (all but the account). */
@@ -95,7 +95,8 @@ const MAX_EXPANSION_STEPS = 100_000;
 const limits = { title: 500, location: 500, notes: 20_000 };
 const DAY_MS = 86_400_000;
 
-export function parseFeed(text: string, horizon: Horizon): Parsed<ParsedFeed> {
+/** The VCALENDAR of a text, or why it is none. */
+function parseCalendar(text: string): Parsed<ICAL.Component> {
   let calendar: ICAL.Component;
   try {
     const jcal = ICAL.parse(text);
@@ -104,6 +105,13 @@ export function parseFeed(text: string, horizon: Horizon): Parsed<ParsedFeed> {
     return { ok: false, message: `not valid iCalendar: ${(error as Error).message}` };
   }
   if (calendar.name !== 'vcalendar') return { ok: false, message: 'not valid iCalendar: no VCALENDAR' };
+  return { ok: true, data: calendar };
+}
+
+export function parseFeed(text: string, horizon: Horizon): Parsed<ParsedFeed> {
+  const parsed = parseCalendar(text);
+  if (!parsed.ok) return parsed;
+  const calendar = parsed.data;
   const zones = new ZoneResolver(calendar);
   const skipped: ParsedFeed['skipped'] = [];
 
@@ -542,4 +550,70 @@ function iteratorOf(recur: ICAL.Recur, timing: Timing): ICAL.RecurIterator {
 /** UNTIL as an instant: UTC as RFC 5545 requires with a zoned DTSTART, or (floating) in the event's zone. */
 function untilInstant(until: ICAL.Time, timing: Timing): Date {
   return until.zone === ICAL.Timezone.utcTimezone ? new Date(until.toUnixTime() * 1000) : timing.zone.instant(until);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks (VTODO), for CalDAV's task list.
+
+/** A VTODO's fields as the Task model has them (TaskInput). */
+export interface ImportedTask {
+  title: string;
+  notes: string | null;
+  start: Date | null;
+  due: Date | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  percentComplete: number;
+}
+
+const taskStatuses: Record<string, TaskStatus> = {
+  'NEEDS-ACTION': 'NOT_STARTED',
+  'IN-PROCESS': 'IN_PROGRESS',
+  COMPLETED: 'COMPLETED',
+  // convene has no cancelled task: a cancelled one is put off.
+  CANCELLED: 'DEFERRED',
+};
+
+/**
+ * The one VTODO of a text, the reverse of src/ical/export.ts's todoCalendarText: STATUS (and
+ * X-CONVENE-STATUS for WAITING and DEFERRED), PRIORITY 1-4 high, 6-9 low, else normal,
+ * PERCENT-COMPLETE (100 for a completed task without one), DTSTART and DUE in their zones (a
+ * DATE: midnight UTC).
+ */
+export function parseTodo(text: string): Parsed<ImportedTask> {
+  const parsed = parseCalendar(text);
+  if (!parsed.ok) return parsed;
+  const calendar = parsed.data;
+  const todos = calendar.getAllSubcomponents('vtodo');
+  if (todos.length !== 1) return { ok: false, message: 'a task is one VTODO in a VCALENDAR' };
+  const todo = todos[0]!;
+  const zones = new ZoneResolver(calendar);
+  try {
+    const instant = (name: string): Date | null => {
+      const property = todo.getFirstProperty(name);
+      const time = property ? timesOf(property)[0] : undefined;
+      if (!property || !time) return null;
+      return time.isDate ? zones.floating.instant(time) : zones.zoneOf(property).instant(time);
+    };
+    const word = (name: string) => String(todo.getFirstPropertyValue(name) ?? '').toUpperCase();
+    const convene = word('x-convene-status');
+    const status: TaskStatus = convene === 'WAITING' || convene === 'DEFERRED' ? convene : (taskStatuses[word('status')] ?? 'NOT_STARTED');
+    const priority = Number(todo.getFirstPropertyValue('priority') ?? 0);
+    const percent = todo.getFirstPropertyValue('percent-complete');
+    return {
+      ok: true,
+      data: {
+        title: textOf(todo, 'summary', limits.title) ?? '(no title)',
+        notes: textOf(todo, 'description', limits.notes),
+        start: instant('dtstart'),
+        due: instant('due'),
+        status,
+        priority: priority >= 1 && priority <= 4 ? 'HIGH' : priority >= 6 && priority <= 9 ? 'LOW' : 'NORMAL',
+        percentComplete:
+          percent === null ? (status === 'COMPLETED' ? 100 : 0) : Math.min(100, Math.max(0, Math.round(Number(percent) || 0))),
+      },
+    };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
 }

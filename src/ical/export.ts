@@ -1,5 +1,6 @@
-// convene's one iCalendar writer (RFC 5545, built with ical-generator): the calendar feeds
-// (src/calendar/feeds.ts) and the iTIP invitations (src/email/invitation.ts) both describe their
+// convene's one iCalendar writer (RFC 5545, built with ical-generator; tasks as VTODOs with
+// ical.js, todoCalendarText): the calendar feeds (src/calendar/feeds.ts), CalDAV
+// (src/caldav/objects.ts) and the iTIP invitations (src/email/invitation.ts) all describe their
 // events as ExportEvents and write them here, so an appointment or a meeting has one mapping.
 //
 // The mapping:
@@ -18,6 +19,8 @@
 //   X-MICROSOFT-CDO-BUSYSTATUS:OOF (Outlook's out of office); RESERVED -> OPAQUE, CONFIRMED. Each
 //   also as X-MICROSOFT-CDO-BUSYSTATUS. The importer (src/ical/events.ts) reads them back to the
 //   same value.
+
+import ICAL from 'ical.js';
 import ical, {
   ICalAttendeeRole,
   ICalAttendeeStatus,
@@ -33,7 +36,7 @@ import { Temporal } from 'temporal-polyfill';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
 import { localDate, seriesOf } from '../calendar/appointments/occurrences.ts';
 import { expand, localDateTime, occurrenceOn, type Recurrence, type Series, type Weekday } from '../calendar/recurrence.ts';
-import type { ShownAs } from '../generated/prisma/client.ts';
+import type { ShownAs, TaskPriority, TaskStatus } from '../generated/prisma/client.ts';
 
 /** Raised whenever the text written for the same data changes: part of the feeds' ETag. */
 export const EXPORT_FORMAT_VERSION = 1;
@@ -364,4 +367,70 @@ export function foldLines(text: string): string {
     out += `${line.slice(start)}\r\n`;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks.
+
+/** One VTODO: a task as the Task model has it. */
+export interface ExportTask {
+  uid: string;
+  stamp: Date;
+  summary: string;
+  description: string | null;
+  start: Date | null;
+  due: Date | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  percentComplete: number;
+  /** When the task was completed (COMPLETED), for a completed one. */
+  completed: Date | null;
+  created: Date;
+  lastModified: Date;
+}
+
+/**
+ * convene's task states as VTODO STATUS (RFC 5545 §3.8.1.11 has four): WAITING and DEFERRED
+ * have none, and are written as NEEDS-ACTION with X-CONVENE-STATUS naming them, which the
+ * importer reads back.
+ */
+const todoStatus: Record<TaskStatus, string> = {
+  NOT_STARTED: 'NEEDS-ACTION',
+  IN_PROGRESS: 'IN-PROCESS',
+  COMPLETED: 'COMPLETED',
+  WAITING: 'NEEDS-ACTION',
+  DEFERRED: 'NEEDS-ACTION',
+};
+
+/** PRIORITY (RFC 5545 §3.8.1.9: 1 highest, 9 lowest; 0 undefined): the middle of each third. */
+export const todoPriority: Record<TaskPriority, number> = { HIGH: 1, NORMAL: 5, LOW: 9 };
+
+const utcTime = (instant: Date) => ICAL.Time.fromJSDate(instant, true);
+
+/**
+ * The iCalendar text of tasks as VTODOs, in UTC (a task has no zone). ical-generator writes no
+ * VTODO, so these are built with ical.js (which also folds the lines).
+ */
+export function todoCalendarText(tasks: Iterable<ExportTask>): string {
+  const calendar = new ICAL.Component('vcalendar');
+  calendar.addPropertyWithValue('prodid', '-//convene//convene//EN');
+  calendar.addPropertyWithValue('version', '2.0');
+  for (const task of tasks) {
+    const todo = new ICAL.Component('vtodo');
+    todo.addPropertyWithValue('uid', task.uid);
+    todo.addPropertyWithValue('dtstamp', utcTime(task.stamp));
+    todo.addPropertyWithValue('created', utcTime(task.created));
+    todo.addPropertyWithValue('last-modified', utcTime(task.lastModified));
+    todo.addPropertyWithValue('summary', task.summary);
+    if (task.description) todo.addPropertyWithValue('description', task.description);
+    if (task.start) todo.addPropertyWithValue('dtstart', utcTime(task.start));
+    if (task.due) todo.addPropertyWithValue('due', utcTime(task.due));
+    todo.addPropertyWithValue('status', todoStatus[task.status]);
+    if (task.status === 'WAITING' || task.status === 'DEFERRED') todo.addPropertyWithValue('x-convene-status', task.status);
+    if (task.completed && task.status === 'COMPLETED') todo.addPropertyWithValue('completed', utcTime(task.completed));
+    todo.addPropertyWithValue('percent-complete', task.percentComplete);
+    todo.addPropertyWithValue('priority', todoPriority[task.priority]);
+    calendar.addSubcomponent(todo);
+  }
+  return calendar.toString().replace(/\r?\n/g, '\r\n').concat('\r\n');
 }

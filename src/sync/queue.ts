@@ -95,10 +95,11 @@ export async function startSession(
   );
 }
 
-async function deviceSynchronization(tx: Tx, userId: string, deviceUuid: string): Promise<string> {
+/** The user's DEVICE synchronization of this UUID, created on first use (named by the UUID unless told). */
+export async function deviceSynchronization(tx: Tx, userId: string, deviceUuid: string, name = deviceUuid): Promise<string> {
   const counter = await tx.syncCounter.findUnique({ where: { userId } });
   await tx.synchronization.createMany({
-    data: [{ userId, type: 'DEVICE', deviceUuid, name: deviceUuid, createdRevision: counter?.revision ?? 0 }],
+    data: [{ userId, type: 'DEVICE', deviceUuid, name, createdRevision: counter?.revision ?? 0 }],
     skipDuplicates: true,
   });
   const device = await tx.synchronization.findUniqueOrThrow({ where: { userId_deviceUuid: { userId, deviceUuid } } });

@@ -35,7 +35,7 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
    * clientSyncId appeared meanwhile (a racing commit). One statement for all: a commit may
    * carry hundreds.
    */
-  create(w: WriteContext, creates: Array<{ data: Data; clientSyncId: string | null }>): Promise<Array<Row | null>>;
+  create(w: WriteContext, creates: Array<{ data: Data; clientSyncId: string | null; id?: string }>): Promise<Array<Row | null>>;
   /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
   update(w: WriteContext, updates: Array<{ row: Row; data: Data }>): Promise<Array<Row | null>>;
   /** Deletes these objects (locked by the caller), leaving tombstones. */
@@ -99,13 +99,14 @@ export async function insertObjects<Data extends object>(
   w: WriteContext,
   table: 'Task' | 'Appointment' | 'CalendarEntry',
   columns: ReadonlyArray<keyof Data & string>,
-  creates: Array<{ data: Data; clientSyncId: string | null }>,
+  /** `id`: one the client chose (a CalDAV resource name); null where it is taken, like a clientSyncId. */
+  creates: Array<{ data: Data; clientSyncId: string | null; id?: string }>,
 ): Promise<Array<NewRow<Data> | null>> {
   if (!creates.length) return [];
   const now = new Date();
-  const rows = creates.map(({ data, clientSyncId }) => {
+  const rows = creates.map(({ data, clientSyncId, id }) => {
     const row: Record<string, unknown> = {
-      id: randomUUID(),
+      id: id ?? randomUUID(),
       userId: w.userId,
       clientSyncId,
       synchronizationId: w.origin.synchronizationId,

@@ -172,12 +172,85 @@ describe('REPORT bodies', () => {
           </C:comp-filter>
         </C:filter>
       </C:calendar-query>`;
-    expect(parseReport(query)).toEqual({ type: 'calendar-query' });
+    expect(parseReport(query)).toEqual({
+      type: 'calendar-query',
+      props: [{ ns: CALDAV, name: 'calendar-data' }],
+      component: 'VEVENT',
+      timeRange: { start: new Date('2006-01-04T00:00:00Z'), end: new Date('2006-01-05T00:00:00Z') },
+    });
     const multiget = `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-      <D:prop><D:getetag/></D:prop><D:href>/bernard/work/abcd1.ics</D:href></C:calendar-multiget>`;
-    expect(parseReport(multiget)).toEqual({ type: 'calendar-multiget' });
+      <D:prop><D:getetag/></D:prop><D:href>/bernard/work/abcd1.ics</D:href><D:href>/bernard/work/abcd2.ics</D:href></C:calendar-multiget>`;
+    expect(parseReport(multiget)).toEqual({
+      type: 'calendar-multiget',
+      props: [{ ns: DAV, name: 'getetag' }],
+      hrefs: ['/bernard/work/abcd1.ics', '/bernard/work/abcd2.ics'],
+    });
+    const empty =
+      '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop></C:calendar-multiget>';
+    expect(refusal(() => parseReport(empty)).status).toBe(400);
     expect(parseReport('<D:expand-property xmlns:D="DAV:"/>')).toEqual({ type: 'unknown', name: { ns: DAV, name: 'expand-property' } });
     expect(refusal(() => parseReport('<C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav">')).status).toBe(400);
+  });
+});
+
+describe('calendar-query filters (RFC 4791 §7.8, §9.7, §9.9)', () => {
+  const query = (filter: string, props = '<D:prop><D:getetag/></D:prop>') =>
+    `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">${props}<C:filter>${filter}</C:filter></C:calendar-query>`;
+  const vcalendar = (inner: string) => `<C:comp-filter name="VCALENDAR">${inner}</C:comp-filter>`;
+  const filterOf = (body: string) => {
+    const parsed = parseReport(body);
+    if (parsed.type !== 'calendar-query') throw new Error(parsed.type);
+    return { component: parsed.component, timeRange: parsed.timeRange };
+  };
+
+  it('reads the time ranges of §7.8.1 (VEVENT), §7.8.2 (VTODO, open end) and §7.8.5 (open start)', () => {
+    const at = (iso: string) => new Date(iso);
+    expect(
+      filterOf(
+        query(vcalendar('<C:comp-filter name="VEVENT"><C:time-range start="20060104T000000Z" end="20060105T000000Z"/></C:comp-filter>')),
+      ),
+    ).toEqual({
+      component: 'VEVENT',
+      timeRange: { start: at('2006-01-04T00:00:00Z'), end: at('2006-01-05T00:00:00Z') },
+    });
+    expect(filterOf(query(vcalendar('<C:comp-filter name="VTODO"><C:time-range start="20060106T100000Z"/></C:comp-filter>')))).toEqual({
+      component: 'VTODO',
+      timeRange: { start: at('2006-01-06T10:00:00Z'), end: null },
+    });
+    expect(filterOf(query(vcalendar('<C:comp-filter name="VEVENT"><C:time-range end="20060107T000000Z"/></C:comp-filter>')))).toEqual({
+      component: 'VEVENT',
+      timeRange: { start: null, end: at('2006-01-07T00:00:00Z') },
+    });
+  });
+
+  it('reads a component without a range (§7.8.6: all VTODOs), and VCALENDAR alone as every member', () => {
+    expect(filterOf(query(vcalendar('<C:comp-filter name="VTODO"/>')))).toEqual({ component: 'VTODO', timeRange: null });
+    expect(filterOf(query(vcalendar('')))).toEqual({ component: null, timeRange: null });
+    // allprop, or no prop at all, asks for every property.
+    expect(parseReport(query(vcalendar(''), '<D:allprop/>'))).toMatchObject({ props: 'all' });
+  });
+
+  it('refuses time ranges that are not UTC date-times, or have neither side (403 valid-filter)', () => {
+    for (const range of ['start="20060104T000000"', 'start="2006-01-04T00:00:00Z"', 'start="20061304T000000Z"', 'end="tomorrow"', '']) {
+      const body = query(vcalendar(`<C:comp-filter name="VEVENT"><C:time-range ${range}/></C:comp-filter>`));
+      expect([range, refusal(() => parseReport(body))]).toEqual([range, { status: 403, precondition: 'valid-filter' }]);
+    }
+    for (const filter of ['', '<C:comp-filter name="VEVENT"/>', `${vcalendar('')}${vcalendar('')}`]) {
+      expect([filter, refusal(() => parseReport(query(filter)))]).toEqual([filter, { status: 403, precondition: 'valid-filter' }]);
+    }
+  });
+
+  it('refuses the filters it does not evaluate (403 supported-filter): prop-filter (§7.8.7), VALARM (§7.8.4), is-not-defined', () => {
+    for (const inner of [
+      '<C:prop-filter name="UID"><C:text-match>DC6C50A017428C5216A2F1CD@example.com</C:text-match></C:prop-filter>',
+      '<C:comp-filter name="VALARM"><C:time-range start="20060106T100000Z" end="20060107T100000Z"/></C:comp-filter>',
+      '<C:is-not-defined/>',
+    ]) {
+      const body = query(vcalendar(`<C:comp-filter name="VEVENT">${inner}</C:comp-filter>`));
+      expect([inner, refusal(() => parseReport(body))]).toEqual([inner, { status: 403, precondition: 'supported-filter' }]);
+    }
+    const two = query(vcalendar('<C:comp-filter name="VEVENT"/><C:comp-filter name="VTODO"/>'));
+    expect(refusal(() => parseReport(two))).toEqual({ status: 403, precondition: 'supported-filter' });
   });
 });
 
@@ -271,8 +344,21 @@ describe('multistatus', () => {
     ]);
   });
 
+  it('writes a property in no namespace (one a client asked for without declaring DAV:) unprefixed', () => {
+    const body = multistatus([{ href: '/x', found: [], missing: [{ ns: '', name: 'getetag' }] }]);
+    expect(shape(body)).toEqual([
+      d('multistatus'),
+      [d('response'), [d('href'), '/x'], [d('propstat'), [d('prop'), ['{null}getetag']], [d('status'), 'HTTP/1.1 404 Not Found']]],
+    ]);
+  });
+
   it('writes an error body with its precondition (RFC 4918 §16)', () => {
     expect(shape(errorBody({ ns: DAV, name: 'valid-sync-token' }))).toEqual([d('error'), [d('valid-sync-token')]]);
+    expect(shape(errorBody({ ns: CALDAV, name: 'valid-calendar-data' }, 'no DTSTART'))).toEqual([
+      d('error'),
+      [`{${CALDAV}}valid-calendar-data`],
+      ['{http://convene.invalid/ns/}message', 'no DTSTART'],
+    ]);
     expect(shape(multistatus([]))).toEqual([d('multistatus')]);
   });
 });

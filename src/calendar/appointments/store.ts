@@ -52,7 +52,10 @@ export async function appointmentsIn(
 
 /** A new appointment's columns: its data, and its place in a series and in a synchronization's source. */
 export type NewAppointment = AppointmentData &
-  Pick<Appointment, 'deleteExceptions' | 'seriesId' | 'recurrencePosition' | 'recurrenceDatePosition' | 'externalKey'>;
+  Pick<
+    Appointment,
+    'deleteExceptions' | 'seriesId' | 'recurrencePosition' | 'recurrenceDatePosition' | 'externalKey' | 'icalText' | 'icalTextAt'
+  >;
 const newAppointmentColumns = [
   ...appointmentColumns,
   'deleteExceptions',
@@ -60,6 +63,8 @@ const newAppointmentColumns = [
   'recurrencePosition',
   'recurrenceDatePosition',
   'externalKey',
+  'icalText',
+  'icalTextAt',
 ] as const;
 
 /** A client's new appointment: its data, no deleted occurrences, it replaces no occurrence of a series. */
@@ -70,13 +75,18 @@ const newAppointment = (data: AppointmentData): NewAppointment => ({
   recurrencePosition: null,
   recurrenceDatePosition: null,
   externalKey: null,
+  icalText: null,
+  icalTextAt: null,
 });
 
 /**
  * Inserts new appointments of the acting user in one statement, recording them for the feed;
  * null where the clientSyncId was taken meanwhile (see insertObjects).
  */
-export async function insertAppointments(w: WriteContext, creates: Array<{ data: NewAppointment; clientSyncId: string | null }>) {
+export async function insertAppointments(
+  w: WriteContext,
+  creates: Array<{ data: NewAppointment; clientSyncId: string | null; id?: string }>,
+) {
   const rows = await insertObjects(w, 'Appointment', newAppointmentColumns, creates);
   for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
   return rows;

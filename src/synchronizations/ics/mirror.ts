@@ -27,7 +27,7 @@ export interface MirrorResult {
 }
 
 /** What the feed wants of one appointment: its columns besides the row's identity. */
-type Wanted = Omit<NewAppointment, 'seriesId'> & { seriesKey: string | null };
+export type Wanted = Omit<NewAppointment, 'seriesId'> & { seriesKey: string | null };
 
 /** Columns a refresh sets on an appointment it keeps. */
 const mirroredColumns = [...appointmentColumns, 'deleteExceptions', 'recurrencePosition', 'recurrenceDatePosition'] as const;
@@ -107,10 +107,13 @@ export async function mirrorFeed(w: WriteContext, accountId: string, events: Fee
   return result;
 }
 
-const withoutSeriesKey = ({ seriesKey: _, ...data }: Wanted): Omit<NewAppointment, 'seriesId'> => data;
+export const withoutSeriesKey = ({ seriesKey: _, ...data }: Wanted): Omit<NewAppointment, 'seriesId'> => data;
 
-/** Every appointment the feed wants, by key: checked as a client's input is; refused ones listed in `invalid`. */
-function wantedAppointments(accountId: string, events: FeedEvent[], invalid: MirrorResult['invalid']): Map<string, Wanted> {
+/**
+ * Every appointment the feed wants, by key: checked as a client's input is; refused ones listed
+ * in `invalid`. Also what a CalDAV PUT wants (src/caldav/put.ts).
+ */
+export function wantedAppointments(accountId: string, events: FeedEvent[], invalid: MirrorResult['invalid']): Map<string, Wanted> {
   const wanted = new Map<string, Wanted>();
   const parse = (key: string, fields: ImportedFields): AppointmentData | null => {
     const parsed = parseAppointmentInput({ ...fields, accountId }, null);
@@ -126,6 +129,8 @@ function wantedAppointments(accountId: string, events: FeedEvent[], invalid: Mir
       recurrencePosition: null,
       recurrenceDatePosition: null,
       externalKey: event.key,
+      icalText: null,
+      icalTextAt: null,
       seriesKey: null,
     });
     for (const override of event.overrides) {
@@ -138,6 +143,8 @@ function wantedAppointments(accountId: string, events: FeedEvent[], invalid: Mir
         recurrencePosition: occurrence.position,
         recurrenceDatePosition: occurrence.date,
         externalKey: override.key,
+        icalText: null,
+        icalTextAt: null,
         seriesKey: event.key,
       });
     }

@@ -1,0 +1,184 @@
+// Calendar object resources as iCalendar: each member of a collection (collections.ts) read in
+// and written by convene's one iCalendar writer (src/ical/export.ts), the mapping the calendar
+// feeds use. One VCALENDAR per resource: an appointment, or a series with its change
+// exceptions (RECURRENCE-ID) and deleted occurrences (EXDATE); a scheduled meeting with its
+// ORGANIZER and ATTENDEEs; a task as a VTODO. Reading any number of resources costs a fixed
+// number of statements (appointments, meetings and their organizers, tasks), never one per
+// resource.
+//
+// The time-range test of calendar-query (RFC 4791 §9.9) is answered from the same events,
+// series expanded by convene's own recurrence engine (src/calendar/recurrence.ts), so a client
+// sees in a range exactly the occurrences `appointments` lists there.
+import { type Expandable, seriesOf } from '../calendar/appointments/occurrences.ts';
+import { appointmentEvents } from '../calendar/feeds.ts';
+import { expand } from '../calendar/recurrence.ts';
+import type { Db } from '../db/database.ts';
+import { meetingEvent } from '../email/invitation.ts';
+import type { Appointment, Task } from '../generated/prisma/client.ts';
+import { calendarText, type ExportEvent, type ExportTask, todoCalendarText } from '../ical/export.ts';
+import { organizersOf, scheduledEvent } from '../meetings/invitations.ts';
+import type { Member } from './collections.ts';
+import type { PropValues } from './multistatus.ts';
+import type { CollectionRef } from './paths.ts';
+import { calendarDataName, memberProps } from './properties.ts';
+import type { RequestedProps } from './requests.ts';
+import { clark } from './xml.ts';
+
+/** A resource's content: the events of one UID (VEVENT collections) or one task (the task list). */
+export type CalendarObject =
+  /** `stored`: the client's own text (a series PUT over CalDAV and not changed since), served as it is. */
+  { type: 'events'; events: ExportEvent[]; stored?: string } | { type: 'task'; task: ExportTask };
+
+/** A time range of a calendar-query (RFC 4791 §9.9); an open side is null. */
+export interface TimeRange {
+  start: Date | null;
+  end: Date | null;
+}
+
+/**
+ * The resources `ids` (members of the collection, as collections.ts found them for the user)
+ * as calendar objects, by id. Ids that are not (any longer) there are absent.
+ */
+export async function loadObjects(db: Db, userId: string, ref: CollectionRef, ids: string[]): Promise<Map<string, CalendarObject>> {
+  const objects = new Map<string, CalendarObject>();
+  if (!ids.length) return objects;
+  if (ref.type === 'tasks') {
+    for (const task of await db.task.findMany({ where: { userId, id: { in: ids } } }))
+      objects.set(task.id, { type: 'task', task: taskOf(task) });
+    return objects;
+  }
+  const [appointments, meetings] = await Promise.all([
+    db.appointment.findMany({ where: { userId, OR: [{ id: { in: ids }, seriesId: null }, { seriesId: { in: ids } }] } }),
+    db.meeting.findMany({ where: { id: { in: ids }, status: 'SCHEDULED', start: { not: null } }, include: { invitees: true } }),
+  ]);
+  for (const [id, rows] of groupBySeries(appointments)) objects.set(id, appointmentObject(rows));
+  if (meetings.length) {
+    const organizers = await organizersOf(
+      db,
+      meetings.map((m) => m.userId),
+    );
+    for (const meeting of meetings) {
+      const state = { meeting, options: [], invitees: meeting.invitees };
+      const event = meetingEvent(scheduledEvent(state, organizers.get(meeting.userId)!, meeting.sequence, meeting.updatedAt));
+      objects.set(meeting.id, { type: 'events', events: [event] });
+    }
+  }
+  return objects;
+}
+
+/**
+ * A series (or single appointment) with its exceptions. One PUT over CalDAV keeps the client's
+ * text, served while no row of it changed since (a change through the API sets updatedAt after
+ * icalTextAt); after that, convene's export under the client's UID (externalKey).
+ */
+function appointmentObject(rows: Array<Appointment & Expandable>): CalendarObject {
+  const events = appointmentEvents(rows);
+  const series = rows.find((a) => !a.seriesId);
+  if (!series?.icalText || !series.icalTextAt) return { type: 'events', events };
+  const at = series.icalTextAt.getTime();
+  if (rows.every((a) => a.updatedAt.getTime() <= at)) return { type: 'events', events, stored: series.icalText };
+  const uid = series.externalKey ?? series.id;
+  return { type: 'events', events: events.map((e) => ({ ...e, uid })) };
+}
+
+/** Appointments by the resource they belong to (a change exception: its series'), each series with the dates its exceptions replace. */
+function groupBySeries(appointments: Appointment[]): Map<string, Array<Appointment & Expandable>> {
+  const groups = new Map<string, Array<Appointment & Expandable>>();
+  for (const a of appointments) {
+    const id = a.seriesId ?? a.id;
+    groups.set(id, [...(groups.get(id) ?? []), { ...a, replaced: [] }]);
+  }
+  for (const rows of groups.values()) {
+    const series = rows.find((a) => !a.seriesId);
+    if (series) series.replaced = rows.flatMap((a) => (a.seriesId ? [a.recurrenceDatePosition!] : []));
+  }
+  return groups;
+}
+
+function taskOf(task: Task): ExportTask {
+  return {
+    uid: task.id,
+    stamp: task.updatedAt,
+    summary: task.title,
+    description: task.notes,
+    start: task.start,
+    due: task.due,
+    status: task.status,
+    priority: task.priority,
+    percentComplete: task.percentComplete,
+    // The model keeps no completion time: a completed task's last change is when it was completed.
+    completed: task.status === 'COMPLETED' ? task.updatedAt : null,
+    created: task.createdAt,
+    lastModified: task.updatedAt,
+  };
+}
+
+/** The resource's iCalendar text (calendar-data, the body of GET). */
+export function objectText(object: CalendarObject): string {
+  if (object.type === 'task') return todoCalendarText([object.task]);
+  return object.stored ?? calendarText(object.events);
+}
+
+const beginning = new Date('0001-01-01T00:00:00Z');
+const endOfTime = new Date('9999-12-31T00:00:00Z');
+
+/**
+ * Whether a resource has an occurrence overlapping the range (RFC 4791 §9.9). An event (and
+ * each occurrence of a series, skipping deleted and replaced ones; each change exception) overlaps
+ * when it starts before the range's end and ends after its start: convene's events all have a
+ * length. A task: by DTSTART and DUE as the VTODO table of §9.9 has them, without them always.
+ */
+export function overlaps(object: CalendarObject, range: TimeRange): boolean {
+  const from = range.start ?? beginning;
+  const to = range.end ?? endOfTime;
+  if (object.type === 'task') return taskOverlaps(object.task, from, to);
+  const replaced = new Set(object.events.flatMap((e) => (e.recurrenceOf ? [e.recurrenceOf.date] : [])));
+  return object.events.some((event) => {
+    if (!event.recurrence || event.recurrence.rule.type === 'NONE') return event.start < to && event.end > from;
+    const skipped = new Set([...event.recurrence.deleted, ...replaced]);
+    try {
+      // Asking for one more occurrence than can be skipped: more than that in range is a match.
+      return expand(seriesOf(event), event.recurrence.rule, from, to, { limit: skipped.size + 1 }).some((o) => !skipped.has(o.date));
+    } catch (error) {
+      if (error instanceof RangeError) return true;
+      throw error;
+    }
+  });
+}
+
+function taskOverlaps({ start, due }: ExportTask, from: Date, to: Date): boolean {
+  if (start && due) return (from <= start || from < due) && (to > start || to >= due);
+  if (start) return from <= start && to > start;
+  if (due) return from < due && to >= due;
+  return true;
+}
+
+/** Whether a request names calendar-data (allprop does not include it: RFC 4791 §9.6). */
+export const asksCalendarData = (props: RequestedProps) => props !== 'all' && props.some((p) => clark(p) === clark(calendarDataName));
+
+/**
+ * The properties of these members, with their iCalendar texts when `props` names calendar-data
+ * (read for all of them at once). A member gone since it was listed is left out.
+ */
+export async function memberValues(
+  db: Db,
+  userId: string,
+  ref: CollectionRef,
+  list: Member[],
+  props: RequestedProps,
+  known: Map<string, CalendarObject> | null = null,
+): Promise<Array<[Member, PropValues]>> {
+  if (!asksCalendarData(props)) return list.map((m) => [m, memberProps(ref, m.revision)]);
+  const objects =
+    known ??
+    (await loadObjects(
+      db,
+      userId,
+      ref,
+      list.map((m) => m.id),
+    ));
+  return list.flatMap((m): Array<[Member, PropValues]> => {
+    const object = objects.get(m.id);
+    return object ? [[m, memberProps(ref, m.revision, objectText(object))]] : [];
+  });
+}

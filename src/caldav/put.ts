@@ -1,0 +1,194 @@
+// PUT and DELETE of calendar object resources (RFC 4791 §5.3.2, RFC 4918 §9.6-9.7): a client's
+// iCalendar becomes appointments through the importer the ICS connector uses (src/ical/events.ts,
+// wantedAppointments), written in one transaction (runWrite) by the store functions every writer
+// uses, so the change enters the change feed: GraphQL sync clients, changesAvailable and the next
+// sync-collection all see it.
+//
+// - The client is the authority, as in syncCommit: no conflict refusal, no booking check. Its
+//   writes carry a DEVICE synchronization per access token ("CalDAV", src/sync/queue.ts) as
+//   their origin, so a synchronization's unlink modes apply to what it wrote.
+// - Resource names: a new resource is created under the name the client PUTs it to, which must
+//   be a UUID (`<uuid>.ics`, as Apple Calendar, Thunderbird and DAVx5 name theirs): it becomes
+//   the appointment's id, so GET and the change feed name it the same way without a mapping.
+// - One resource is one UID: a single event, or a series the Open-Xchange model expresses with
+//   its EXDATEs and RECURRENCE-ID overrides. A rule the model cannot express (one the ICS
+//   connector would expand into single occurrences) is refused: 403
+//   CALDAV:valid-calendar-object-resource, naming the rule. Text that is not iCalendar, or an
+//   event without DTSTART: 403 CALDAV:valid-calendar-data.
+// - The client's text is kept with the series (icalText): GET serves it as long as neither the
+//   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
+//   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
+//   convene's export, under the client's UID.
+// - Tasks: a PUT to the task list is one VTODO (parseTodo), written through taskStore like the
+//   task mutations; the Task model has no place for the client's own text, so it is not kept.
+// - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
+//   (or on a missing resource): 412. Success: 201 (created) or 204 (replaced), with the ETag.
+import { insertAppointments } from '../calendar/appointments/store.ts';
+import { removeAppointments } from '../calendar/appointments/writes.ts';
+import type { Parsed } from '../errors.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { RouteDeps } from '../http/routes.ts';
+import { parseFeed, parseTodo } from '../ical/events.ts';
+import { lockFeedRows } from '../sync/feed.ts';
+import { deviceSynchronization } from '../sync/queue.ts';
+import { lockOwned } from '../sync/store.ts';
+import { wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
+import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
+import { runWrite } from '../write.ts';
+import type { CalendarCollection, Member } from './collections.ts';
+import { members } from './collections.ts';
+import { etagOf } from './properties.ts';
+import type { DavUser } from './propfind.ts';
+import { DavError } from './requests.ts';
+import { CALDAV, DAV } from './xml.ts';
+
+const DAY_MS = 86_400_000;
+
+const invalidData = (why: string) =>
+  new DavError(403, `not a calendar object convene can read: ${why}`, { ns: CALDAV, name: 'valid-calendar-data' });
+const invalidObject = (why: string) => new DavError(403, why, { ns: CALDAV, name: 'valid-calendar-object-resource' });
+
+/** A scheduled meeting is changed and cancelled through the API, which tells its invitees. */
+const meetingRefusal = () =>
+  new DavError(403, 'a scheduled meeting is changed or cancelled through the API, not over CalDAV', { ns: DAV, name: 'need-privileges' });
+
+/** If-Match / If-None-Match against the resource's current ETag (null: it does not exist). */
+function checkPreconditions(headers: Headers, current: Member | null): void {
+  const ifNoneMatch = headers.get('if-none-match')?.trim();
+  const ifMatch = headers.get('if-match')?.trim();
+  const etag = current ? etagOf(current.revision) : null;
+  const listed = (header: string) => header.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (ifNoneMatch && etag && (ifNoneMatch === '*' || listed(ifNoneMatch).includes(etag))) {
+    throw new DavError(412, 'the resource exists (If-None-Match)');
+  }
+  if (ifMatch && (!etag || (ifMatch !== '*' && !listed(ifMatch).includes(etag)))) {
+    throw new DavError(412, 'the resource has changed since (If-Match): fetch it again');
+  }
+}
+
+/** The user's CalDAV synchronization for the access token in use: the origin of its writes. */
+async function origin(tx: Prisma.TransactionClient, user: DavUser) {
+  return { synchronizationId: await deviceSynchronization(tx, user.id, user.tokenId, 'CalDAV') };
+}
+
+const services = (deps: RouteDeps) => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
+
+/** A PUT or DELETE of `<collection>/<id>.ics` in a collection of the user's. */
+export interface ObjectWrite {
+  deps: RouteDeps;
+  user: DavUser;
+  collection: CalendarCollection;
+  id: string;
+  request: Request;
+}
+
+/** The resource as it is now (null: new), its preconditions met. */
+async function writeTarget({ deps, user, collection, id, request }: ObjectWrite): Promise<Member | null> {
+  const [current = null] = await members(deps.db.prisma, user.id, collection.ref, [id]);
+  checkPreconditions(request.headers, current);
+  return current;
+}
+
+/** The answer to a write: 201 or 204, with the resource's new ETag. */
+async function written({ deps, user, collection, id }: ObjectWrite, created: boolean): Promise<Response> {
+  const [now] = await members(deps.db.prisma, user.id, collection.ref, [id]);
+  return new Response(null, { status: created ? 201 : 204, headers: now ? { etag: etagOf(now.revision) } : {} });
+}
+
+/** PUT of `<collection>/<id>.ics`. */
+export async function putObject(write: ObjectWrite): Promise<Response> {
+  const { deps, user, collection, id, request } = write;
+  const current = await writeTarget(write);
+  const text = await request.text();
+  if (collection.ref.type === 'tasks') {
+    const parsed = parseTodo(text);
+    if (!parsed.ok) throw invalidData(parsed.message);
+    const data = parsed.data;
+    await runWrite(services(deps), { userId: user.id }, async (w) => {
+      w.origin = await origin(w.tx, user);
+      const existing = current ? await lockOwned(w, taskStore, id) : null;
+      // A PUT replaces the whole task: every field from the text.
+      const task = orThrowInvalid(parseTaskInput(data, null));
+      if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
+      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw nameTaken();
+    });
+    return written(write, !current);
+  }
+  const wanted = readObject(text, collection.ref.accountId);
+  await runWrite(services(deps), { userId: user.id }, async (w) => {
+    w.origin = await origin(w.tx, user);
+    if (current) {
+      await lockFeedRows(w.tx, user.id, 'APPOINTMENT', [id]);
+      const existing = await w.tx.appointment.findMany({ where: { id, userId: user.id } });
+      if (!existing.length) throw meetingRefusal();
+      await removeAppointments(w, existing);
+    }
+    const [series, ...exceptions] = wanted;
+    const [created] = await insertAppointments(w, [{ data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, id }]);
+    if (!created) throw nameTaken();
+    await insertAppointments(
+      w,
+      exceptions.map((data) => ({ data: { ...withoutSeriesKey(data), externalKey: null, seriesId: id }, clientSyncId: null })),
+    );
+    // The text is kept with the time of the last change it stands for (its rows' latest).
+    await w.tx.$executeRaw`
+      UPDATE "Appointment" SET "icalText" = ${text},
+        "icalTextAt" = (SELECT max("updatedAt") FROM "Appointment" WHERE id = ${id}::uuid OR "seriesId" = ${id}::uuid)
+      WHERE id = ${id}::uuid`;
+  });
+  return written(write, !current);
+}
+
+const nameTaken = () => new DavError(409, 'this resource name (or UID) is taken: choose another UUID');
+
+function orThrowInvalid<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw invalidObject(parsed.message);
+  return parsed.data;
+}
+
+/**
+ * A resource's text as the appointments it stands for: the series (or single event) first, its
+ * change exceptions after. One UID, expressible by the model, valid as a client's input.
+ */
+function readObject(text: string, accountId: string) {
+  const now = Date.now();
+  // The horizon only matters for rules the model cannot express, which are refused below.
+  const parsed = parseFeed(text, { from: new Date(now - 366 * DAY_MS), to: new Date(now + 2 * 366 * DAY_MS) });
+  if (!parsed.ok) throw invalidData(parsed.message);
+  const { events, skipped } = parsed.data;
+  if (skipped.length) throw invalidData(skipped.map((s) => `${s.uid}: ${s.reason}`).join('; '));
+  const uids = new Set(events.map((e) => e.key.split('#')[0]));
+  if (uids.size > 1) throw invalidObject('a calendar object resource holds the events of one UID (RFC 4791 §4.1)');
+  if (!events.length) throw invalidObject('no VEVENT that is not cancelled: this calendar holds events (VEVENT)');
+  if (events.length > 1 || events[0]!.key.includes('#')) {
+    const rule = /^(RRULE|RDATE)[;:].*$/im.exec(text.replace(/\r?\n[ \t]/g, ''))?.[0];
+    throw invalidObject(
+      rule
+        ? `the recurrence ${rule.trim()} is not one convene keeps as a series (README, CalDAV: the rules accepted)`
+        : 'an override (RECURRENCE-ID) that is no occurrence of its series',
+    );
+  }
+  const invalid: Array<{ key: string; reason: string }> = [];
+  const wanted = [...wantedAppointments(accountId, events, invalid).values()];
+  if (invalid.length) throw invalidObject(invalid.map((i) => `${i.key}: ${i.reason}`).join('; '));
+  return wanted;
+}
+
+/** DELETE of `<collection>/<id>.ics`: an appointment (a series with its exceptions) or a task. */
+export async function deleteObject(write: ObjectWrite): Promise<Response> {
+  const { deps, user, id, collection } = write;
+  const current = await writeTarget(write);
+  if (!current) throw new DavError(404, 'no such resource');
+  const deleted = await runWrite(services(deps), { userId: user.id }, async (w) => {
+    w.origin = await origin(w.tx, user);
+    if (collection.ref.type === 'tasks') {
+      const task = await lockOwned(w, taskStore, id);
+      if (task) await taskStore.remove(w, [task]);
+      return 1;
+    }
+    const existing = await w.tx.appointment.findMany({ where: { id, userId: user.id, seriesId: null } });
+    return removeAppointments(w, existing);
+  });
+  if (!deleted) throw meetingRefusal();
+  return new Response(null, { status: 204 });
+}

@@ -1,0 +1,79 @@
+// REPORT calendar-query (RFC 4791 §7.8) and calendar-multiget (§7.9) on a calendar collection.
+// Each reads the collection's members in one statement and, when calendar-data or a time range
+// is asked for, their content in a few more (objects.ts): never one statement per member.
+import type { Db } from '../db/database.ts';
+import { type CalendarCollection, componentOf, members } from './collections.ts';
+import type { DavResponse } from './multistatus.ts';
+import { loadObjects, memberValues, overlaps } from './objects.ts';
+import { objectHref, parseDavPath } from './paths.ts';
+import { answer } from './propfind.ts';
+import type { CalendarQueryRequest, RequestedProps } from './requests.ts';
+
+type User = { id: string; username: string };
+
+const asPropfind = (props: RequestedProps) =>
+  props === 'all' ? { type: 'allprop' as const, include: [] } : { type: 'prop' as const, props };
+
+/** The members whose component matches and (with a time range) that have an occurrence in it. */
+export async function calendarQuery(
+  db: Db,
+  user: User,
+  collection: CalendarCollection,
+  query: CalendarQueryRequest,
+): Promise<DavResponse[]> {
+  const { ref } = collection;
+  if (query.component && query.component !== componentOf(ref)) return [];
+  const all = await members(db, user.id, ref);
+  let matching = all;
+  let objects = null;
+  if (query.timeRange) {
+    const range = query.timeRange;
+    objects = await loadObjects(
+      db,
+      user.id,
+      ref,
+      all.map((m) => m.id),
+    );
+    matching = all.filter((m) => {
+      const object = objects!.get(m.id);
+      return object !== undefined && overlaps(object, range);
+    });
+  }
+  const values = await memberValues(db, user.id, ref, matching, query.props, objects);
+  return values.map(([m, props]) => answer(objectHref(user.username, ref, m.id), props, asPropfind(query.props)));
+}
+
+/** The resources the hrefs name, in their order; an href of no member of this collection: a 404 response. */
+export async function calendarMultiget(
+  db: Db,
+  user: User,
+  collection: CalendarCollection,
+  request: { props: RequestedProps; hrefs: string[] },
+): Promise<DavResponse[]> {
+  const { ref } = collection;
+  const idOf = new Map<string, string>();
+  for (const href of request.hrefs) {
+    const resource = parseDavPath(pathOf(href));
+    if (resource?.type === 'object' && resource.username === user.username && sameCollection(resource.collection, ref)) {
+      idOf.set(href, resource.objectId);
+    }
+  }
+  const found = await members(db, user.id, ref, [...new Set(idOf.values())]);
+  const values = new Map((await memberValues(db, user.id, ref, found, request.props)).map(([m, props]) => [m.id, props]));
+  return request.hrefs.map((href) => {
+    const props = values.get(idOf.get(href) ?? '');
+    return props ? answer(href, props, asPropfind(request.props)) : { href, status: 404 };
+  });
+}
+
+/** The path of an href (a client may send an absolute URL). */
+function pathOf(href: string): string {
+  try {
+    return new URL(href, 'http://host').pathname;
+  } catch {
+    return href;
+  }
+}
+
+const sameCollection = (a: CalendarCollection['ref'], b: CalendarCollection['ref']) =>
+  a.type === 'tasks' ? b.type === 'tasks' : b.type === 'account' && a.accountId === b.accountId;
