@@ -164,14 +164,16 @@ describeEachDatabase(
 
 describe('idle sessions', () => {
   it('expire', async () => {
-    const server = await startTestServer('pglite', { SYNC_SESSION_IDLE_MINUTES: String(0.3 / 60) });
+    // 2 s idle: the session's first page must come within it even on a loaded machine (0.3 s
+    // failed once in a parallel run).
+    const server = await startTestServer('pglite', { SYNC_SESSION_IDLE_MINUTES: String(2 / 60) });
     try {
       const user = await server.newUser('idler');
       await syncClient(server, user.token).createTask({ title: 'x' });
       const device = queueClient(server, user.token, 'idle-device');
       const session = await device.start();
       expect(await device.page(session!.id, 1)).not.toBeNull();
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
       expect(codes(await server.gql(PAGE, { session: session!.id, page: 1 }, user.token))).toEqual(['NOT_FOUND']);
     } finally {
       await server.stop();
