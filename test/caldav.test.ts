@@ -530,6 +530,65 @@ describeEachDatabase('CalDAV', (server) => {
     expect((await u.dav('GET', `${u.calendar}${id}.ics`)).text).toContain('SUMMARY:fine');
   });
 
+  it('checks If-Match / If-None-Match in the write itself: of concurrent writes with the same ETag exactly one succeeds', async () => {
+    const u = await user();
+    const event = (uid: string, summary: string) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//race//EN',
+        'BEGIN:VEVENT',
+        `UID:${uid}`,
+        'DTSTAMP:20260101T000000Z',
+        'DTSTART:20260610T090000Z',
+        'DTEND:20260610T100000Z',
+        `SUMMARY:${summary}`,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const put = (path: string, body: string, headers: Record<string, string>) =>
+      u.dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8', ...headers });
+    const statuses = (answers: Array<{ status: number }>) => answers.map((a) => a.status).sort();
+
+    // 8 updates carrying the same If-Match: one replaces the event, the others see its new ETag.
+    const path = `${u.calendar}0d6c1f52-7a43-4b8e-9f10-2a3b4c5d6e7f.ics`;
+    const first = await put(path, event('race@example.com', 'v0'), { 'if-none-match': '*' });
+    expect(first.status).toBe(201);
+    const etag = first.headers.get('etag')!;
+    const bodies = Array.from({ length: 8 }, (_, i) => event('race@example.com', `v${i + 1}`));
+    const updates = await Promise.all(bodies.map((body) => put(path, body, { 'if-match': etag })));
+    expect(statuses(updates)).toEqual([204, ...Array(7).fill(412)]);
+    const winner = updates.findIndex((a) => a.status === 204);
+    const get = await u.dav('GET', path);
+    expect([get.text, get.headers.get('etag')]).toEqual([bodies[winner], updates[winner]!.headers.get('etag')]);
+
+    // 5 creates of the same new name with If-None-Match: *: the insert's unique id decides.
+    const fresh = `${u.calendar}5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170.ics`;
+    const creates = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => put(fresh, event('create-race@example.com', `c${i}`), { 'if-none-match': '*' })),
+    );
+    expect(statuses(creates)).toEqual([201, 412, 412, 412, 412]);
+
+    // A DELETE and a PUT with the same If-Match: one of them.
+    const current = (await u.dav('GET', fresh)).headers.get('etag')!;
+    const [deleted, replaced] = await Promise.all([
+      u.dav('DELETE', fresh, undefined, { 'if-match': current }),
+      put(fresh, event('create-race@example.com', 'replaced'), { 'if-match': current }),
+    ]);
+    expect(statuses([deleted, replaced])).toEqual([204, 412]);
+    const after = await u.dav('GET', fresh);
+    if (deleted.status === 204) expect(after.status).toBe(404);
+    else expect([after.status, after.text]).toEqual([200, event('create-race@example.com', 'replaced')]);
+    // GraphQL agrees: one event per resource, the winner's title.
+    const titles = dataOf(
+      await u.gql('{ appointments(from: "2026-06-01T00:00:00Z", to: "2026-07-01T00:00:00Z") { appointment { title } } }'),
+    );
+    expect(titles.appointments.map((a: { appointment: { title: string } }) => a.appointment.title).sort()).toEqual(
+      [`v${winner + 1}`, ...(deleted.status === 204 ? [] : ['replaced'])].sort(),
+    );
+  });
+
   it('writes tasks with PUT and DELETE on the task list: VTODO fields to the Task model and back', async () => {
     const u = await user();
     const client = u.client();

@@ -22,7 +22,9 @@
 // - Tasks: a PUT to the task list is one VTODO (parseTodo), written through taskStore like the
 //   task mutations; the Task model has no place for the client's own text, so it is not kept.
 // - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
-//   (or on a missing resource): 412. Success: 201 (created) or 204 (replaced), with the ETag.
+//   (or on a missing resource): 412, checked in the write's transaction on the locked resource
+//   (lockTarget), so concurrent writes with the same ETag cannot both succeed. Success: 201
+//   (created) or 204 (replaced), with the ETag.
 import { insertAppointments } from '../calendar/appointments/store.ts';
 import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Parsed } from '../errors.ts';
@@ -31,10 +33,9 @@ import type { RouteDeps } from '../http/routes.ts';
 import { parseFeed, parseTodo } from '../ical/events.ts';
 import { lockFeedRows } from '../sync/feed.ts';
 import { deviceSynchronization } from '../sync/queue.ts';
-import { lockOwned } from '../sync/store.ts';
 import { wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
 import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
-import { runWrite } from '../write.ts';
+import { runWrite, type WriteContext } from '../write.ts';
 import type { CalendarCollection, Member } from './collections.ts';
 import { members } from './collections.ts';
 import { etagOf } from './properties.ts';
@@ -82,11 +83,30 @@ export interface ObjectWrite {
   request: Request;
 }
 
-/** The resource as it is now (null: new), its preconditions met. */
-async function writeTarget({ deps, user, collection, id, request }: ObjectWrite): Promise<Member | null> {
-  const [current = null] = await members(deps.db.prisma, user.id, collection.ref, [id]);
+/**
+ * The resource as it is now (null: new), its preconditions met. Read in the write's transaction
+ * after locking its feed row (the lock order of every writer: feed rows by id, then counters),
+ * so that the check and the write see the same state: of two writes carrying the same If-Match,
+ * the second waits for the first and then sees its new ETag (412), never overwriting it. A
+ * resource that does not exist yet has no row to lock: there the insert's unique id decides
+ * (createdOrRefused).
+ */
+async function lockTarget(w: WriteContext, { user, collection, id, request }: ObjectWrite): Promise<Member | null> {
+  await lockFeedRows(w.tx, user.id, collection.ref.type === 'tasks' ? 'TASK' : 'APPOINTMENT', [id]);
+  const [current = null] = await members(w.tx, user.id, collection.ref, [id]);
   checkPreconditions(request.headers, current);
   return current;
+}
+
+/**
+ * Why a create's insert found its id taken: a write that created the same resource meanwhile
+ * (committed while this one waited on the unique index) fails this request's preconditions
+ * (If-None-Match: *, 412); otherwise the name or UID belongs to something else (409).
+ */
+async function createRefused(w: WriteContext, { user, collection, id, request }: ObjectWrite): Promise<DavError> {
+  const [now] = await members(w.tx, user.id, collection.ref, [id]);
+  if (now) checkPreconditions(request.headers, now);
+  return nameTaken();
 }
 
 /** The answer to a write: 201 or 204, with the resource's new ETag. */
@@ -98,34 +118,35 @@ async function written({ deps, user, collection, id }: ObjectWrite, created: boo
 /** PUT of `<collection>/<id>.ics`. */
 export async function putObject(write: ObjectWrite): Promise<Response> {
   const { deps, user, collection, id, request } = write;
-  const current = await writeTarget(write);
   const text = await request.text();
   if (collection.ref.type === 'tasks') {
     const parsed = parseTodo(text);
     if (!parsed.ok) throw invalidData(parsed.message);
     const data = parsed.data;
-    await runWrite(services(deps), { userId: user.id }, async (w) => {
+    const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
+      const current = await lockTarget(w, write);
       w.origin = await origin(w.tx, user);
-      const existing = current ? await lockOwned(w, taskStore, id) : null;
+      const [existing] = current ? await taskStore.load(w.tx, user.id, [id]) : [];
       // A PUT replaces the whole task: every field from the text.
       const task = orThrowInvalid(parseTaskInput(data, null));
       if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
-      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw nameTaken();
+      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw await createRefused(w, write);
+      return !existing;
     });
-    return written(write, !current);
+    return written(write, created);
   }
   const wanted = readObject(text, collection.ref.accountId);
-  await runWrite(services(deps), { userId: user.id }, async (w) => {
+  const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
+    const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
     if (current) {
-      await lockFeedRows(w.tx, user.id, 'APPOINTMENT', [id]);
       const existing = await w.tx.appointment.findMany({ where: { id, userId: user.id } });
       if (!existing.length) throw meetingRefusal();
       await removeAppointments(w, existing);
     }
     const [series, ...exceptions] = wanted;
     const [created] = await insertAppointments(w, [{ data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, id }]);
-    if (!created) throw nameTaken();
+    if (!created) throw await createRefused(w, write);
     await insertAppointments(
       w,
       exceptions.map((data) => ({ data: { ...withoutSeriesKey(data), externalKey: null, seriesId: id }, clientSyncId: null })),
@@ -135,8 +156,9 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       UPDATE "Appointment" SET "icalText" = ${text},
         "icalTextAt" = (SELECT max("updatedAt") FROM "Appointment" WHERE id = ${id}::uuid OR "seriesId" = ${id}::uuid)
       WHERE id = ${id}::uuid`;
+    return !current;
   });
-  return written(write, !current);
+  return written(write, created);
 }
 
 const nameTaken = () => new DavError(409, 'this resource name (or UID) is taken: choose another UUID');
@@ -177,12 +199,11 @@ function readObject(text: string, accountId: string) {
 /** DELETE of `<collection>/<id>.ics`: an appointment (a series with its exceptions) or a task. */
 export async function deleteObject(write: ObjectWrite): Promise<Response> {
   const { deps, user, id, collection } = write;
-  const current = await writeTarget(write);
-  if (!current) throw new DavError(404, 'no such resource');
   const deleted = await runWrite(services(deps), { userId: user.id }, async (w) => {
+    if (!(await lockTarget(w, write))) throw new DavError(404, 'no such resource');
     w.origin = await origin(w.tx, user);
     if (collection.ref.type === 'tasks') {
-      const task = await lockOwned(w, taskStore, id);
+      const [task] = await taskStore.load(w.tx, user.id, [id]);
       if (task) await taskStore.remove(w, [task]);
       return 1;
     }
