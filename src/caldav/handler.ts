@@ -71,8 +71,10 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       if (report.type !== 'sync-collection' || target.type !== 'collection') {
         throw new DavError(403, 'this report is not supported on this resource', { ns: DAV, name: 'supported-report' });
       }
+      // RFC 6578 §3.2 defines the report for Depth: 0 (the scope is DAV:sync-level), but
+      // python-caldav sends Depth: 1 with it; both mean the same here. Others are refused.
       const depth = request.headers.get('depth')?.trim() ?? '0';
-      if (depth !== '0') throw new DavError(400, 'sync-collection is defined for Depth: 0 only (RFC 6578 §3.2)');
+      if (depth !== '0' && depth !== '1') throw new DavError(400, 'sync-collection is defined for Depth: 0 (RFC 6578 §3.2)');
       const ref = target.collection.ref;
       const result = await syncCollection(prisma, user, { ref, href: collectionHref(user.username, ref) }, report);
       return multistatusResponse(multistatus(result.responses, result.syncToken));
