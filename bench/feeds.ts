@@ -21,6 +21,7 @@ import { childMain, inChildPerDatabase } from './lib/child.ts';
 import { graphqlClient } from './lib/graphql.ts';
 import { benchFeed } from './lib/ics-feed.ts';
 import { redactUrl } from './lib/postgres.ts';
+import { median } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface FeedsOptions {
@@ -43,7 +44,6 @@ interface Figures {
 }
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** A GET: time to the response head (the server sends the body with it) and to the last byte. */
 async function timedGet(url: string, headers: Record<string, string> = {}) {

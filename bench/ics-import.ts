@@ -24,6 +24,7 @@ import { runWrite } from '../src/write.ts';
 import { childMain, inChildPerDatabase } from './lib/child.ts';
 import { benchFeed } from './lib/ics-feed.ts';
 import { redactUrl } from './lib/postgres.ts';
+import { median } from './lib/stats.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface IcsImportOptions {
@@ -42,7 +43,6 @@ interface Figures {
 }
 
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The feed server: the current body, with an ETag unless `validators` is off. */
 async function feedServer(body: string) {

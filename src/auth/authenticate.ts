@@ -4,7 +4,7 @@
 import type { PrismaClient } from '../db/database.ts';
 import { Scope, type User } from '../generated/prisma/client.ts';
 import type { AuthEviction } from '../pubsub.ts';
-import { hashAccessToken } from './tokens.ts';
+import { hashSecret } from './tokens.ts';
 
 export interface Principal {
   user: User;
@@ -48,7 +48,7 @@ export function createAuthenticator(prisma: PrismaClient, cacheMs: number) {
 
   async function load(token: string): Promise<StoredToken | null> {
     const found = await prisma.accessToken.findUnique({
-      where: { tokenHash: hashAccessToken(token) },
+      where: { tokenHash: hashSecret(token) },
       select: { id: true, user: true, scopes: true, expiresAt: true, revokedAt: true },
     });
     if (!found) return null;

@@ -12,8 +12,6 @@ const prefix = 'cvn_';
 
 export const generateAccessToken = () => newSecret(prefix);
 
-export const hashAccessToken = hashSecret;
-
 /** The token in an `Authorization` value ("Bearer <token>"), or null when there is none or it is not a string. */
 export function bearerToken(authorization: unknown): string | null {
   const match = typeof authorization === 'string' ? /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization) : null;

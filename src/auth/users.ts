@@ -7,7 +7,7 @@ import type { PrismaClient } from '../db/database.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { type AccessToken, Prisma, Provider, Scope } from '../generated/prisma/client.ts';
 import { runWrite, type WriteServices } from '../write.ts';
-import { generateAccessToken, hashAccessToken } from './tokens.ts';
+import { generateAccessToken, hashSecret } from './tokens.ts';
 
 export const newUserSchema = z.object({
   username: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/i, 'username: 2-64 letters, digits, ".", "_" or "-"'),
@@ -55,7 +55,7 @@ export async function createAccessToken(prisma: PrismaClient, input: NewAccessTo
   const accessToken = await prisma.accessToken.create({
     data: {
       userId: user.id,
-      tokenHash: hashAccessToken(token),
+      tokenHash: hashSecret(token),
       scopes: [...new Set(input.scopes)],
       name: input.name ?? null,
       expiresAt: input.expiresAt ?? null,
@@ -70,7 +70,7 @@ export async function createAccessToken(prisma: PrismaClient, input: NewAccessTo
  * token from its auth cache (and closes its sockets).
  */
 export async function revokeAccessToken(services: WriteServices, idOrToken: string, allowed: (token: AccessToken) => boolean = () => true) {
-  const where = z.uuid().safeParse(idOrToken).success ? { id: idOrToken } : { tokenHash: hashAccessToken(idOrToken) };
+  const where = z.uuid().safeParse(idOrToken).success ? { id: idOrToken } : { tokenHash: hashSecret(idOrToken) };
   const existing = await services.prisma.accessToken.findUnique({ where });
   if (!existing || !allowed(existing)) throw notFound('access token');
   return runWrite(services, { userId: existing.userId }, async (w) => {

@@ -18,7 +18,6 @@ export type Component = 'VEVENT' | 'VTODO';
 export interface CalendarCollection {
   ref: CollectionRef;
   displayName: string;
-  component: Component;
 }
 
 /** A member of a collection: its object id (the series for a change exception) and ETag revision. */
@@ -32,7 +31,7 @@ export const collectionKinds = (ref: CollectionRef): SyncKind[] => (ref.type ===
 
 export const componentOf = (ref: CollectionRef): Component => (ref.type === 'tasks' ? 'VTODO' : 'VEVENT');
 
-const tasks: CalendarCollection = { ref: { type: 'tasks' }, displayName: 'Tasks', component: 'VTODO' };
+const tasks: CalendarCollection = { ref: { type: 'tasks' }, displayName: 'Tasks' };
 
 /** The user's collections: one calendar per connected account (by name), then the task list. */
 export async function collectionsOf(db: Db, userId: string): Promise<CalendarCollection[]> {
@@ -41,7 +40,6 @@ export async function collectionsOf(db: Db, userId: string): Promise<CalendarCol
     .map(({ account }) => ({
       ref: { type: 'account', accountId: account.id } as const,
       displayName: account.name ?? account.identifier,
-      component: 'VEVENT' as const,
     }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
   return [...calendars, tasks];
@@ -54,7 +52,7 @@ export async function findCollection(db: Db, userId: string, ref: CollectionRef)
     where: { userId_accountId: { userId, accountId: ref.accountId } },
     include: { account: true },
   });
-  return link ? { ref, displayName: link.account.name ?? link.account.identifier, component: 'VEVENT' } : null;
+  return link ? { ref, displayName: link.account.name ?? link.account.identifier } : null;
 }
 
 /** The addresses the user is reached at: their email and the identifiers of their own (unshared) email accounts. */

@@ -65,7 +65,7 @@ export function collectionProps(username: string, collection: CalendarCollection
     [{ ns: CALENDARSERVER, name: 'getctag' }, String(head)],
     [dav('sync-token'), syncTokenOf(head)],
     [dav('supported-report-set'), supportedReports],
-    [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: collection.component })]],
+    [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: componentOf(collection.ref) })]],
     [dav('current-user-privilege-set'), privileges],
     [dav('owner'), [href(principalHref(username))]],
     principalOf(username),

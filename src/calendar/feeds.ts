@@ -86,7 +86,7 @@ export async function feedVersion(db: Db, secret: string, now: Date): Promise<Fe
   if (!row) return null;
   const windowStart = new Date((Math.floor(now.getTime() / DAY_MS) - FEED_PAST_DAYS) * DAY_MS);
   const day = windowStart.toISOString().slice(0, 10).replaceAll('-', '');
-  const times = [row.userUpdatedAt, row.createdAt, row.changedAt ?? row.createdAt].map((t) => t.getTime());
+  const times = [row.userUpdatedAt, row.changedAt ?? row.createdAt].map((t) => t.getTime());
   return {
     userId: row.userId,
     etag: `"v${EXPORT_FORMAT_VERSION}-r${row.revision}-u${row.userUpdatedAt.getTime()}-a${(row.accounts ?? '').slice(0, 8)}-w${day}"`,

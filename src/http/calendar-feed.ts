@@ -47,7 +47,8 @@ export function calendarFeedRoutes(): Route[] {
     };
     const asked = request.headers.get('if-none-match');
     if (asked?.split(',').some((tag) => tag.trim() === version.etag)) return new Response(null, { status: 304, headers });
-    let text = cache.get(version.userId)?.etag === version.etag ? cache.get(version.userId)!.text : null;
+    const kept = cache.get(version.userId);
+    let text = kept?.etag === version.etag ? kept.text : null;
     if (text === null) {
       const events = await feedEvents(db.prisma, version.userId, version.windowStart);
       text = calendarText(events, { rdateHorizon: rdateHorizonOf(version.windowStart) });

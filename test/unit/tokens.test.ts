@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bearerToken,
-  connectionAuthorization,
-  generateAccessToken,
-  hashAccessToken,
-  operationAuthorization,
-} from '../../src/auth/tokens.ts';
+import { bearerToken, connectionAuthorization, generateAccessToken, hashSecret, operationAuthorization } from '../../src/auth/tokens.ts';
 
 describe('access tokens', () => {
   it('are random, prefixed and URL-safe', () => {
@@ -16,10 +10,10 @@ describe('access tokens', () => {
 
   it('hash to a stable SHA-256 hex digest that does not contain the token', () => {
     const token = generateAccessToken();
-    expect(hashAccessToken(token)).toBe(hashAccessToken(token));
-    expect(hashAccessToken(token)).toMatch(/^[0-9a-f]{64}$/);
-    expect(hashAccessToken(token)).not.toContain(token.slice(4, 12));
-    expect(hashAccessToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hashSecret(token)).toBe(hashSecret(token));
+    expect(hashSecret(token)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashSecret(token)).not.toContain(token.slice(4, 12));
+    expect(hashSecret('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
   it.each([
