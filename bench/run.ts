@@ -140,9 +140,9 @@ async function http() {
   }
 }
 
-async function sync(selected: Set<SyncBenchmark>) {
+async function sync(selected: Set<SyncBenchmark>, postgresUrl: string) {
   const options: SyncOptions = {
-    postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl,
+    postgresUrl,
     initialTasks: integer('BENCH_SYNC_TASKS', 100_000),
     feedUsers: integer('BENCH_FEED_USERS', 1000),
     feedTasks: integer('BENCH_FEED_TASKS', 1000),
@@ -198,107 +198,90 @@ async function main() {
     }
     console.log(`(${name}: ${fixed((performance.now() - started) / 1000)} s)`);
   };
-  if (selected.has('http')) await attempt('http', http);
+  const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
+  const print = (text: string) => console.log(text);
+  const progress = (message: string) => console.log(`  ${message}`);
   const syncSelected = new Set(syncBenchmarks.filter((name) => selected.has(`sync:${name}`)));
-  if (syncSelected.size) await attempt('sync', () => sync(syncSelected));
-  if (selected.has('writes')) {
-    await attempt('writes', async () => {
-      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
-      console.log(`\nwrites of one user: convene createTask beside raw pg, on PostgreSQL (${redactUrl(postgresUrl)})`);
-      await runWritesBenchmark(
-        {
+  // One entry per benchmark, in the order they run; the sync benchmarks share one entry.
+  const benchmarks: [name: string, wanted: boolean, run: () => Promise<void>][] = [
+    ['http', selected.has('http'), http],
+    ['sync', syncSelected.size > 0, () => sync(syncSelected, postgresUrl)],
+    [
+      'writes',
+      selected.has('writes'),
+      async () => {
+        console.log(`\nwrites of one user: convene createTask beside raw pg, on PostgreSQL (${redactUrl(postgresUrl)})`);
+        const options = {
           postgresUrl,
           connections: integer('BENCH_WRITES_CONNECTIONS', 8),
           seconds: positive('BENCH_WRITES_SECONDS', 10),
           rounds: integer('BENCH_WRITES_ROUNDS', 2),
           warmup: positive('BENCH_WRITES_WARMUP', 3),
-        },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      );
-    });
-  }
-  if (selected.has('calendar')) {
-    await attempt('calendar', async () => {
-      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
-      console.log(`\ncalendar benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
-      await runCalendarBenchmarks({ postgresUrl, requests: integer('BENCH_CALENDAR_REQUESTS', 300) }, (line) => console.log(line));
-    });
-  }
-  if (selected.has('meetings')) {
-    await attempt('meetings', async () => {
-      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
-      console.log(`\nmeeting benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
-      await runMeetingBenchmarks(
-        {
+        };
+        await runWritesBenchmark(options, print, progress);
+      },
+    ],
+    [
+      'calendar',
+      selected.has('calendar'),
+      async () => {
+        console.log(`\ncalendar benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
+        await runCalendarBenchmarks({ postgresUrl, requests: integer('BENCH_CALENDAR_REQUESTS', 300) }, print);
+      },
+    ],
+    [
+      'meetings',
+      selected.has('meetings'),
+      async () => {
+        console.log(`\nmeeting benchmarks on PostgreSQL (${redactUrl(postgresUrl)})`);
+        const options = {
           postgresUrl,
           requests: integer('BENCH_MEETING_REQUESTS', 300),
           voteSeconds: positive('BENCH_MEETING_VOTE_SECONDS', 10),
-        },
-        (line) => console.log(line),
-      );
-    });
-  }
-  if (selected.has('recurrence')) {
-    await attempt('recurrence', async () => {
-      console.log('\nrecurrence expansion (in this process)');
-      await recurrenceBench((line) => console.log(line));
-    });
-  }
-  if (selected.has('startup')) {
-    await attempt('startup', async () => {
-      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
-      console.log(`\nstart-up and memory, convene on PostgreSQL (${redactUrl(postgresUrl)}) and PGlite, beside bare graphql-yoga`);
-      await runStartupBenchmark(
-        {
+        };
+        await runMeetingBenchmarks(options, print);
+      },
+    ],
+    [
+      'recurrence',
+      selected.has('recurrence'),
+      async () => {
+        console.log('\nrecurrence expansion (in this process)');
+        await recurrenceBench(print);
+      },
+    ],
+    [
+      'startup',
+      selected.has('startup'),
+      async () => {
+        console.log(`\nstart-up and memory, convene on PostgreSQL (${redactUrl(postgresUrl)}) and PGlite, beside bare graphql-yoga`);
+        const options = {
           postgresUrl,
           starts: integer('BENCH_STARTUP_STARTS', 5),
           idleSeconds: positive('BENCH_IDLE_SECONDS', 2),
           connections: integer('BENCH_STARTUP_CONNECTIONS', 1000),
-        },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      );
-    });
-  }
-  if (selected.has('outbox')) {
-    await attempt('outbox', () =>
-      outboxBench(
-        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, messages: integer('BENCH_OUTBOX_MESSAGES', 2000) },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      ),
-    );
-  }
-  if (selected.has('ics')) {
-    await attempt('ics', () =>
-      icsImportBench(
-        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      ),
-    );
-  }
-  if (selected.has('caldav')) {
-    await attempt('caldav', async () => {
-      const postgresUrl = process.env.BENCH_POSTGRES_URL || defaultAdminUrl;
-      console.log(`\nCalDAV sync-collection on PostgreSQL (${redactUrl(postgresUrl)})`);
-      await caldavBench(
-        { postgresUrl, events: integer('BENCH_CALDAV_EVENTS', 100_000), requests: integer('BENCH_CALDAV_REQUESTS', 300) },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      );
-    });
-  }
-  if (selected.has('feeds')) {
-    await attempt('feeds', () =>
-      feedsBench(
-        { postgresUrl: process.env.BENCH_POSTGRES_URL || defaultAdminUrl, events: integer('BENCH_ICS_EVENTS', 5000) },
-        (text) => console.log(text),
-        (message) => console.log(`  ${message}`),
-      ),
-    );
-  }
+        };
+        await runStartupBenchmark(options, print, progress);
+      },
+    ],
+    [
+      'outbox',
+      selected.has('outbox'),
+      () => outboxBench({ postgresUrl, messages: integer('BENCH_OUTBOX_MESSAGES', 2000) }, print, progress),
+    ],
+    ['ics', selected.has('ics'), () => icsImportBench({ postgresUrl, events: integer('BENCH_ICS_EVENTS', 5000) }, print, progress)],
+    [
+      'caldav',
+      selected.has('caldav'),
+      async () => {
+        console.log(`\nCalDAV sync-collection on PostgreSQL (${redactUrl(postgresUrl)})`);
+        const options = { postgresUrl, events: integer('BENCH_CALDAV_EVENTS', 100_000), requests: integer('BENCH_CALDAV_REQUESTS', 300) };
+        await caldavBench(options, print, progress);
+      },
+    ],
+    ['feeds', selected.has('feeds'), () => feedsBench({ postgresUrl, events: integer('BENCH_ICS_EVENTS', 5000) }, print, progress)],
+  ];
+  for (const [name, wanted, run] of benchmarks) if (wanted) await attempt(name, run);
   if (failures.length) process.exitCode = 1;
 }
 
