@@ -27,7 +27,7 @@ import { clark } from './xml.ts';
 
 /** A resource's content: the events of one UID (VEVENT collections) or one task (the task list). */
 export type CalendarObject =
-  /** `stored`: the client's own text (a series PUT over CalDAV and not changed since), served as it is. */
+  /** `stored`: the text served, the client's own (PUT over CalDAV) with any later change of convene's re-applied (kept-text.ts). */
   { type: 'events'; events: ExportEvent[]; stored?: string } | { type: 'task'; task: ExportTask; stored?: string };
 
 /** A time range of a calendar-query (RFC 4791 §9.9); an open side is null. */
