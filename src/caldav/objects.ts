@@ -18,6 +18,7 @@ import type { Appointment, Task } from '../generated/prisma/client.ts';
 import { calendarText, type ExportEvent, type ExportTask, todoCalendarText } from '../ical/export.ts';
 import { organizersOf, scheduledEvent } from '../meetings/invitations.ts';
 import type { Member } from './collections.ts';
+import { keptEventsText, keptTodoText } from './kept-text.ts';
 import type { PropValues } from './multistatus.ts';
 import type { CollectionRef } from './paths.ts';
 import { calendarDataName, memberProps } from './properties.ts';
@@ -26,8 +27,8 @@ import { clark } from './xml.ts';
 
 /** A resource's content: the events of one UID (VEVENT collections) or one task (the task list). */
 export type CalendarObject =
-  /** `stored`: the client's own text (a series PUT over CalDAV and not changed since), served as it is. */
-  { type: 'events'; events: ExportEvent[]; stored?: string } | { type: 'task'; task: ExportTask };
+  /** `stored`: the text served, the client's own (PUT over CalDAV) with any later change of convene's re-applied (kept-text.ts). */
+  { type: 'events'; events: ExportEvent[]; stored?: string } | { type: 'task'; task: ExportTask; stored?: string };
 
 /** A time range of a calendar-query (RFC 4791 §9.9); an open side is null. */
 export interface TimeRange {
@@ -43,8 +44,7 @@ export async function loadObjects(db: Db, userId: string, ref: CollectionRef, id
   const objects = new Map<string, CalendarObject>();
   if (!ids.length) return objects;
   if (ref.type === 'tasks') {
-    for (const task of await db.task.findMany({ where: { userId, id: { in: ids } } }))
-      objects.set(task.id, { type: 'task', task: taskOf(task) });
+    for (const task of await db.task.findMany({ where: { userId, id: { in: ids } } })) objects.set(task.id, taskObject(task));
     return objects;
   }
   const [appointments, meetings] = await Promise.all([
@@ -68,8 +68,9 @@ export async function loadObjects(db: Db, userId: string, ref: CollectionRef, id
 
 /**
  * A series (or single appointment) with its exceptions. One PUT over CalDAV keeps the client's
- * text, served while no row of it changed since (a change through the API sets updatedAt after
- * icalTextAt); after that, convene's export under the client's UID (externalKey).
+ * text, served as it is while no row of it changed since (a change through the API sets
+ * updatedAt after icalTextAt); after that, the client's text with convene's changes re-applied
+ * (kept-text.ts), under the client's UID (externalKey).
  */
 function appointmentObject(rows: Array<Appointment & Expandable>): CalendarObject {
   const events = appointmentEvents(rows);
@@ -78,7 +79,8 @@ function appointmentObject(rows: Array<Appointment & Expandable>): CalendarObjec
   const at = series.icalTextAt.getTime();
   if (rows.every((a) => a.updatedAt.getTime() <= at)) return { type: 'events', events, stored: series.icalText };
   const uid = series.externalKey ?? series.id;
-  return { type: 'events', events: events.map((e) => ({ ...e, uid })) };
+  const named = events.map((e) => ({ ...e, uid }));
+  return { type: 'events', events: named, stored: keptEventsText(series.icalText, named) };
 }
 
 /** Appointments by the resource they belong to (a change exception: its series'), each series with the dates its exceptions replace. */
@@ -93,6 +95,14 @@ function groupBySeries(appointments: Appointment[]): Map<string, Array<Appointme
     if (series) series.replaced = rows.flatMap((a) => (a.seriesId ? [a.recurrenceDatePosition!] : []));
   }
   return groups;
+}
+
+/** A task, with the client's kept text as appointmentObject serves an appointment's. */
+function taskObject(row: Task): CalendarObject {
+  const task = taskOf(row);
+  if (!row.icalText || !row.icalTextAt) return { type: 'task', task };
+  const fresh = row.updatedAt.getTime() <= row.icalTextAt.getTime();
+  return { type: 'task', task, stored: fresh ? row.icalText : keptTodoText(row.icalText, task) };
 }
 
 function taskOf(task: Task): ExportTask {
@@ -115,8 +125,8 @@ function taskOf(task: Task): ExportTask {
 
 /** The resource's iCalendar text (calendar-data, the body of GET). */
 export function objectText(object: CalendarObject): string {
-  if (object.type === 'task') return todoCalendarText([object.task]);
-  return object.stored ?? calendarText(object.events);
+  if (object.stored) return object.stored;
+  return object.type === 'task' ? todoCalendarText([object.task]) : calendarText(object.events);
 }
 
 const beginning = new Date('0001-01-01T00:00:00Z');

@@ -18,9 +18,9 @@
 // - The client's text is kept with the series (icalText): GET serves it as long as neither the
 //   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
 //   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
-//   convene's export, under the client's UID.
+//   it with convene's changes re-applied (kept-text.ts), under the client's UID.
 // - Tasks: a PUT to the task list is one VTODO (parseTodo), written through taskStore like the
-//   task mutations; the Task model has no place for the client's own text, so it is not kept.
+//   task mutations; its text is kept with the task the same way.
 // - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
 //   (or on a missing resource): 412, checked in the write's transaction on the locked resource
 //   (lockTarget), so concurrent writes with the same ETag cannot both succeed. Success: 201
@@ -131,6 +131,8 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       const task = orThrowInvalid(parseTaskInput(data, null));
       if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
       else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw await createRefused(w, write);
+      // The text is kept with the time of the change it stands for (objects.ts serves it, re-applying later changes).
+      await w.tx.$executeRaw`UPDATE "Task" SET "icalText" = ${text}, "icalTextAt" = "updatedAt" WHERE id = ${id}::uuid`;
       return !existing;
     });
     return written(write, created);

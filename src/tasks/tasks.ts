@@ -55,7 +55,8 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   findByClientSyncIds: (db, userId, clientSyncIds) => db.task.findMany({ where: { userId, clientSyncId: { in: clientSyncIds } } }),
   parse: parseTaskInput,
   async create(w, creates) {
-    const rows = await insertObjects(w, 'Task', taskColumns, creates);
+    // No kept iCalendar text (a CalDAV PUT stores its own after the insert: src/caldav/put.ts).
+    const rows = (await insertObjects(w, 'Task', taskColumns, creates)).map((row) => row && { ...row, icalText: null, icalTextAt: null });
     for (const row of rows) if (row) w.changes.recordObject('TASK', row, false, w.origin);
     return rows;
   },

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN     "icalText" TEXT,
+ADD COLUMN     "icalTextAt" TIMESTAMPTZ(3);
