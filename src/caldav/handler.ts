@@ -52,6 +52,11 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     return write({ deps, user, collection, id: resource.objectId, request });
   }
   const target = resource ? await find(deps, user, resource) : null;
+  if (!target && (request.method === 'MKCOL' || request.method === 'MKCALENDAR')) {
+    // RFC 4918 §9.3.1 (and RFC 4791 §5.3.1): 403 where the server does not let a collection be
+    // made; on an existing resource the default's 405 applies.
+    throw new DavError(403, 'convene does not create collections: each connected account is a calendar, and tasks/ the task list');
+  }
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
   switch (request.method) {
