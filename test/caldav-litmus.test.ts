@@ -95,7 +95,7 @@ function parseLitmus(output: string): Record<string, Record<string, string>> {
         await response.text();
         return [method, path, response.status, response.headers.get('allow')];
       };
-      const allow = 'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE';
+      const allow = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE';
       const destination = { destination: `${server().origin}${home}copy/` };
       expect(
         await Promise.all([
