@@ -60,7 +60,13 @@ interface Outcome {
   error?: QName;
 }
 
-export async function proppatch(deps: RouteDeps, user: DavUser, collection: CalendarCollection, href: string, updates: PropertyUpdate[]) {
+export async function proppatch(
+  deps: RouteDeps,
+  user: DavUser,
+  collection: CalendarCollection,
+  href: string,
+  updates: PropertyUpdate[],
+): Promise<string> {
   const live = collectionProps(user.username, collection, 0);
   const refusals = new Map<string, Outcome>();
   for (const update of updates) {
@@ -84,16 +90,15 @@ export async function proppatch(deps: RouteDeps, user: DavUser, collection: Cale
         });
         const final = new Map<string, PropertyUpdate>();
         for (const update of updates) final.set(clark(update.name), update);
-        const kept = new Set(stored.map((p) => clark({ ns: p.namespace, name: p.name })));
+        const storedKeys = new Set(stored.map((p) => clark({ ns: p.namespace, name: p.name })));
+        const kept = new Set(storedKeys);
         for (const [key, update] of final) {
           if (update.action === 'set') kept.add(key);
           else kept.delete(key);
         }
         if (kept.size > maxProperties) {
           // The properties that would be new do not fit.
-          const fresh = [...final].filter(
-            ([key, u]) => u.action === 'set' && !stored.some((p) => clark({ ns: p.namespace, name: p.name }) === key),
-          );
+          const fresh = [...final].filter(([key, u]) => u.action === 'set' && !storedKeys.has(key));
           return new Map<string, Outcome>(fresh.map(([key]) => [key, { status: 507 }]));
         }
         for (const update of final.values()) {
