@@ -821,7 +821,7 @@ describeEachDatabase('CalDAV', (server) => {
     expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
       200,
       '1, 3, calendar-access',
-      'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE',
+      'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE',
     ]);
     const origin = 'https://app.example';
     const preflight = await fetch(`${server().origin}/dav/`, {

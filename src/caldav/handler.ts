@@ -16,13 +16,14 @@ import { loadObjects, objectText } from './objects.ts';
 import { collectionHref, type DavResource, parseDavPath } from './paths.ts';
 import { etagOf } from './properties.ts';
 import { type DavTarget, type DavUser, propfind } from './propfind.ts';
+import { proppatch } from './proppatch.ts';
 import { deleteObject, putObject } from './put.ts';
 import { calendarMultiget, calendarQuery } from './reports.ts';
-import { DavError, parsePropfind, parseReport, propfindDepth } from './requests.ts';
+import { DavError, parsePropfind, parseProppatch, parseReport, propfindDepth } from './requests.ts';
 import { syncCollection } from './sync-collection.ts';
 import { DAV } from './xml.ts';
 
-const allowed = 'OPTIONS, PROPFIND, REPORT, GET, HEAD, PUT, DELETE';
+const allowed = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE';
 const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
 
 export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
@@ -52,6 +53,11 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     return write({ deps, user, collection, id: resource.objectId, request });
   }
   const target = resource ? await find(deps, user, resource) : null;
+  if (!target && (request.method === 'MKCOL' || request.method === 'MKCALENDAR')) {
+    // RFC 4918 §9.3.1 (and RFC 4791 §5.3.1): 403 where the server does not let a collection be
+    // made; on an existing resource the default's 405 applies.
+    throw new DavError(403, 'convene does not create collections: each connected account is a calendar, and tasks/ the task list');
+  }
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
   switch (request.method) {
@@ -59,6 +65,13 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       const depth = propfindDepth(request.headers.get('depth'));
       const parsed = parsePropfind(await request.text());
       return multistatusResponse(multistatus(await propfind(prisma, user, target, depth, parsed)));
+    }
+    case 'PROPPATCH': {
+      // Calendars keep what apps set on them (name, colour, order, zone); the other resources are convene's own.
+      if (target.type !== 'collection') throw new DavError(403, 'properties are set on calendar collections only');
+      const updates = parseProppatch(await request.text());
+      const href = collectionHref(user.username, target.collection.ref);
+      return multistatusResponse(await proppatch(deps, user, target.collection, href, updates));
     }
     case 'REPORT': {
       const report = parseReport(await request.text());

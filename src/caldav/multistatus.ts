@@ -16,6 +16,7 @@ const reasons: Record<number, string> = {
   200: 'OK',
   404: 'Not Found',
   403: 'Forbidden',
+  424: 'Failed Dependency',
   507: 'Insufficient Storage',
 };
 

@@ -5,6 +5,7 @@ import { answerProps, type DavResponse, type PropValues } from './multistatus.ts
 import { memberValues } from './objects.ts';
 import { collectionHref, davRoot, homeHref, objectHref, principalHref } from './paths.ts';
 import { collectionProps, homeProps, principalProps, rootProps } from './properties.ts';
+import { deadProperties } from './proppatch.ts';
 import type { PropfindRequest, RequestedProps } from './requests.ts';
 
 /** A resource of the signed-in user, found (its collection and membership checked by the handler). */
@@ -47,14 +48,29 @@ async function resourcesOf(
       const home: [string, PropValues] = [homeHref(username), homeProps(username)];
       if (depth === 0) return [home];
       const [collections, { head }] = await Promise.all([collectionsOf(db, user.id), feedPosition(db, user.id)]);
-      return [home, ...collections.map((c): [string, PropValues] => [collectionHref(username, c.ref), collectionProps(username, c, head)])];
+      const dead = await deadProperties(
+        db,
+        user.id,
+        collections.map((c) => c.ref),
+      );
+      return [
+        home,
+        ...collections.map((c): [string, PropValues] => [
+          collectionHref(username, c.ref),
+          withDead(collectionProps(username, c, head), dead(c.ref)),
+        ]),
+      ];
     }
     case 'collection': {
       const { collection } = target;
-      const [{ head }, all] = await Promise.all([feedPosition(db, user.id), depth === 1 ? members(db, user.id, collection.ref) : []]);
+      const [{ head }, all, dead] = await Promise.all([
+        feedPosition(db, user.id),
+        depth === 1 ? members(db, user.id, collection.ref) : [],
+        deadProperties(db, user.id, [collection.ref]),
+      ]);
       const values = await memberValues(db, user.id, collection.ref, all, props);
       return [
-        [collectionHref(username, collection.ref), collectionProps(username, collection, head)],
+        [collectionHref(username, collection.ref), withDead(collectionProps(username, collection, head), dead(collection.ref))],
         ...values.map(([m, v]): [string, PropValues] => [objectHref(username, collection.ref, m.id), v]),
       ];
     }
@@ -67,6 +83,9 @@ async function resourcesOf(
     }
   }
 }
+
+/** A collection's properties with those its user set (PROPPATCH): a displayname set replaces convene's. */
+const withDead = (live: PropValues, dead: PropValues): PropValues => new Map([...live, ...dead]);
 
 /** One resource's answer: the properties asked for (unknown ones in a 404 propstat), all of them, or their names. */
 export function answer(href: string, values: PropValues, request: PropfindRequest): DavResponse {

@@ -1,5 +1,6 @@
-// WebDAV request bodies as typed requests: PROPFIND (RFC 4918 §9.1) and REPORT (RFC 4791 §7,
-// RFC 6578 §3.2). Pure: text in, a request or a DavError out.
+// WebDAV request bodies as typed requests: PROPFIND (RFC 4918 §9.1), PROPPATCH (§9.2) and REPORT
+// (RFC 4791 §7, RFC 6578 §3.2). Pure: text in, a request or a DavError out.
+import { XMLSerializer } from '@xmldom/xmldom';
 import type { TimeRange } from './objects.ts';
 import { CALDAV, childElement, childElements, DAV, isElement, MalformedXml, nameOf, parseXml, type QName } from './xml.ts';
 
@@ -60,6 +61,32 @@ export function parsePropfind(text: string): PropfindRequest {
     return { type: 'allprop', include: include ? propNames(include) : [] };
   }
   throw new DavError(400, 'DAV:propfind holds DAV:prop, DAV:propname or DAV:allprop');
+}
+
+/** One instruction of a PROPPATCH: set a property to the element sent (its XML, as it came), or remove it. */
+export type PropertyUpdate = { action: 'set'; name: QName; xml: string } | { action: 'remove'; name: QName };
+
+/**
+ * A PROPPATCH body (RFC 4918 §14.19): DAV:propertyupdate holding DAV:set and DAV:remove, each with
+ * a DAV:prop; the instructions in document order, which is the order they apply in (§9.2).
+ */
+export function parseProppatch(text: string): PropertyUpdate[] {
+  const root = parseBody(text);
+  if (!isElement(root, DAV, 'propertyupdate')) throw new DavError(400, 'the body of a PROPPATCH is a DAV:propertyupdate element');
+  const updates: PropertyUpdate[] = [];
+  for (const instruction of childElements(root)) {
+    const action = isElement(instruction, DAV, 'set') ? 'set' : isElement(instruction, DAV, 'remove') ? 'remove' : null;
+    if (!action) throw new DavError(400, 'DAV:propertyupdate holds DAV:set and DAV:remove');
+    const prop = childElement(instruction, DAV, 'prop');
+    if (!prop) throw new DavError(400, `DAV:${action} holds a DAV:prop`);
+    for (const el of childElements(prop)) {
+      updates.push(
+        action === 'set' ? { action, name: nameOf(el), xml: new XMLSerializer().serializeToString(el) } : { action, name: nameOf(el) },
+      );
+    }
+  }
+  if (!updates.length) throw new DavError(400, 'DAV:propertyupdate sets or removes at least one property');
+  return updates;
 }
 
 /** A REPORT body. */

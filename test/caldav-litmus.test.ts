@@ -1,0 +1,123 @@
+// litmus (Debian's WebDAV compliance suite, /usr/bin/litmus) against convene's CalDAV server,
+// through a proxy in this test that records every status convene answers: none may be a 5xx.
+//
+// litmus works inside a collection of its own, `litmus/`, that it makes with MKCOL under the URL
+// it is given, and every group (basic, copymove, props, locks, http) stops when it cannot. A
+// convene calendar is a connected account (or the task list) and holds only iCalendar objects
+// named <uuid>.ics, so MKCOL is refused with 403 (RFC 4918 §9.3.1) wherever litmus is pointed:
+// of each group, `init` (litmus's own setup, no request) passes and `begin` fails on that 403,
+// which ends the group: litmus's own tests (OPTIONS, PUT/GET, PROPPATCH, ...) never run.
+// The methods convene does not serve (MKCOL on an existing resource, COPY, MOVE, LOCK, UNLOCK)
+// are checked here directly: 405 with an Allow header, never a 5xx or a hang.
+// Skipped when litmus is not installed, unless CONVENE_REQUIRE_CALDAV_CLIENTS=1.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseGlobalId } from '../src/ids.ts';
+import { describeEachDatabase } from './support/server.ts';
+import { userWithAccount } from './support/sync.ts';
+
+const litmus = '/usr/bin/litmus';
+const installed = existsSync(litmus);
+if (!installed && process.env.CONVENE_REQUIRE_CALDAV_CLIENTS === '1') {
+  throw new Error('litmus is required (CONVENE_REQUIRE_CALDAV_CLIENTS=1) but /usr/bin/litmus is missing: apt-get install litmus');
+}
+
+const groups = ['basic', 'copymove', 'props', 'locks', 'http'];
+
+/** litmus's report: per group, each test's result (pass, FAIL, SKIPPED, WARNING) and FAIL's reason. */
+function parseLitmus(output: string): Record<string, Record<string, string>> {
+  const results: Record<string, Record<string, string>> = {};
+  let group: Record<string, string> = {};
+  // litmus redraws each test's line with \r before its result: the last drawing is the result.
+  for (const line of output.split(/[\r\n]/)) {
+    const running = /^-> running `(\w+)':/.exec(line);
+    if (running) results[running[1]!] = group = {};
+    const test = /^\s*\d+\.\s+(\w+)\.+\s+(pass|FAIL|SKIPPED|WARNING)\b(.*)$/.exec(line);
+    if (test) group[test[1]!] = test[2] === 'FAIL' ? `FAIL${test[3]}` : test[2]!;
+  }
+  return results;
+}
+
+(installed ? describeEachDatabase : (title: string) => it.skip(`${title}: litmus is not installed (apt-get install litmus)`, () => {}))(
+  'CalDAV with litmus',
+  (server) => {
+    // A forward proxy (litmus --proxy=URL; -p takes no URL) that passes each request on to convene and records its status.
+    const answered: string[] = [];
+    const proxy = createServer((req, res) => {
+      const target = new URL(req.url!, server().origin);
+      const forward = httpRequest(target, { method: req.method, headers: req.headers }, (response) => {
+        answered.push(`${req.method} ${target.pathname} ${response.statusCode}`);
+        res.writeHead(response.statusCode!, response.headers);
+        response.pipe(res);
+      });
+      forward.on('error', (error) => res.destroy(error));
+      req.pipe(forward);
+    });
+    beforeAll(() => new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve)));
+    afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+
+    it("passes litmus's init in every group; begin stops each group on MKCOL's 403; nothing answers 5xx", async () => {
+      const username = `litmus${server().kind}`;
+      const u = await userWithAccount(server(), username);
+      const calendar = `${server().origin}/dav/calendars/${username}/${parseGlobalId(u.account)!.id}/`;
+      const { port } = proxy.address() as AddressInfo;
+      // Exits non-zero when a test fails, as begin does here: the output is what counts.
+      const run = await promisify(execFile)(litmus, ['-k', `--proxy=http://127.0.0.1:${port}/`, calendar, username, u.token], {
+        env: { ...process.env, TESTS: groups.join(' ') },
+        cwd: tmpdir(), // litmus writes debug.log and child.log into it
+        timeout: 60_000,
+      }).catch((error: { stdout: string }) => error);
+      const results = parseLitmus(run.stdout);
+      const begin = `FAIL (Could not create new collection \`${new URL(calendar).pathname}litmus/' for tests: 403 Forbidden`;
+      expect(Object.keys(results)).toEqual(groups);
+      for (const group of groups) {
+        expect({ group, init: results[group]!.init, begin: results[group]!.begin?.split('\n')[0] }).toEqual({ group, init: 'pass', begin });
+        expect(Object.keys(results[group]!)).toEqual(['init', 'begin']);
+      }
+      const collection = `${new URL(calendar).pathname}litmus/`;
+      expect(answered.filter((line) => line.startsWith('MKCOL '))).toEqual(groups.map(() => `MKCOL ${collection} 403`));
+      expect(answered.filter((line) => / 5\d\d$/.test(line))).toEqual([]);
+    });
+
+    it('answers the methods it does not serve with 405 and Allow (MKCOL where a resource is: 405, elsewhere 403)', async () => {
+      const username = `methods${server().kind}`;
+      const u = await userWithAccount(server(), username);
+      const basic = `Basic ${Buffer.from(`${username}:${u.token}`).toString('base64')}`;
+      const home = `/dav/calendars/${username}/`;
+      const calendar = `${home}${parseGlobalId(u.account)!.id}/`;
+      const send = async (method: string, path: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(server().origin + path, { method, headers: { authorization: basic, ...headers } });
+        await response.text();
+        return [method, path, response.status, response.headers.get('allow')];
+      };
+      const allow = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE';
+      const destination = { destination: `${server().origin}${home}copy/` };
+      expect(
+        await Promise.all([
+          send('MKCOL', calendar),
+          send('MKCOL', `${calendar}litmus/`),
+          send('MKCALENDAR', `${home}new/`),
+          send('COPY', calendar, destination),
+          send('MOVE', calendar, destination),
+          send('LOCK', calendar),
+          send('UNLOCK', calendar, { 'lock-token': '<urn:uuid:0>' }),
+          send('MKCOL', `/dav/calendars/someone/litmus/`),
+        ]),
+      ).toEqual([
+        ['MKCOL', calendar, 405, allow],
+        ['MKCOL', `${calendar}litmus/`, 403, null],
+        ['MKCALENDAR', `${home}new/`, 403, null],
+        ['COPY', calendar, 405, allow],
+        ['MOVE', calendar, 405, allow],
+        ['LOCK', calendar, 405, allow],
+        ['UNLOCK', calendar, 405, allow],
+        ['MKCOL', `/dav/calendars/someone/litmus/`, 403, null],
+      ]);
+    });
+  },
+);
