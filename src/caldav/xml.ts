@@ -88,23 +88,22 @@ export function writeXml(root: XmlElement): string {
   // An element in no namespace (a client may ask for such a property) has no prefix: none is
   // bound to the empty namespace, and no default namespace is declared.
   const nameIn = (el: XmlElement) => (el.ns ? `${prefixOf.get(el.ns)}:${el.name}` : el.name);
-  const parts = ['<?xml version="1.0" encoding="utf-8"?>\n'];
+  let out = '<?xml version="1.0" encoding="utf-8"?>\n';
   const write = (el: XmlElement, declarations: string) => {
     const name = nameIn(el);
-    parts.push('<', name, declarations);
-    for (const [attribute, value] of Object.entries(el.attributes ?? {})) parts.push(' ', attribute, '="', escapeAttribute(value), '"');
-    const children = el.children ?? [];
-    if (el.text === undefined && !children.length) {
-      parts.push('/>');
+    out += `<${name}${declarations}`;
+    if (el.attributes) for (const attribute in el.attributes) out += ` ${attribute}="${escapeAttribute(el.attributes[attribute]!)}"`;
+    if (el.text !== undefined) out += `>${escapeText(el.text)}`;
+    else if (el.children?.length) out += '>';
+    else {
+      out += '/>';
       return;
     }
-    parts.push('>');
-    if (el.text !== undefined) parts.push(escapeText(el.text));
-    for (const child of children) write(child, '');
-    parts.push('</', name, '>');
+    for (const child of el.children ?? []) write(child, '');
+    out += `</${name}>`;
   };
   write(root, [...prefixOf].map(([ns, prefix]) => ` xmlns:${prefix}="${escapeAttribute(ns)}"`).join(''));
-  return parts.join('');
+  return out;
 }
 
 function collectNamespaces(el: XmlElement, into: Set<string>) {
