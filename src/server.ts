@@ -120,7 +120,9 @@ export function createServer(config: Config, options: ServerOptions = {}): Conve
       { method: 'GET', path: '/health', handler: health },
       { method: 'GET', path: '/ready', handler: ready },
       ...voteRoutes,
-      { method: ['OPTIONS', '*'], path: '/dav/*', handler: davHandler },
+      // A client's calendar-multiget names every object it fetches (tsdav: all of them in one
+      // request, ~110 bytes an href): 8 MiB is ~75,000 hrefs, where MAX_BODY_BYTES is ~9,000.
+      { method: ['OPTIONS', '*'], path: '/dav/*', handler: davHandler, maxBodyBytes: Math.max(config.limits.maxBodyBytes, 8 * 2 ** 20) },
       { method: '*', path: '/.well-known/caldav', handler: wellKnownCaldav },
       ...calendarFeedRoutes(),
     ];

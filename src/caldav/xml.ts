@@ -1,10 +1,10 @@
-// WebDAV XML, read and written with @xmldom/xmldom so namespaces are resolved by the parser and
-// declared by the writer, never matched by prefix. Properties and elements are named by
-// (namespace, local name); a client may bind any prefix (or none) to DAV:.
+// WebDAV XML, read with @xmldom/xmldom so namespaces are resolved by the parser, never matched
+// by prefix, and written with every namespace declared once on the root. Properties and
+// elements are named by (namespace, local name); a client may bind any prefix (or none) to DAV:.
 //
 // Parsing never expands entities (xmldom leaves them unresolved), so a body cannot pull in
 // files or blow up in size; anything the parser reports as an error is malformed XML (400).
-import { DOMImplementation, DOMParser, type Element, type Node, XMLSerializer } from '@xmldom/xmldom';
+import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
 
 export const DAV = 'DAV:';
 export const CALDAV = 'urn:ietf:params:xml:ns:caldav';
@@ -74,7 +74,13 @@ export const childElement = (parent: Element, ns: string, name: string): Element
 
 export const nameOf = (el: Element): QName => ({ ns: el.namespaceURI ?? '', name: el.localName ?? el.nodeName });
 
-/** An XML document (with its declaration) whose root is `root`, namespaces declared on the root. */
+/**
+ * An XML document (with its declaration) whose root is `root`, namespaces declared on the root.
+ *
+ * Written as a string, not through a DOM: an initial sync answers every member with its
+ * calendar-data, and building and serializing xmldom's tree of ~20 nodes per member took most
+ * of that request's time, mostly in garbage collection (bench/README.md, CalDAV).
+ */
 export function writeXml(root: XmlElement): string {
   const namespaces = new Set<string>();
   collectNamespaces(root, namespaces);
@@ -82,23 +88,50 @@ export function writeXml(root: XmlElement): string {
   // An element in no namespace (a client may ask for such a property) has no prefix: none is
   // bound to the empty namespace, and no default namespace is declared.
   const nameIn = (el: XmlElement) => (el.ns ? `${prefixOf.get(el.ns)}:${el.name}` : el.name);
-  const doc = new DOMImplementation().createDocument(root.ns, nameIn(root), null);
-  const rootEl = doc.documentElement!;
-  for (const [ns, prefix] of prefixOf) rootEl.setAttributeNS('http://www.w3.org/2000/xmlns/', `xmlns:${prefix}`, ns);
-  const build = (el: XmlElement, target: Element) => {
-    for (const [name, value] of Object.entries(el.attributes ?? {})) target.setAttribute(name, value);
-    if (el.text !== undefined) target.appendChild(doc.createTextNode(el.text));
-    for (const child of el.children ?? []) {
-      const node = doc.createElementNS(child.ns || null, nameIn(child));
-      target.appendChild(node);
-      build(child, node);
+  let out = '<?xml version="1.0" encoding="utf-8"?>\n';
+  const write = (el: XmlElement, declarations: string) => {
+    const name = nameIn(el);
+    out += `<${name}${declarations}`;
+    if (el.attributes) for (const attribute in el.attributes) out += ` ${attribute}="${escapeAttribute(el.attributes[attribute]!)}"`;
+    if (el.text !== undefined) out += `>${escapeText(el.text)}`;
+    else if (el.children?.length) out += '>';
+    else {
+      out += '/>';
+      return;
     }
+    for (const child of el.children ?? []) write(child, '');
+    out += `</${name}>`;
   };
-  build(root, rootEl);
-  return `<?xml version="1.0" encoding="utf-8"?>\n${new XMLSerializer().serializeToString(doc)}`;
+  write(root, [...prefixOf].map(([ns, prefix]) => ` xmlns:${prefix}="${escapeAttribute(ns)}"`).join(''));
+  return out;
 }
 
 function collectNamespaces(el: XmlElement, into: Set<string>) {
   if (el.ns) into.add(el.ns);
   for (const child of el.children ?? []) collectNamespaces(child, into);
 }
+
+// What XML 1.0 cannot carry at all, not even as a character reference (§2.2): C0 controls
+// other than tab, LF and CR, U+FFFE and U+FFFF, and a surrogate that is not half of a pair
+// (JavaScript strings can hold one; UTF-8 cannot). Such a character (a control character in an
+// event's SUMMARY, say) is written as U+FFFD, the replacement character: one invalid character
+// must not make the whole answer unreadable to the client's parser.
+const invalid = '\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF';
+const loneSurrogate = '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+/** In text: & and < (markup), and > (so that `]]>` never appears). CR is kept as it is (clients read the line ends as LF). */
+const textSpecial = new RegExp(`[&<>${invalid}]|${loneSurrogate}`, 'g');
+/** In an attribute value also " (the delimiter), and tab, LF and CR, which attribute-value normalization would turn into spaces. */
+const attributeSpecial = new RegExp(`[&<>"\\t\\n\\r${invalid}]|${loneSurrogate}`, 'g');
+const references: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+const reference = (c: string) => references[c] ?? '\uFFFD';
+
+export const escapeText = (text: string) => text.replace(textSpecial, reference);
+export const escapeAttribute = (value: string) => value.replace(attributeSpecial, reference);

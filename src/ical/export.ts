@@ -315,6 +315,31 @@ function newCalendar(options: CalendarOptions): ICalCalendar {
 
 const defaultHorizon = () => new Date(Date.now() + 2 * 366 * 86_400_000);
 
+// CalDAV writes one calendar per resource, so what is the same in every one is made once: the
+// head (ical-generator folds it a character at a time, with a TextEncoder for each, which was
+// most of a small calendar's time) and each zone's VTIMEZONE text with CRLF line ends.
+const heads = new Map<string, string>();
+const headOf = (options: CalendarOptions) => {
+  const key = options.method ?? '';
+  let head = heads.get(key);
+  if (head === undefined) {
+    head = newCalendar(options)
+      .toString()
+      .replace(/END:VCALENDAR$/, '');
+    heads.set(key, head);
+  }
+  return head;
+};
+const vtimezoneTexts = new Map<string, string>();
+const vtimezoneText = (zone: string) => {
+  let text = vtimezoneTexts.get(zone);
+  if (text === undefined) {
+    text = `${vtimezone(zone).block.replace(/\r?\n/g, '\r\n').trim()}\r\n`;
+    vtimezoneTexts.set(zone, text);
+  }
+  return text;
+};
+
 /**
  * The iCalendar text (CRLF lines, folded at 75 octets) of these events.
  *
@@ -329,11 +354,8 @@ export function calendarText(events: Iterable<ExportEvent>, options: CalendarOpt
   const calendar = newCalendar(options);
   const horizon = options.rdateHorizon ?? defaultHorizon();
   const written = Array.from(events, (event) => calendar.createEvent(eventData(event, horizon)));
-  const head = newCalendar(options)
-    .toString()
-    .replace(/END:VCALENDAR$/, '');
   const zones = new Set(written.map((event) => event.timezone()).filter((zone) => zone !== null));
-  const parts = [head, ...[...zones].map((zone) => `${vtimezone(zone).block.replace(/\r?\n/g, '\r\n').trim()}\r\n`)];
+  const parts = [headOf(options), ...[...zones].map(vtimezoneText)];
   for (const event of written) parts.push(foldLines(event.toString()));
   parts.push('END:VCALENDAR');
   return parts.join('');

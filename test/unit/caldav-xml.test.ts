@@ -344,6 +344,47 @@ describe('multistatus', () => {
     ]);
   });
 
+  it('writes hostile text as well-formed XML that reads back as the text, characters XML 1.0 cannot carry as U+FFFD', () => {
+    const hostile = 'a ]]> b <![CDATA[ c ]]> &amp; </d:href> "q" \'s\' \r\n\ttab';
+    const controls = 'bell\u0007 nul\u0000 vt\u000B ff\u000C esc\u001B \uFFFE\uFFFF';
+    const surrogates = 'lone high \uD83D, lone low \uDE00, a pair \uD83D\uDE00 stays';
+    const xml = multistatus([
+      {
+        href: '/x',
+        found: [
+          { name: { ns: DAV, name: 'displayname' }, value: hostile },
+          { name: { ns: CALDAV, name: 'calendar-data' }, value: `SUMMARY:${controls}` },
+          { name: { ns: CALDAV, name: 'calendar-description' }, value: surrogates },
+          {
+            name: { ns: CALDAV, name: 'supported-calendar-component-set' },
+            value: [element(CALDAV, 'comp', [], { name: `"<&>\t\n\r\u0001` })],
+          },
+        ],
+        missing: [],
+      },
+    ]);
+    expect(xml).not.toContain(']]>');
+    // By code point: a surrogate pair is one, a lone surrogate stays one of D800-DFFF.
+    const unwritable = [...xml].filter((c) => {
+      const n = c.codePointAt(0)!;
+      return (n < 0x20 && n !== 0x9 && n !== 0xa && n !== 0xd) || n === 0xfffe || n === 0xffff || (n >= 0xd800 && n <= 0xdfff);
+    });
+    expect(unwritable).toEqual([]);
+    // A strict parser (xmldom reports every well-formedness error) reads the text back.
+    const errors: string[] = [];
+    const doc = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(
+      xml,
+      'text/xml',
+    );
+    expect(errors).toEqual([]);
+    const prop = (ns: string, name: string) => doc.getElementsByTagNameNS(ns, name)[0]!;
+    // XML parsers read CRLF as LF (XML 1.0 §2.11): calendar-data arrives with LF line ends, as before.
+    expect(prop(DAV, 'displayname').textContent).toBe(hostile.replace('\r\n', '\n'));
+    expect(prop(CALDAV, 'calendar-data').textContent).toBe('SUMMARY:bell\uFFFD nul\uFFFD vt\uFFFD ff\uFFFD esc\uFFFD \uFFFD\uFFFD');
+    expect(prop(CALDAV, 'calendar-description').textContent).toBe('lone high \uFFFD, lone low \uFFFD, a pair \uD83D\uDE00 stays');
+    expect(prop(CALDAV, 'comp').getAttribute('name')).toBe('"<&>\t\n\r\uFFFD');
+  });
+
   it('writes a property in no namespace (one a client asked for without declaring DAV:) unprefixed', () => {
     const body = multistatus([{ href: '/x', found: [], missing: [{ ns: '', name: 'getetag' }] }]);
     expect(shape(body)).toEqual([
