@@ -3,8 +3,9 @@
 // is asked for, their content in a few more (objects.ts): never one statement per member.
 import type { Db } from '../db/database.ts';
 import { type CalendarCollection, componentOf, members } from './collections.ts';
+import { answerForAll, passes } from './filters.ts';
 import type { DavResponse } from './multistatus.ts';
-import { loadObjects, memberValues, overlaps } from './objects.ts';
+import { loadObjects, memberValues } from './objects.ts';
 import { objectHref, parseDavPath } from './paths.ts';
 import { answer } from './propfind.ts';
 import type { CalendarQueryRequest, RequestedProps } from './requests.ts';
@@ -14,7 +15,7 @@ type User = { id: string; username: string };
 const asPropfind = (props: RequestedProps) =>
   props === 'all' ? { type: 'allprop' as const, include: [] } : { type: 'prop' as const, props };
 
-/** The members whose component matches and (with a time range) that have an occurrence in it. */
+/** The members that pass the query's filter (filters.ts). */
 export async function calendarQuery(
   db: Db,
   user: User,
@@ -22,12 +23,12 @@ export async function calendarQuery(
   query: CalendarQueryRequest,
 ): Promise<DavResponse[]> {
   const { ref } = collection;
-  if (query.component && query.component !== componentOf(ref)) return [];
+  const verdict = answerForAll(query.filter, componentOf(ref));
+  if (verdict === false) return [];
   const all = await members(db, user.id, ref);
   let matching = all;
   let objects = null;
-  if (query.timeRange) {
-    const range = query.timeRange;
+  if (verdict === null) {
     objects = await loadObjects(
       db,
       user.id,
@@ -36,7 +37,7 @@ export async function calendarQuery(
     );
     matching = all.filter((m) => {
       const object = objects!.get(m.id);
-      return object !== undefined && overlaps(object, range);
+      return object !== undefined && passes(query.filter, object);
     });
   }
   const values = await memberValues(db, user.id, ref, matching, query.props, objects);
