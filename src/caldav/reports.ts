@@ -1,11 +1,12 @@
 // REPORT calendar-query (RFC 4791 §7.8) and calendar-multiget (§7.9) on a calendar collection.
-// Each reads the collection's members in one statement and, when calendar-data or a time range
-// is asked for, their content in a few more (objects.ts): never one statement per member.
+// Each reads the members it may answer in one or two statements (a time range: only those that
+// may occur in it) and, when calendar-data or a filter needs it, their content in a few more
+// (objects.ts): never one statement per member.
 import type { Db } from '../db/database.ts';
-import { type CalendarCollection, componentOf, members } from './collections.ts';
+import { type CalendarCollection, componentOf, members, membersIn } from './collections.ts';
 import { answerForAll, passes } from './filters.ts';
 import type { DavResponse } from './multistatus.ts';
-import { loadObjects, memberValues } from './objects.ts';
+import { boundsOf, loadObjects, memberValues } from './objects.ts';
 import { objectHref, parseDavPath } from './paths.ts';
 import { answer } from './propfind.ts';
 import type { CalendarQueryRequest, RequestedProps } from './requests.ts';
@@ -23,9 +24,13 @@ export async function calendarQuery(
   query: CalendarQueryRequest,
 ): Promise<DavResponse[]> {
   const { ref } = collection;
-  const verdict = answerForAll(query.filter, componentOf(ref));
+  const component = componentOf(ref);
+  const verdict = answerForAll(query.filter, component);
   if (verdict === false) return [];
-  const all = await members(db, user.id, ref);
+  // A time range on the members' component narrows the read to what may occur in it.
+  const range = query.filter.comps.find((c) => c.name === component && c.timeRange)?.timeRange;
+  const bounds = range && boundsOf(range);
+  const all = bounds ? await membersIn(db, user.id, ref, bounds.from, bounds.to) : await members(db, user.id, ref);
   let matching = all;
   let objects = null;
   if (verdict === null) {
