@@ -4,7 +4,7 @@
 //   npm run bench -- sync                  every sync benchmark (PostgreSQL)
 //   npm run bench -- sync:delta sync:commit
 //   BENCH_ONLY=initial,fanout npm run bench    (the sync: prefix may be left out)
-// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, caldav, feeds.
+// Names: http, sync, sync:initial, sync:delta, sync:commit, sync:fanout, writes, calendar, meetings, recurrence, startup, outbox, ics, caldav, caldav-query, feeds.
 // Environment (HTTP):
 //   BENCH_DURATION      measured seconds per target (default 8), split over the rounds
 //   BENCH_ROUNDS        turns the targets take (default 2; see bench/README.md)
@@ -44,12 +44,16 @@
 // Environment (caldav, sync-collection on a fresh PostgreSQL database like sync):
 //   BENCH_CALDAV_EVENTS    the largest collection (default 100000; also measured at 1/100 and 1/10 of it)
 //   BENCH_CALDAV_REQUESTS  timed sync-collection requests per size (default 300)
+// Environment (caldav-query, a month's calendar-query on a fresh PostgreSQL database like sync):
+//   BENCH_CALDAV_QUERY_EVENTS    appointments of the calendar, a twentieth of them series (default 10000)
+//   BENCH_CALDAV_QUERY_REQUESTS  timed requests per query (default 100)
 // Environment (feeds, the calendar feed export, on PGlite and a fresh PostgreSQL database like sync):
 //   BENCH_ICS_EVENTS  events of the feed imported to make the exported calendar (default 5000)
 // Any benchmark: BENCH_CPU_PROF=<dir> makes every server process write a V8 CPU profile there.
 // A benchmark, not a test: it exits 0 whatever the figures, and 1 only when it could not measure.
 import { cpus, loadavg } from 'node:os';
 import { caldavBench } from './caldav.ts';
+import { caldavQueryBench } from './caldav-query.ts';
 import { runCalendarBenchmarks } from './calendar.ts';
 import { feedsBench } from './feeds.ts';
 import { bareYoga, convene, type HttpOptions, httpBench } from './http.ts';
@@ -80,6 +84,7 @@ const allNames = [
   'outbox',
   'ics',
   'caldav',
+  'caldav-query',
   'feeds',
 ];
 
@@ -277,6 +282,19 @@ async function main() {
         console.log(`\nCalDAV sync-collection on PostgreSQL (${redactUrl(postgresUrl)})`);
         const options = { postgresUrl, events: integer('BENCH_CALDAV_EVENTS', 100_000), requests: integer('BENCH_CALDAV_REQUESTS', 300) };
         await caldavBench(options, print, progress);
+      },
+    ],
+    [
+      'caldav-query',
+      selected.has('caldav-query'),
+      async () => {
+        console.log(`\nCalDAV calendar-query of one month on PostgreSQL (${redactUrl(postgresUrl)})`);
+        const options = {
+          postgresUrl,
+          events: integer('BENCH_CALDAV_QUERY_EVENTS', 10_000),
+          requests: integer('BENCH_CALDAV_QUERY_REQUESTS', 100),
+        };
+        await caldavQueryBench(options, print, progress);
       },
     ],
     ['feeds', selected.has('feeds'), () => feedsBench({ postgresUrl, events: integer('BENCH_ICS_EVENTS', 5000) }, print, progress)],

@@ -1,6 +1,7 @@
 // python-caldav (Debian's python3-caldav) as a second CalDAV client, independent of tsdav: a
 // Python script (test/support/caldav_client.py) discovers the principal and calendars, creates
-// a weekly series with an EXDATE and an alarm, reads it back, searches by date range, updates
+// a weekly series with an EXDATE and an alarm, reads it back, searches by date range and by UID
+// (event_by_uid; save_event(no_overwrite=True) refused for an existing UID), updates
 // it, follows the change with sync-collection and deletes it; GraphQL must agree at each step.
 // Skipped when no python3 with the caldav module is found, unless CONVENE_REQUIRE_CALDAV_CLIENTS=1.
 import { execFile, execFileSync } from 'node:child_process';
@@ -36,7 +37,7 @@ const MAY = { from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' };
   : (title: string) => it.skip(`${title}: no python3 with the caldav module (apt-get install python3-caldav)`, () => {}))(
   'CalDAV with python-caldav',
   (server) => {
-    it('discovers, creates a series with EXDATE and alarm, reads, searches, updates, syncs and deletes; GraphQL agrees', async () => {
+    it('discovers, creates a series with EXDATE and alarm, reads, searches (by range and UID), updates, syncs and deletes; GraphQL agrees', async () => {
       const username = `py${server().kind}`;
       const u = await userWithAccount(server(), username);
       const accountId = parseGlobalId(u.account)!.id;
@@ -68,6 +69,8 @@ const MAY = { from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' };
         alarmSeconds: -900,
       });
       expect([created.search, created.searchElsewhere]).toEqual([[href], []]);
+      // event_by_uid, and save_event(no_overwrite=True) refused because the server found the UID.
+      expect([created.byUid, created.savedAgain]).toEqual([href, false]);
       // The series in GraphQL: four Mondays from 4 May, the 11th excluded (09:00 Berlin is 07:00 UTC).
       const occurrences = ['2026-05-04T07:00:00.000Z', '2026-05-18T07:00:00.000Z', '2026-05-25T07:00:00.000Z'];
       expect(await titles()).toEqual(occurrences.map((start) => [start, 'planning']));

@@ -818,7 +818,7 @@ describeEachDatabase('CalDAV', (server) => {
       expect([depth, refused.status, refused.text]).toEqual([depth, 403, expect.stringContaining('propfind-finite-depth')]);
     }
     const query = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>
-      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+      <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter name="DTSTAMP"><C:time-range start="20260101T000000Z"/></C:prop-filter></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
     const filter = await u.dav('REPORT', u.calendar, query, { depth: '1' });
     expect([filter.status, filter.text]).toEqual([403, expect.stringContaining('supported-filter')]);
     const unknown = await u.dav('REPORT', u.calendar, '<x:frobnicate xmlns:x="urn:example"/>');

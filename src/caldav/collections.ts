@@ -9,6 +9,8 @@
 // A member's ETag is the feed revision of its last change (for a series, the latest of the
 // series and its exceptions; removing an exception changes the series too, so it never goes
 // back): it changes exactly when the object does, and the feed is the one place that says so.
+
+import { mayOccurIn } from '../calendar/appointments/store.ts';
 import type { Db } from '../db/database.ts';
 import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
 import type { CollectionRef } from './paths.ts';
@@ -72,8 +74,50 @@ export function members(db: Db, userId: string, ref: CollectionRef, ids: string[
   );
 }
 
-/** The statement that reads a collection's members as (id, revision), restricted by `among` (a condition on their id column). */
-function membersSql(userId: string, ref: CollectionRef, among: (column: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
+/**
+ * The members that may have an occurrence in [from, to), for a calendar-query's time range,
+ * read without the rest of the collection (objects.ts's overlaps then decides, expanding
+ * series). Appointments by the condition `appointments(from, to)` reads its window with
+ * (mayOccurIn: singles and change exceptions that overlap, series not ended before it; a change
+ * exception brings in its series); scheduled meetings by their time (a repeating one: started
+ * before its end); tasks by DTSTART and DUE as overlaps tests them (RFC 4791 §9.9's VTODO table).
+ */
+export async function membersIn(db: Db, userId: string, ref: CollectionRef, from: Date, to: Date): Promise<Member[]> {
+  if (ref.type === 'tasks') {
+    return db.$queryRaw<Member[]>(
+      membersSql(
+        userId,
+        ref,
+        () => Prisma.sql`AND CASE
+          WHEN t.start IS NOT NULL AND t.due IS NOT NULL THEN (${from} <= t.start OR ${from} < t.due) AND (${to} > t.start OR ${to} >= t.due)
+          WHEN t.start IS NOT NULL THEN ${from} <= t.start AND ${to} > t.start
+          WHEN t.due IS NOT NULL THEN ${from} < t.due AND ${to} >= t.due
+          ELSE true END`,
+      ),
+    );
+  }
+  const rows = await db.appointment.findMany({
+    where: { userId, accountId: ref.accountId, ...mayOccurIn(from, to) },
+    select: { id: true, seriesId: true },
+  });
+  const ids = [...new Set(rows.map((a) => a.seriesId ?? a.id))];
+  return db.$queryRaw<Member[]>(
+    membersSql(userId, ref, (column) => Prisma.sql`AND ${column} = ANY(${ids}::uuid[])`, {
+      meetings: Prisma.sql`AND m.start < ${to} AND (m.repeat <> 'NONE' OR m.start + m.duration * interval '1 minute' > ${from})`,
+    }),
+  );
+}
+
+/**
+ * The statement that reads a collection's members as (id, revision), restricted by `among` (a
+ * condition on their id column), or for meetings by `only.meetings` (a condition on m) when given.
+ */
+function membersSql(
+  userId: string,
+  ref: CollectionRef,
+  among: (column: Prisma.Sql) => Prisma.Sql,
+  only: { meetings: Prisma.Sql } | null = null,
+): Prisma.Sql {
   if (ref.type === 'tasks') {
     return Prisma.sql`
       SELECT t.id::text AS id, COALESCE(c.revision, 0) AS revision FROM "Task" t
@@ -93,7 +137,7 @@ function membersSql(userId: string, ref: CollectionRef, among: (column: Prisma.S
     UNION ALL
     SELECT m.id::text, COALESCE(c.revision, 0) FROM "Meeting" m
     LEFT JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = 'MEETING' AND c."objectId" = m.id
-    WHERE m.status = 'SCHEDULED' ${among(Prisma.sql`m.id`)} AND (
+    WHERE m.status = 'SCHEDULED' ${only ? only.meetings : among(Prisma.sql`m.id`)} AND (
       (m."userId" = ${userId}::uuid AND m."accountId" = ${accountId}::uuid)
       OR EXISTS (SELECT 1 FROM "MeetingInvitee" i WHERE i."meetingId" = m.id AND i."userId" = ${userId}::uuid AND m."userId" <> ${userId}::uuid
         AND (i."accountId" = ${accountId}::uuid

@@ -132,6 +132,9 @@ export function objectText(object: CalendarObject): string {
 const beginning = new Date('0001-01-01T00:00:00Z');
 const endOfTime = new Date('9999-12-31T00:00:00Z');
 
+/** A time range with its open sides closed at the beginning and end of time. */
+export const boundsOf = (range: TimeRange) => ({ from: range.start ?? beginning, to: range.end ?? endOfTime });
+
 /**
  * Whether a resource has an occurrence overlapping the range (RFC 4791 §9.9). An event (and
  * each occurrence of a series, skipping deleted and replaced ones; each change exception) overlaps
@@ -139,8 +142,7 @@ const endOfTime = new Date('9999-12-31T00:00:00Z');
  * length. A task: by DTSTART and DUE as the VTODO table of §9.9 has them, without them always.
  */
 export function overlaps(object: CalendarObject, range: TimeRange): boolean {
-  const from = range.start ?? beginning;
-  const to = range.end ?? endOfTime;
+  const { from, to } = boundsOf(range);
   if (object.type === 'task') return taskOverlaps(object.task, from, to);
   const replaced = new Set(object.events.flatMap((e) => (e.recurrenceOf ? [e.recurrenceOf.date] : [])));
   return object.events.some((event) => {

@@ -1,10 +1,12 @@
 // REPORT calendar-query (RFC 4791 §7.8) and calendar-multiget (§7.9) on a calendar collection.
-// Each reads the collection's members in one statement and, when calendar-data or a time range
-// is asked for, their content in a few more (objects.ts): never one statement per member.
+// Each reads the members it may answer in one or two statements (a time range: only those that
+// may occur in it) and, when calendar-data or a filter needs it, their content in a few more
+// (objects.ts): never one statement per member.
 import type { Db } from '../db/database.ts';
-import { type CalendarCollection, componentOf, members } from './collections.ts';
+import { type CalendarCollection, componentOf, members, membersIn } from './collections.ts';
+import { answerForAll, passes } from './filters.ts';
 import type { DavResponse } from './multistatus.ts';
-import { loadObjects, memberValues, overlaps } from './objects.ts';
+import { boundsOf, loadObjects, memberValues } from './objects.ts';
 import { objectHref, parseDavPath } from './paths.ts';
 import { answer } from './propfind.ts';
 import type { CalendarQueryRequest, RequestedProps } from './requests.ts';
@@ -14,7 +16,7 @@ type User = { id: string; username: string };
 const asPropfind = (props: RequestedProps) =>
   props === 'all' ? { type: 'allprop' as const, include: [] } : { type: 'prop' as const, props };
 
-/** The members whose component matches and (with a time range) that have an occurrence in it. */
+/** The members that pass the query's filter (filters.ts). */
 export async function calendarQuery(
   db: Db,
   user: User,
@@ -22,12 +24,16 @@ export async function calendarQuery(
   query: CalendarQueryRequest,
 ): Promise<DavResponse[]> {
   const { ref } = collection;
-  if (query.component && query.component !== componentOf(ref)) return [];
-  const all = await members(db, user.id, ref);
+  const component = componentOf(ref);
+  const verdict = answerForAll(query.filter, component);
+  if (verdict === false) return [];
+  // A time range on the members' component narrows the read to what may occur in it.
+  const range = query.filter.comps.find((c) => c.name === component && c.timeRange)?.timeRange;
+  const bounds = range && boundsOf(range);
+  const all = bounds ? await membersIn(db, user.id, ref, bounds.from, bounds.to) : await members(db, user.id, ref);
   let matching = all;
   let objects = null;
-  if (query.timeRange) {
-    const range = query.timeRange;
+  if (verdict === null) {
     objects = await loadObjects(
       db,
       user.id,
@@ -36,7 +42,7 @@ export async function calendarQuery(
     );
     matching = all.filter((m) => {
       const object = objects!.get(m.id);
-      return object !== undefined && overlaps(object, range);
+      return object !== undefined && passes(query.filter, object);
     });
   }
   const values = await memberValues(db, user.id, ref, matching, query.props, objects);

@@ -26,14 +26,53 @@ export type ReportRequest =
 /** The properties a report asks for: named ones, or (DAV:allprop) all of them. */
 export type RequestedProps = QName[] | 'all';
 
-/** RFC 4791 §7.8: members whose component (VEVENT, VTODO, ...) matches, with an occurrence in the time range. */
+/**
+ * RFC 4791 §7.8: members that pass the filter, a comp-filter of VCALENDAR (§9.7.1). Its comp-filters
+ * name the components (VEVENT, VTODO, VTIMEZONE, VALARM ...) and may test them by time-range (the
+ * members' component only: series expanded), by properties (prop-filter with is-not-defined or
+ * text-match, §9.7.2) and their parameters (param-filter, §9.7.3), and by nested components.
+ */
 export interface CalendarQueryRequest {
   type: 'calendar-query';
   props: RequestedProps;
-  /** The component asked for (null: any). */
-  component: string | null;
-  timeRange: TimeRange | null;
+  filter: CompFilter;
 }
+
+/** A comp-filter (§9.7.1): the component is absent (isNotDefined), or present and passing every test. */
+export interface CompFilter {
+  name: string;
+  isNotDefined: boolean;
+  /** Only on a component of a calendar (VEVENT, VTODO), which is what a member is. */
+  timeRange: TimeRange | null;
+  props: PropFilter[];
+  comps: CompFilter[];
+}
+
+/** A prop-filter (§9.7.2): absent, or one of its instances passes the text-match and every param-filter. */
+export interface PropFilter {
+  name: string;
+  isNotDefined: boolean;
+  textMatch: TextMatch | null;
+  params: ParamFilter[];
+}
+
+/** A param-filter (§9.7.3): absent, or present (and its value passing the text-match). */
+export interface ParamFilter {
+  name: string;
+  isNotDefined: boolean;
+  textMatch: TextMatch | null;
+}
+
+/** A text-match (§9.7.5): whether the value contains the text under the collation (§7.5), or, negated, does not. */
+export interface TextMatch {
+  text: string;
+  collation: Collation;
+  negate: boolean;
+}
+
+/** The collations RFC 4791 §7.5.1 requires (RFC 4790 §9.2 and §9.3). */
+export const collations = ['i;ascii-casemap', 'i;octet'] as const;
+export type Collation = (typeof collations)[number];
 
 function parseBody(text: string) {
   try {
@@ -135,10 +174,11 @@ const unsupportedFilter = (what: string) =>
 const invalidFilter = (what: string) => new DavError(403, `the filter is not valid: ${what}`, { ns: CALDAV, name: 'valid-filter' });
 
 /**
- * RFC 4791 §7.8: CALDAV:filter is one comp-filter of VCALENDAR, holding at most one comp-filter
- * (VEVENT, VTODO, ...) which may hold a time-range. Property and parameter filters, is-not-defined
- * and filters on nested components (VALARM) are answered 403 CALDAV:supported-filter: the client
- * asks again without them (RFC 4791 §7.7), rather than getting a wrong answer.
+ * RFC 4791 §7.8: CALDAV:filter holds one comp-filter, of VCALENDAR. What convene does not evaluate
+ * is answered 403 CALDAV:supported-filter, so the client asks again without it (§7.7) rather than
+ * getting a wrong answer: a time-range on a property or on a nested component (VALARM), and the
+ * test="anyof" of CalendarServer's extension. A collation other than those of §7.5.1: 403
+ * CALDAV:supported-collation.
  */
 function parseCalendarQuery(root: Element): CalendarQueryRequest {
   const filter = childElement(root, CALDAV, 'filter');
@@ -147,20 +187,80 @@ function parseCalendarQuery(root: Element): CalendarQueryRequest {
   if (!calendar || others.length || !isElement(calendar, CALDAV, 'comp-filter') || calendar.getAttribute('name') !== 'VCALENDAR') {
     throw invalidFilter('CALDAV:filter holds one comp-filter, of VCALENDAR');
   }
-  const query: CalendarQueryRequest = { type: 'calendar-query', props: requestedProps(root), component: null, timeRange: null };
-  const inner = childElements(calendar);
-  if (!inner.length) return query;
-  const [component, ...more] = inner;
-  if (more.length || !isElement(component!, CALDAV, 'comp-filter')) {
-    throw unsupportedFilter('only one comp-filter (VEVENT, VTODO) inside VCALENDAR');
+  return { type: 'calendar-query', props: requestedProps(root), filter: parseCompFilter(calendar, 0) };
+}
+
+/** A comp-filter at `depth` (0: VCALENDAR, 1: a member's component, 2 and deeper: nested ones such as VALARM). */
+function parseCompFilter(el: Element, depth: number): CompFilter {
+  const filter: CompFilter = { name: nameAttribute(el), isNotDefined: false, timeRange: null, props: [], comps: [] };
+  const tests = testsOf(el);
+  for (const test of tests) {
+    if (isElement(test, CALDAV, 'is-not-defined')) {
+      if (tests.length > 1) throw invalidFilter(`is-not-defined stands alone in the comp-filter of ${filter.name}`);
+      filter.isNotDefined = true;
+    } else if (isElement(test, CALDAV, 'time-range')) {
+      if (filter.timeRange) throw invalidFilter(`one time-range in the comp-filter of ${filter.name}`);
+      if (depth !== 1) throw unsupportedFilter(`a time-range on ${filter.name} (convene tests a calendar's events and tasks by time)`);
+      filter.timeRange = parseTimeRange(test);
+    } else if (isElement(test, CALDAV, 'prop-filter')) filter.props.push(parsePropFilter(test));
+    else if (isElement(test, CALDAV, 'comp-filter')) filter.comps.push(parseCompFilter(test, depth + 1));
+    else throw invalidFilter(`${nameOf(test).name} in a comp-filter`);
   }
-  query.component = component!.getAttribute('name')?.toUpperCase() || null;
-  if (!query.component) throw invalidFilter('a comp-filter has a name');
-  for (const test of childElements(component!)) {
-    if (isElement(test, CALDAV, 'time-range') && !query.timeRange) query.timeRange = parseTimeRange(test);
-    else throw unsupportedFilter(`CALDAV:${test.localName} in a comp-filter (convene filters by component and time-range)`);
+  return filter;
+}
+
+function parsePropFilter(el: Element): PropFilter {
+  const filter: PropFilter = { name: nameAttribute(el), isNotDefined: false, textMatch: null, params: [] };
+  const tests = testsOf(el);
+  for (const test of tests) {
+    if (isElement(test, CALDAV, 'is-not-defined')) {
+      if (tests.length > 1) throw invalidFilter(`is-not-defined stands alone in the prop-filter of ${filter.name}`);
+      filter.isNotDefined = true;
+    } else if (isElement(test, CALDAV, 'text-match')) {
+      if (filter.textMatch) throw invalidFilter(`one text-match in the prop-filter of ${filter.name}`);
+      filter.textMatch = parseTextMatch(test);
+    } else if (isElement(test, CALDAV, 'param-filter')) filter.params.push(parseParamFilter(test));
+    else if (isElement(test, CALDAV, 'time-range')) throw unsupportedFilter(`a time-range on the property ${filter.name}`);
+    else throw invalidFilter(`${nameOf(test).name} in a prop-filter`);
   }
-  return query;
+  return filter;
+}
+
+function parseParamFilter(el: Element): ParamFilter {
+  const filter: ParamFilter = { name: nameAttribute(el), isNotDefined: false, textMatch: null };
+  const [test, ...more] = testsOf(el);
+  if (more.length) throw invalidFilter(`a param-filter holds is-not-defined or one text-match`);
+  if (test && isElement(test, CALDAV, 'is-not-defined')) filter.isNotDefined = true;
+  else if (test && isElement(test, CALDAV, 'text-match')) filter.textMatch = parseTextMatch(test);
+  else if (test) throw invalidFilter(`${nameOf(test).name} in a param-filter`);
+  return filter;
+}
+
+/** §9.7.5: collation (default i;ascii-casemap), negate-condition (yes or no, default no), the text as it is. */
+function parseTextMatch(el: Element): TextMatch {
+  const collation = el.getAttribute('collation') || 'i;ascii-casemap';
+  if (!(collations as readonly string[]).includes(collation)) {
+    throw new DavError(403, `the collation ${collation} is not supported: use ${collations.join(' or ')}`, {
+      ns: CALDAV,
+      name: 'supported-collation',
+    });
+  }
+  const negate = el.getAttribute('negate-condition') || 'no';
+  if (negate !== 'yes' && negate !== 'no') throw invalidFilter('negate-condition is yes or no');
+  return { text: el.textContent ?? '', collation: collation as Collation, negate: negate === 'yes' };
+}
+
+/** A filter's name attribute, upper-cased (iCalendar names are case-insensitive, RFC 5545 §2). */
+function nameAttribute(el: Element): string {
+  const name = el.getAttribute('name')?.trim().toUpperCase();
+  if (!name) throw invalidFilter(`a ${el.localName} has a name`);
+  return name;
+}
+
+/** A filter element's tests; CalendarServer's test="anyof" (one of them suffices) is not RFC 4791's and not evaluated. */
+function testsOf(el: Element): Element[] {
+  if (el.getAttribute('test') === 'anyof') throw unsupportedFilter(`test="anyof" on a ${el.localName}`);
+  return childElements(el);
 }
 
 /** RFC 4791 §9.9: start and end as UTC date-times (20060104T000000Z); at least one of them. */

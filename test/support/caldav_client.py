@@ -2,7 +2,7 @@
 
 Usage: caldav_client.py <dav url> <username> <token> <event uuid> create|update|delete [sync token]
 Each step discovers the principal and its calendars, does its part of a create / read / search /
-update / sync-collection / delete round and prints what it saw as one JSON object on stdout
+find by UID / update / sync-collection / delete round and prints what it saw as one JSON object on stdout
 (with the sync token the next step starts from); the test asserts on it and looks at GraphQL in
 between. Exits non-zero on any error.
 """
@@ -12,6 +12,7 @@ import sys
 from datetime import datetime, timezone
 
 import caldav
+from caldav.lib.error import ConsistencyError
 
 url, username, token, uid, step = sys.argv[1:6]
 sync_token = sys.argv[6] if len(sys.argv) > 6 else None
@@ -80,6 +81,13 @@ if step == "create":
         "alarmSeconds": vevent.valarm.trigger.value.total_seconds(),
     }
     out["search"] = search(utc(2026, 5, 1), utc(2026, 6, 1))
+    # A calendar-query with a UID text-match: finding the event, and refusing to save it again.
+    out["byUid"] = str(calendar.event_by_uid(uid).url)
+    try:
+        calendar.save_event(event("planning, again"), no_overwrite=True)
+        out["savedAgain"] = True
+    except ConsistencyError:
+        out["savedAgain"] = False
     out["searchElsewhere"] = search(utc(2026, 8, 1), utc(2026, 9, 1))
 elif step == "update":
     resource = by_url(href)

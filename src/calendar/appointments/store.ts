@@ -3,7 +3,7 @@
 import { connectedAccounts } from '../../accounts/connections.ts';
 import type { Db } from '../../db/database.ts';
 import { forbidden } from '../../errors.ts';
-import type { Appointment } from '../../generated/prisma/client.ts';
+import type { Appointment, Prisma } from '../../generated/prisma/client.ts';
 import { insertObjects, type SyncStore, updateObjects } from '../../sync/store.ts';
 import type { WriteContext } from '../../write.ts';
 import { type AppointmentData, type AppointmentInput, appointmentColumns, parseAppointmentInput } from './input.ts';
@@ -28,6 +28,15 @@ export async function visibleAppointmentsIn(
 }
 
 /**
+ * The appointments (singles, series and change exceptions) that may have occurrences in
+ * [from, to): starting before its end and, by seriesEnd, not over before its start (a series
+ * without an end always may). Series still need expanding to tell; CalDAV's calendar-query
+ * narrows its time range with the same condition.
+ */
+export const mayOccurIn = (from: Date, to: Date) =>
+  ({ start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] }) satisfies Prisma.AppointmentWhereInput;
+
+/**
  * The user's appointments on these accounts that may have occurrences in [from, to), each
  * series with the dates its change exceptions replace (wherever the exceptions moved to).
  */
@@ -39,7 +48,7 @@ export async function appointmentsIn(
   to: Date,
 ): Promise<Array<Appointment & Expandable>> {
   const appointments = await db.appointment.findMany({
-    where: { userId, accountId: { in: accountIds }, start: { lt: to }, OR: [{ seriesEnd: null }, { seriesEnd: { gt: from } }] },
+    where: { userId, accountId: { in: accountIds }, ...mayOccurIn(from, to) },
   });
   const seriesIds = appointments.filter((a) => a.recurrenceType !== 'NONE').map((a) => a.id);
   const exceptions = seriesIds.length
