@@ -492,7 +492,7 @@ describeEachDatabase('CalDAV', (server) => {
     });
   });
 
-  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, non-UUID names, another user's collection (404)", async () => {
+  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, names with a slash (400), another user's collection (404)", async () => {
     const u = await user();
     const other = await user('other');
     const id = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -521,7 +521,7 @@ describeEachDatabase('CalDAV', (server) => {
       expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('valid-calendar-data')]);
     }
     const fine = event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'SUMMARY:fine']);
-    expect((await put(`${u.calendar}not-a-uuid.ics`, fine)).status).toBe(404);
+    expect((await put(`${u.calendar}not%2Fone.ics`, fine)).status).toBe(400);
     expect((await put(`${other.calendar}${id}.ics`, fine)).status).toBe(404);
     expect((await u.dav('DELETE', `${other.calendar}${id}.ics`)).status).toBe(404);
     expect((await put(`${u.calendar}${id}.ics`, fine)).status).toBe(201);
