@@ -168,6 +168,69 @@ describeEachDatabase('CalDAV resource names', (server) => {
     expect((await u.dav('DELETE', task)).status).toBe(204);
   });
 
+  it('replaces a resource in place: GraphQL sync clients get updates of the same ids, a tombstone only for a dropped exception', async () => {
+    const u = await user();
+    const graphqlSync = kindSyncClient(u.gql, ['APPOINTMENT']);
+    const path = `${u.calendar}weekly%20standup.ics`;
+    const override = (date: string, summary: string) => [
+      'END:VEVENT',
+      'BEGIN:VEVENT',
+      'UID:weekly@example.com',
+      'DTSTAMP:20260101T000000Z',
+      `RECURRENCE-ID:${date}T101500Z`,
+      `DTSTART:${date}T140000Z`,
+      `DTEND:${date}T150000Z`,
+      `SUMMARY:${summary}`,
+    ];
+    const series = (title: string, exceptions: string[][]) =>
+      event('weekly@example.com', title, ['RRULE:FREQ=WEEKLY;COUNT=6', ...exceptions.flat()]);
+    expect((await u.put(path, series('standup', [override('20261209', 'moved 1'), override('20261216', 'moved 2')]))).status).toBe(201);
+    const initial = await graphqlSync.sync(null);
+    const idOf = new Map(initial.objects.map(({ object }) => [object.title as string, object.id as string]));
+    expect([...idOf.keys()].sort()).toEqual(['moved 1', 'moved 2', 'standup']);
+
+    // Every title changed: three updates of the same ids, nothing deleted; the href and GET follow.
+    const { token: davToken } = await u.sync('');
+    const renamed = series('standup v2', [override('20261209', 'moved 1 v2'), override('20261216', 'moved 2 v2')]);
+    expect((await u.put(path, renamed)).status).toBe(204);
+    const updated = await graphqlSync.sync(initial.token);
+    expect(updated.deleted).toEqual([]);
+    expect(updated.objects.map(({ object }) => [object.id, object.title]).sort()).toEqual(
+      [
+        [idOf.get('standup'), 'standup v2'],
+        [idOf.get('moved 1'), 'moved 1 v2'],
+        [idOf.get('moved 2'), 'moved 2 v2'],
+      ].sort(),
+    );
+    expect([...(await u.sync(davToken)).responses.keys()]).toEqual([path]);
+    expect((await u.dav('GET', path)).text).toBe(renamed);
+
+    // Only the series' title: only the series.
+    const seriesOnly = series('standup v3', [override('20261209', 'moved 1 v2'), override('20261216', 'moved 2 v2')]);
+    expect((await u.put(path, seriesOnly)).status).toBe(204);
+    const onlySeries = await graphqlSync.sync(updated.token);
+    expect([onlySeries.objects.map(({ object }) => object.id), onlySeries.deleted]).toEqual([[idOf.get('standup')], []]);
+
+    // The second exception dropped: a tombstone for it alone; the series is changed (its occurrence is back).
+    const dropped = series('standup v3', [override('20261209', 'moved 1 v2')]);
+    const etag = (await u.dav('GET', path)).headers.get('etag');
+    expect((await u.put(path, dropped)).status).toBe(204);
+    const afterDrop = await graphqlSync.sync(onlySeries.token);
+    expect(afterDrop.deleted.map((d: { id: string }) => d.id)).toEqual([idOf.get('moved 2')]);
+    expect(afterDrop.objects.map(({ object }) => object.id)).toEqual([idOf.get('standup')]);
+    const now = await u.dav('GET', path);
+    expect([now.text, now.headers.get('etag') === etag]).toEqual([dropped, false]);
+
+    // Only the kept text changed (an alarm): the ETag moves, GraphQL sees the series once.
+    const alarmed = dropped.replace(
+      'END:VEVENT',
+      'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT',
+    );
+    expect((await u.put(path, alarmed)).status).toBe(204);
+    expect((await u.dav('GET', path)).headers.get('etag')).not.toBe(now.headers.get('etag'));
+    expect((await graphqlSync.sync(afterDrop.token)).objects.map(({ object }) => object.id)).toEqual([idOf.get('standup')]);
+  });
+
   it('refuses a second resource with the same UID (403 no-uid-conflict naming the first) and names it cannot keep (400)', async () => {
     const u = await user();
     const first = `${u.calendar}first%20one.ics`;

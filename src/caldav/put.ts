@@ -20,6 +20,10 @@
 //   connector would expand into single occurrences) is refused: 403
 //   CALDAV:valid-calendar-object-resource, naming the rule. Text that is not iCalendar, or an
 //   event without DTSTART: 403 CALDAV:valid-calendar-data.
+// - A PUT over an existing resource changes it in place (applyWanted, the ICS connector's diff):
+//   the series keeps its id and name, an exception of the same occurrence is updated, new ones
+//   are inserted, vanished ones removed, and rows that stay the same are not written, so GraphQL
+//   sync clients get updates of the same ids and tombstones only for what went.
 // - The client's text is kept with the series (icalText): GET serves it as long as neither the
 //   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
 //   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
@@ -35,13 +39,13 @@ import { randomUUID } from 'node:crypto';
 import { insertAppointments } from '../calendar/appointments/store.ts';
 import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Parsed } from '../errors.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Appointment, Prisma } from '../generated/prisma/client.ts';
 import type { RouteDeps } from '../http/routes.ts';
 import { parseFeed, parseTodo } from '../ical/events.ts';
 import { isUuid } from '../ids.ts';
 import { lockFeedRows } from '../sync/feed.ts';
 import { deviceSynchronization } from '../sync/queue.ts';
-import { wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
+import { applyWanted, wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
 import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
 import { runWrite, type WriteContext } from '../write.ts';
 import type { CalendarCollection, Member } from './collections.ts';
@@ -184,28 +188,41 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
     return written(write, created);
   }
   const wanted = readObject(text, collection.ref.accountId);
-  const [series, ...exceptions] = wanted;
+  const [[seriesKey, series], ...exceptions] = [...wanted];
   const uid = series!.externalKey!;
   const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
     const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
     await checkUid(w, write, uid, current);
-    let davName: string | null = null;
     let id: string;
     if (current) {
-      const existing = await w.tx.appointment.findMany({ where: { id: current.id, userId: user.id } });
-      if (!existing[0]) throw meetingRefusal();
-      ({ id, davName } = existing[0]);
-      await removeAppointments(w, existing);
-    } else ({ id, davName } = newIdentity(name));
-    const [created] = await insertAppointments(w, [
-      { data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, id, davName },
-    ]);
-    if (!created) throw await createRefused(w, write, uid);
-    await insertAppointments(
-      w,
-      exceptions.map((data) => ({ data: { ...withoutSeriesKey(data), externalKey: null, seriesId: id }, clientSyncId: null })),
-    );
+      id = current.id;
+      const existing = await w.tx.appointment.findMany({ where: { userId: user.id, OR: [{ id }, { seriesId: id }] } });
+      const stored = existing.find((row) => row.id === id);
+      if (!stored) throw meetingRefusal();
+      // Replaced in place: the series is the resource (its id and name stay, even under a new
+      // UID), an exception is the one of the same occurrence.
+      const keyOfDate = new Map(exceptions.map(([key, data]) => [data.recurrenceDatePosition!, key]));
+      const keyOf = (row: Appointment) => (row.seriesId ? (keyOfDate.get(row.recurrenceDatePosition!) ?? `gone/${row.id}`) : seriesKey!);
+      const changed = await applyWanted(w, existing, wanted, keyOf);
+      // The series is changed too when an exception went (its occurrence is back, and the ETag,
+      // the latest revision of the live rows, must not go back) or when only the text did (an
+      // alarm, an attendee): the resource changed, so its ETag moves.
+      if (changed.removed || (!changed.created && !changed.updated && stored.icalText !== text)) {
+        w.changes.recordObject('APPOINTMENT', stored, false, w.origin);
+      }
+    } else {
+      const identity = newIdentity(name);
+      id = identity.id;
+      const [created] = await insertAppointments(w, [
+        { data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, ...identity },
+      ]);
+      if (!created) throw await createRefused(w, write, uid);
+      await insertAppointments(
+        w,
+        exceptions.map(([, data]) => ({ data: { ...withoutSeriesKey(data), seriesId: id }, clientSyncId: null })),
+      );
+    }
     // The text is kept with the time of the last change it stands for (its rows' latest).
     await w.tx.$executeRaw`
       UPDATE "Appointment" SET "icalText" = ${text},
@@ -246,7 +263,9 @@ function readObject(text: string, accountId: string) {
     );
   }
   const invalid: Array<{ key: string; reason: string }> = [];
-  const wanted = [...wantedAppointments(accountId, events, invalid).values()];
+  const wanted = wantedAppointments(accountId, events, invalid);
+  // An exception keeps no key of its own: the resource's UID is its series' (externalKey).
+  for (const [key, data] of wanted) if (data.seriesKey) wanted.set(key, { ...data, externalKey: null });
   if (invalid.length) throw invalidObject(invalid.map((i) => `${i.key}: ${i.reason}`).join('; '));
   return wanted;
 }
