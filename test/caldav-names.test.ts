@@ -4,8 +4,9 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
+import { davUser } from './support/caldav.ts';
 import { describeEachDatabase } from './support/server.ts';
-import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
+import { dataOf, kindSyncClient } from './support/sync.ts';
 
 const rawId = (globalId: string) => parseGlobalId(globalId)!.id;
 
@@ -49,18 +50,9 @@ const syncBody = (token: string) => `<?xml version="1.0" encoding="utf-8" ?>
 describeEachDatabase('CalDAV resource names', (server) => {
   let n = 0;
   async function user() {
-    const username = `names${++n}`;
-    const u = await userWithAccount(server(), username);
-    const basic = `Basic ${Buffer.from(`${username}:${u.token}`).toString('base64')}`;
+    const u = await davUser(server(), `names${++n}`);
+    const { username, dav } = u;
     const calendar = `/dav/calendars/${username}/${rawId(u.account)}/`;
-    const dav = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
-      const response = await fetch(server().origin + path, {
-        method,
-        headers: { authorization: basic, 'content-type': 'application/xml; charset=utf-8', ...headers },
-        body,
-      });
-      return { status: response.status, headers: response.headers, text: await response.text() };
-    };
     const put = (path: string, body: string, headers: Record<string, string> = {}) =>
       dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8', ...headers });
     const sync = async (token: string) => {
@@ -69,7 +61,7 @@ describeEachDatabase('CalDAV resource names', (server) => {
       const doc = new DOMParser().parseFromString(response.text, 'text/xml');
       return { responses: responsesOf(response.text), token: doc.getElementsByTagNameNS('DAV:', 'sync-token').item(0)!.textContent! };
     };
-    return { ...u, username, calendar, dav, put, sync };
+    return { ...u, calendar, put, sync };
   }
 
   it('keeps the name a client created a resource under: GET, PROPFIND, sync-collection and multiget show the same href', async () => {

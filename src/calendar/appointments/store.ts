@@ -45,8 +45,16 @@ export async function appointmentsIn(
   const exceptions = seriesIds.length
     ? await db.appointment.findMany({ where: { seriesId: { in: seriesIds } }, select: { seriesId: true, recurrenceDatePosition: true } })
     : [];
+  return withReplaced(appointments, exceptions);
+}
+
+/** The appointments, each series with the dates those of `exceptions` that are its own replace. */
+export function withReplaced<A extends Appointment>(
+  appointments: A[],
+  exceptions: Array<Pick<Appointment, 'seriesId' | 'recurrenceDatePosition'>>,
+): Array<A & Expandable> {
   const replaced = new Map<string, string[]>();
-  for (const e of exceptions) replaced.set(e.seriesId!, [...(replaced.get(e.seriesId!) ?? []), e.recurrenceDatePosition!]);
+  for (const e of exceptions) if (e.seriesId) replaced.set(e.seriesId, [...(replaced.get(e.seriesId) ?? []), e.recurrenceDatePosition!]);
   return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
 }
 
