@@ -5,9 +5,10 @@ import { DOMParser } from '@xmldom/xmldom';
 import { DAVClient } from 'tsdav';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
+import { davUser } from './support/caldav.ts';
 import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
-import { dataOf, kindSyncClient, userWithAccount } from './support/sync.ts';
+import { dataOf, kindSyncClient } from './support/sync.ts';
 
 const DAV = 'DAV:';
 const CREATE = `mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { ... on Appointment { id } } }`;
@@ -75,19 +76,10 @@ ${limit ? `<D:limit><D:nresults>${limit}</D:nresults></D:limit>` : ''}<D:prop>${
 describeEachDatabase('CalDAV', (server) => {
   let n = 0;
   async function user(name = 'dav') {
-    const u = await userWithAccount(server(), `${name}${++n}`);
-    const username = `${name}${n}`;
-    const basic = `Basic ${Buffer.from(`${username}:${u.token}`).toString('base64')}`;
+    const u = await davUser(server(), `${name}${++n}`);
+    const { username, dav } = u;
     const home = `/dav/calendars/${username}/`;
     const calendar = `${home}${rawId(u.account)}/`;
-    const dav = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
-      const response = await fetch(server().origin + path, {
-        method,
-        headers: { authorization: basic, 'content-type': 'application/xml; charset=utf-8', ...headers },
-        body,
-      });
-      return { status: response.status, headers: response.headers, text: await response.text() };
-    };
     const sync = async (token: string, options: { path?: string; props?: string; limit?: number } = {}) => {
       const response = await dav('REPORT', options.path ?? calendar, syncBody(token, options.props, options.limit));
       expect(response.status).toBe(207);
@@ -113,7 +105,7 @@ describeEachDatabase('CalDAV', (server) => {
         authMethod: 'Basic',
         defaultAccountType: 'caldav',
       });
-    return { ...u, username, basic, home, calendar, dav, sync, create, client, href: (id: string) => `${calendar}${rawId(id)}.ics` };
+    return { ...u, home, calendar, sync, create, client, href: (id: string) => `${calendar}${rawId(id)}.ics` };
   }
 
   it('is found through /.well-known/caldav by tsdav: principal, home, one calendar per account and a task list', async () => {
@@ -502,7 +494,7 @@ describeEachDatabase('CalDAV', (server) => {
     });
   });
 
-  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, non-UUID names, another user's collection (404)", async () => {
+  it("refuses what it cannot keep: inexpressible rules (403), malformed iCalendar, names with a slash (400), another user's collection (404)", async () => {
     const u = await user();
     const other = await user('other');
     const id = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -531,7 +523,7 @@ describeEachDatabase('CalDAV', (server) => {
       expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('valid-calendar-data')]);
     }
     const fine = event(['DTSTART:20260316T100000Z', 'DTEND:20260316T110000Z', 'SUMMARY:fine']);
-    expect((await put(`${u.calendar}not-a-uuid.ics`, fine)).status).toBe(404);
+    expect((await put(`${u.calendar}not%2Fone.ics`, fine)).status).toBe(400);
     expect((await put(`${other.calendar}${id}.ics`, fine)).status).toBe(404);
     expect((await u.dav('DELETE', `${other.calendar}${id}.ics`)).status).toBe(404);
     expect((await put(`${u.calendar}${id}.ics`, fine)).status).toBe(201);

@@ -13,7 +13,7 @@
 import { mayOccurIn } from '../calendar/appointments/store.ts';
 import type { Db } from '../db/database.ts';
 import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
-import type { CollectionRef } from './paths.ts';
+import { type CollectionRef, idOfDefaultName } from './paths.ts';
 
 export type Component = 'VEVENT' | 'VTODO';
 
@@ -22,9 +22,10 @@ export interface CalendarCollection {
   displayName: string;
 }
 
-/** A member of a collection: its object id (the series for a change exception) and ETag revision. */
+/** A member of a collection: its object id (the series for a change exception), resource name (paths.ts) and ETag revision. */
 export interface Member {
   id: string;
+  name: string;
   revision: number;
 }
 
@@ -67,11 +68,9 @@ export async function calendarUserAddresses(db: Db, userId: string, email: strin
   return [...new Set([email.toLowerCase(), ...rows.map((r) => r.identifier.toLowerCase())])];
 }
 
-/** The collection's members (all of them, or those among `ids`), ordered by id. */
-export function members(db: Db, userId: string, ref: CollectionRef, ids: string[] | null = null): Promise<Member[]> {
-  return db.$queryRaw<Member[]>(
-    membersSql(userId, ref, ids ? (column) => Prisma.sql`AND ${column} = ANY(${ids}::uuid[])` : () => Prisma.empty),
-  );
+/** The collection's members (all of them, or those with these resource names), ordered by id. */
+export function members(db: Db, userId: string, ref: CollectionRef, names: string[] | null = null): Promise<Member[]> {
+  return db.$queryRaw<Member[]>(membersSql(userId, ref, names ? withNames(names) : () => Prisma.empty));
 }
 
 /**
@@ -102,42 +101,49 @@ export async function membersIn(db: Db, userId: string, ref: CollectionRef, from
   });
   const ids = [...new Set(rows.map((a) => a.seriesId ?? a.id))];
   return db.$queryRaw<Member[]>(
-    membersSql(userId, ref, (column) => Prisma.sql`AND ${column} = ANY(${ids}::uuid[])`, {
+    membersSql(userId, ref, (id) => Prisma.sql`AND ${id} = ANY(${ids}::uuid[])`, {
       meetings: Prisma.sql`AND m.start < ${to} AND (m.repeat <> 'NONE' OR m.start + m.duration * interval '1 minute' > ${from})`,
     }),
   );
 }
 
+/** A condition on a member's id and davName columns (a meeting has no davName: null). */
+type Among = (id: Prisma.Sql, davName: Prisma.Sql | null) => Prisma.Sql;
+
+/** Members with one of these names: their davName, or without one `<id>.ics` (both indexed). */
+function withNames(names: string[]): Among {
+  const ids = names.flatMap((name) => idOfDefaultName(name) ?? []);
+  return (id, davName) =>
+    davName
+      ? Prisma.sql`AND (${davName} = ANY(${names}::text[]) OR (${davName} IS NULL AND ${id} = ANY(${ids}::uuid[])))`
+      : Prisma.sql`AND ${id} = ANY(${ids}::uuid[])`;
+}
+
 /**
- * The statement that reads a collection's members as (id, revision), restricted by `among` (a
- * condition on their id column), or for meetings by `only.meetings` (a condition on m) when given.
+ * The statement that reads a collection's members as (id, name, revision), restricted by
+ * `among`, or for meetings by `only.meetings` (a condition on m) when given.
  */
-function membersSql(
-  userId: string,
-  ref: CollectionRef,
-  among: (column: Prisma.Sql) => Prisma.Sql,
-  only: { meetings: Prisma.Sql } | null = null,
-): Prisma.Sql {
+function membersSql(userId: string, ref: CollectionRef, among: Among, only: { meetings: Prisma.Sql } | null = null): Prisma.Sql {
   if (ref.type === 'tasks') {
     return Prisma.sql`
-      SELECT t.id::text AS id, COALESCE(c.revision, 0) AS revision FROM "Task" t
+      SELECT t.id::text AS id, COALESCE(t."davName", t.id::text || '.ics') AS name, COALESCE(c.revision, 0) AS revision FROM "Task" t
       LEFT JOIN "Change" c ON c."userId" = t."userId" AND c.kind = 'TASK' AND c."objectId" = t.id
-      WHERE t."userId" = ${userId}::uuid ${among(Prisma.sql`t.id`)}
+      WHERE t."userId" = ${userId}::uuid ${among(Prisma.sql`t.id`, Prisma.sql`t."davName"`)}
       ORDER BY t.id`;
   }
   const accountId = ref.accountId;
   return Prisma.sql`
-    SELECT a.id::text AS id, GREATEST(COALESCE(c.revision, 0), COALESCE((
+    SELECT a.id::text AS id, COALESCE(a."davName", a.id::text || '.ics') AS name, GREATEST(COALESCE(c.revision, 0), COALESCE((
         SELECT MAX(ce.revision) FROM "Appointment" e
         JOIN "Change" ce ON ce."userId" = e."userId" AND ce.kind = 'APPOINTMENT' AND ce."objectId" = e.id
         WHERE e."seriesId" = a.id), 0)) AS revision
     FROM "Appointment" a
     LEFT JOIN "Change" c ON c."userId" = a."userId" AND c.kind = 'APPOINTMENT' AND c."objectId" = a.id
-    WHERE a."userId" = ${userId}::uuid AND a."accountId" = ${accountId}::uuid AND a."seriesId" IS NULL ${among(Prisma.sql`a.id`)}
+    WHERE a."userId" = ${userId}::uuid AND a."accountId" = ${accountId}::uuid AND a."seriesId" IS NULL ${among(Prisma.sql`a.id`, Prisma.sql`a."davName"`)}
     UNION ALL
-    SELECT m.id::text, COALESCE(c.revision, 0) FROM "Meeting" m
+    SELECT m.id::text, m.id::text || '.ics', COALESCE(c.revision, 0) FROM "Meeting" m
     LEFT JOIN "Change" c ON c."userId" = ${userId}::uuid AND c.kind = 'MEETING' AND c."objectId" = m.id
-    WHERE m.status = 'SCHEDULED' ${only ? only.meetings : among(Prisma.sql`m.id`)} AND (
+    WHERE m.status = 'SCHEDULED' ${only ? only.meetings : among(Prisma.sql`m.id`, null)} AND (
       (m."userId" = ${userId}::uuid AND m."accountId" = ${accountId}::uuid)
       OR EXISTS (SELECT 1 FROM "MeetingInvitee" i WHERE i."meetingId" = m.id AND i."userId" = ${userId}::uuid AND m."userId" <> ${userId}::uuid
         AND (i."accountId" = ${accountId}::uuid
@@ -156,9 +162,13 @@ export async function feedPosition(db: Db, userId: string): Promise<FeedPosition
   return { head: counter?.revision ?? 0, floor: counter?.floor ?? 0 };
 }
 
-/** A feed row of a collection's kinds: the object, the series it belongs to (a change exception), whether it is a tombstone. */
+/**
+ * A feed row of a collection's kinds: the object, the series it belongs to (a change exception),
+ * whether it is a tombstone, and its resource name when not `<id>.ics` (what a 404 names).
+ */
 export interface FeedChange {
   objectId: string;
+  davName: string | null;
   seriesId: string | null;
   revision: number;
   deleted: boolean;
@@ -190,7 +200,7 @@ export async function changesSince(
     Prisma.sql`AND ${column} IN (SELECT COALESCE(f."seriesId", f."objectId") FROM f WHERE NOT f.deleted)`;
   const [read] = await db.$queryRaw<CollectionChanges[]>`
     WITH f AS (
-      SELECT c."objectId" AS "objectId", a."seriesId" AS "seriesId", c.revision, c.deleted
+      SELECT c."objectId" AS "objectId", c."davName" AS "davName", a."seriesId" AS "seriesId", c.revision, c.deleted
       FROM "Change" c LEFT JOIN "Appointment" a ON c.kind = 'APPOINTMENT' AND a.id = c."objectId"
       WHERE c."userId" = ${userId}::uuid AND c.revision > ${after} AND c.kind = ANY(${collectionKinds(ref)}::text[]::"SyncKind"[])
       ORDER BY c.revision LIMIT ${limit}::int

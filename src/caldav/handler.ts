@@ -50,7 +50,7 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     const collection = resource.username === user.username ? await findCollection(deps.db.prisma, user.id, resource.collection) : null;
     if (!collection) throw new DavError(404, 'no such collection');
     const write = request.method === 'PUT' ? putObject : deleteObject;
-    return write({ deps, user, collection, id: resource.objectId, request });
+    return write({ deps, user, collection, name: resource.name, request });
   }
   const target = resource ? await find(deps, user, resource) : null;
   if (!target && (request.method === 'MKCOL' || request.method === 'MKCALENDAR')) {
@@ -150,6 +150,6 @@ async function find({ db }: RouteDeps, user: DavUser, resource: DavResource): Pr
   const collection = await findCollection(db.prisma, user.id, resource.collection);
   if (!collection) return null;
   if (resource.type === 'collection') return { type: 'collection', collection };
-  const [member] = await members(db.prisma, user.id, resource.collection, [resource.objectId]);
+  const [member] = await members(db.prisma, user.id, resource.collection, [resource.name]);
   return member ? { type: 'object', collection, member } : null;
 }

@@ -60,9 +60,10 @@ export function multistatus(responses: DavResponse[], syncToken?: string): strin
 }
 
 /** The body of a refusal with a precondition: `<D:error><D:valid-sync-token/></D:error>`. */
-export function errorBody(precondition: QName, message?: string): string {
+export function errorBody(precondition: QName, message?: string, href?: string | null): string {
   const explained = message ? [element(CONVENE, 'message', message)] : [];
-  return writeXml(davElement('error', [element(precondition.ns, precondition.name), ...explained]));
+  const named = href ? [davElement('href', href)] : [];
+  return writeXml(davElement('error', [element(precondition.ns, precondition.name, named), ...explained]));
 }
 
 const xmlType = { 'content-type': 'application/xml; charset=utf-8' };
@@ -77,7 +78,7 @@ export function davErrorResponse(error: DavError, headers: Record<string, string
     // A CalDAV precondition refuses what the user wrote or asked (an event, a filter): the
     // message says which part, as SabreDAV's s:message does.
     const message = error.precondition.ns === CALDAV ? error.message : undefined;
-    return new Response(errorBody(error.precondition, message), { status: error.status, headers: { ...xmlType, ...headers } });
+    return new Response(errorBody(error.precondition, message, error.href), { status: error.status, headers: { ...xmlType, ...headers } });
   }
   return new Response(`${error.message}\n`, { status: error.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
 }

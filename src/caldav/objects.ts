@@ -10,6 +10,7 @@
 // series expanded by convene's own recurrence engine (src/calendar/recurrence.ts), so a client
 // sees in a range exactly the occurrences `appointments` lists there.
 import { type Expandable, seriesOf } from '../calendar/appointments/occurrences.ts';
+import { withReplaced } from '../calendar/appointments/store.ts';
 import { appointmentEvents } from '../calendar/feeds.ts';
 import { expand } from '../calendar/recurrence.ts';
 import type { Db } from '../db/database.ts';
@@ -51,7 +52,10 @@ export async function loadObjects(db: Db, userId: string, ref: CollectionRef, id
     db.appointment.findMany({ where: { userId, OR: [{ id: { in: ids }, seriesId: null }, { seriesId: { in: ids } }] } }),
     db.meeting.findMany({ where: { id: { in: ids }, status: 'SCHEDULED', start: { not: null } }, include: { invitees: true } }),
   ]);
-  for (const [id, rows] of groupBySeries(appointments)) objects.set(id, appointmentObject(rows));
+  // By the resource they belong to (a change exception: its series').
+  const groups = new Map<string, Array<Appointment & Expandable>>();
+  for (const a of withReplaced(appointments, appointments)) groups.set(a.seriesId ?? a.id, [...(groups.get(a.seriesId ?? a.id) ?? []), a]);
+  for (const [id, rows] of groups) objects.set(id, appointmentObject(rows));
   if (meetings.length) {
     const organizers = await organizersOf(
       db,
@@ -81,20 +85,6 @@ function appointmentObject(rows: Array<Appointment & Expandable>): CalendarObjec
   const uid = series.externalKey ?? series.id;
   const named = events.map((e) => ({ ...e, uid }));
   return { type: 'events', events: named, stored: keptEventsText(series.icalText, named) };
-}
-
-/** Appointments by the resource they belong to (a change exception: its series'), each series with the dates its exceptions replace. */
-function groupBySeries(appointments: Appointment[]): Map<string, Array<Appointment & Expandable>> {
-  const groups = new Map<string, Array<Appointment & Expandable>>();
-  for (const a of appointments) {
-    const id = a.seriesId ?? a.id;
-    groups.set(id, [...(groups.get(id) ?? []), { ...a, replaced: [] }]);
-  }
-  for (const rows of groups.values()) {
-    const series = rows.find((a) => !a.seriesId);
-    if (series) series.replaced = rows.flatMap((a) => (a.seriesId ? [a.recurrenceDatePosition!] : []));
-  }
-  return groups;
 }
 
 /** A task, with the client's kept text as appointmentObject serves an appointment's. */

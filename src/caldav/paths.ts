@@ -5,7 +5,12 @@
 //   /dav/calendars/<username>/                  their calendar home
 //   /dav/calendars/<username>/<account id>/     one calendar per account they are connected to (VEVENT)
 //   /dav/calendars/<username>/tasks/            their task list (VTODO)
-//   /dav/calendars/<username>/<collection>/<object id>.ics   an appointment, meeting or task
+//   /dav/calendars/<username>/<collection>/<name>           an appointment, meeting or task
+//
+// A member's name is the one its client created it under, exactly (Apple Calendar's upper-case
+// `ABCD….ics`, `20261202T101500Z-123@host.ics`, `my event.ics`), or `<id>.ics` for what was made
+// through the API: clients match the hrefs they see against those they wrote, byte for byte.
+// Hrefs carry it percent-encoded (writeSegment), requests are decoded before lookup.
 import { isUuid } from '../ids.ts';
 
 export const davRoot = '/dav/';
@@ -18,7 +23,7 @@ export type DavResource =
   | { type: 'principal'; username: string }
   | { type: 'home'; username: string }
   | { type: 'collection'; username: string; collection: CollectionRef }
-  | { type: 'object'; username: string; collection: CollectionRef; objectId: string };
+  | { type: 'object'; username: string; collection: CollectionRef; name: string };
 
 const tasksSegment = 'tasks';
 
@@ -42,18 +47,47 @@ export function parseDavPath(pathname: string): DavResource | null {
     collection === tasksSegment ? { type: 'tasks' } : isUuid(collection) ? { type: 'account', accountId: collection.toLowerCase() } : null;
   if (!ref) return null;
   if (!object) return { type: 'collection', username, collection: ref };
-  const objectId = object.endsWith('.ics') ? object.slice(0, -'.ics'.length) : '';
-  return isUuid(objectId) ? { type: 'object', username, collection: ref, objectId: objectId.toLowerCase() } : null;
+  return { type: 'object', username, collection: ref, name: object };
+}
+
+/** Why a client may not create a resource under this (decoded) name, or null when it may. */
+export function badResourceName(name: string): string | null {
+  if (name.includes('/')) return 'a resource name is one path segment: no "/" (%2F)';
+  if (Buffer.byteLength(name) > 255) return 'a resource name is at most 255 bytes';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a resource name has no control characters';
+  return null;
+}
+
+/** The name of a member made through the API (or named after its id): `<id>.ics`. */
+export const defaultName = (id: string) => `${id}.ics`;
+
+/** The object id a name stands for when it is `<id>.ics` as convene writes it (a lower-case UUID), else null. */
+export function idOfDefaultName(name: string): string | null {
+  const id = name.endsWith('.ics') ? name.slice(0, -'.ics'.length) : '';
+  return isUuid(id) && id === id.toLowerCase() ? id : null;
+}
+
+/** The id a client's new resource gets: the UUID its name is made of (any case), else a new one (null). */
+export function idForName(name: string): string | null {
+  const id = name.endsWith('.ics') ? name.slice(0, -'.ics'.length) : '';
+  return isUuid(id) ? id.toLowerCase() : null;
 }
 
 const segment = (s: string) => encodeURIComponent(s);
+
+/**
+ * A resource name in an href: percent-encoded as encodeURIComponent does, except "@" (a pchar of
+ * RFC 3986, left as clients write it in names such as `<stamp>-123@host.ics`).
+ */
+const writeSegment = (name: string) => encodeURIComponent(name).replaceAll('%40', '@');
 
 export const principalHref = (username: string) => `${davRoot}principals/${segment(username)}/`;
 export const homeHref = (username: string) => `${davRoot}calendars/${segment(username)}/`;
 export const collectionHref = (username: string, collection: CollectionRef) =>
   `${homeHref(username)}${collection.type === 'tasks' ? tasksSegment : collection.accountId}/`;
-export const objectHref = (username: string, collection: CollectionRef, objectId: string) =>
-  `${collectionHref(username, collection)}${objectId}.ics`;
+export const objectHref = (username: string, collection: CollectionRef, name: string) =>
+  `${collectionHref(username, collection)}${writeSegment(name)}`;
 
 /** The href of a resource, as convene writes it (collections with a trailing slash). */
 export function hrefOf(resource: DavResource): string {
@@ -67,6 +101,6 @@ export function hrefOf(resource: DavResource): string {
     case 'collection':
       return collectionHref(resource.username, resource.collection);
     case 'object':
-      return objectHref(resource.username, resource.collection, resource.objectId);
+      return objectHref(resource.username, resource.collection, resource.name);
   }
 }

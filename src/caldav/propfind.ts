@@ -71,13 +71,13 @@ async function resourcesOf(
       const values = await memberValues(db, user.id, collection.ref, all, props);
       return [
         [collectionHref(username, collection.ref), withDead(collectionProps(username, collection, head), dead(collection.ref))],
-        ...values.map(([m, v]): [string, PropValues] => [objectHref(username, collection.ref, m.id), v]),
+        ...values.map(([m, v]): [string, PropValues] => [objectHref(username, collection.ref, m.name), v]),
       ];
     }
     case 'object': {
       const { collection, member } = target;
       return (await memberValues(db, user.id, collection.ref, [member], props)).map(([m, v]) => [
-        objectHref(username, collection.ref, m.id),
+        objectHref(username, collection.ref, m.name),
         v,
       ]);
     }

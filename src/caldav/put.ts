@@ -7,14 +7,23 @@
 // - The client is the authority, as in syncCommit: no conflict refusal, no booking check. Its
 //   writes carry a DEVICE synchronization per access token ("CalDAV", src/sync/queue.ts) as
 //   their origin, so a synchronization's unlink modes apply to what it wrote.
-// - Resource names: a new resource is created under the name the client PUTs it to, which must
-//   be a UUID (`<uuid>.ics`, as Apple Calendar, Thunderbird and DAVx5 name theirs): it becomes
-//   the appointment's id, so GET and the change feed name it the same way without a mapping.
+// - Resource names: a new resource keeps the name the client PUTs it to, exactly (paths.ts): a
+//   name `<uuid>.ics` in any case (Apple Calendar's upper-case ones, Thunderbird's, DAVx5's)
+//   gives the object that id (lower-cased), any other name a new id; a name other than
+//   `<id>.ics` is stored (davName, unique per calendar) and found by. A name with "/" (%2F),
+//   control characters or over 255 bytes is refused (400).
+// - One UID per calendar (RFC 4791 §5.3.2.1): a PUT whose UID another resource of the calendar
+//   has is refused, 403 CALDAV:no-uid-conflict with that resource's href, so a client that
+//   re-uploads an event under a new name does not make a duplicate.
 // - One resource is one UID: a single event, or a series the Open-Xchange model expresses with
 //   its EXDATEs and RECURRENCE-ID overrides. A rule the model cannot express (one the ICS
 //   connector would expand into single occurrences) is refused: 403
 //   CALDAV:valid-calendar-object-resource, naming the rule. Text that is not iCalendar, or an
 //   event without DTSTART: 403 CALDAV:valid-calendar-data.
+// - A PUT over an existing resource changes it in place (applyWanted, the ICS connector's diff):
+//   the series keeps its id and name, an exception of the same occurrence is updated, new ones
+//   are inserted, vanished ones removed, and rows that stay the same are not written, so GraphQL
+//   sync clients get updates of the same ids and tombstones only for what went.
 // - The client's text is kept with the series (icalText): GET serves it as long as neither the
 //   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
 //   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
@@ -25,19 +34,23 @@
 //   (or on a missing resource): 412, checked in the write's transaction on the locked resource
 //   (lockTarget), so concurrent writes with the same ETag cannot both succeed. Success: 201
 //   (created) or 204 (replaced), with the ETag.
+
+import { randomUUID } from 'node:crypto';
 import { insertAppointments } from '../calendar/appointments/store.ts';
 import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Parsed } from '../errors.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Appointment, Prisma } from '../generated/prisma/client.ts';
 import type { RouteDeps } from '../http/routes.ts';
 import { parseFeed, parseTodo } from '../ical/events.ts';
+import { isUuid } from '../ids.ts';
 import { lockFeedRows } from '../sync/feed.ts';
 import { deviceSynchronization } from '../sync/queue.ts';
-import { wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
+import { applyWanted, wantedAppointments, withoutSeriesKey } from '../synchronizations/ics/mirror.ts';
 import { parseTaskInput, taskStore } from '../tasks/tasks.ts';
 import { runWrite, type WriteContext } from '../write.ts';
 import type { CalendarCollection, Member } from './collections.ts';
 import { members } from './collections.ts';
+import { badResourceName, defaultName, idForName, objectHref } from './paths.ts';
 import { etagOf } from './properties.ts';
 import type { DavUser } from './propfind.ts';
 import { DavError } from './requests.ts';
@@ -74,12 +87,13 @@ async function origin(tx: Prisma.TransactionClient, user: DavUser) {
 
 const services = (deps: RouteDeps) => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
 
-/** A PUT or DELETE of `<collection>/<id>.ics` in a collection of the user's. */
+/** A PUT or DELETE of `<collection>/<name>` in a collection of the user's. */
 export interface ObjectWrite {
   deps: RouteDeps;
   user: DavUser;
   collection: CalendarCollection;
-  id: string;
+  /** The resource name, decoded (paths.ts). */
+  name: string;
   request: Request;
 }
 
@@ -87,37 +101,73 @@ export interface ObjectWrite {
  * The resource as it is now (null: new), its preconditions met. Read in the write's transaction
  * after locking its feed row (the lock order of every writer: feed rows by id, then counters),
  * so that the check and the write see the same state: of two writes carrying the same If-Match,
- * the second waits for the first and then sees its new ETag (412), never overwriting it. A
- * resource that does not exist yet has no row to lock: there the insert's unique id decides
- * (createdOrRefused).
+ * the second waits for the first and then sees its new ETag (412), never overwriting it. A name
+ * names one object for good (no MOVE), so the object found before the lock is the one to read
+ * again after it. A resource that does not exist yet has no row to lock: there the insert's
+ * unique id and name decide (createRefused).
  */
-async function lockTarget(w: WriteContext, { user, collection, id, request }: ObjectWrite): Promise<Member | null> {
-  await lockFeedRows(w.tx, user.id, collection.ref.type === 'tasks' ? 'TASK' : 'APPOINTMENT', [id]);
-  const [current = null] = await members(w.tx, user.id, collection.ref, [id]);
+async function lockTarget(w: WriteContext, { user, collection, name, request }: ObjectWrite): Promise<Member | null> {
+  const [found] = await members(w.tx, user.id, collection.ref, [name]);
+  if (found) await lockFeedRows(w.tx, user.id, collection.ref.type === 'tasks' ? 'TASK' : 'APPOINTMENT', [found.id]);
+  const [current = null] = found ? await members(w.tx, user.id, collection.ref, [name]) : [];
   checkPreconditions(request.headers, current);
   return current;
 }
 
+/** A new resource's id and stored name (null: it is `<id>.ics`), refused when the name cannot be one. */
+function newIdentity(name: string): { id: string; davName: string | null } {
+  const bad = badResourceName(name);
+  if (bad) throw new DavError(400, bad);
+  const id = idForName(name) ?? randomUUID();
+  return { id, davName: name === defaultName(id) ? null : name };
+}
+
 /**
- * Why a create's insert found its id taken: a write that created the same resource meanwhile
- * (committed while this one waited on the unique index) fails this request's preconditions
- * (If-None-Match: *, 412); otherwise the name or UID belongs to something else (409).
+ * Why a create's insert found its id, name or UID taken: a write that created the same resource
+ * meanwhile (committed while this one waited on the unique index) fails this request's
+ * preconditions (If-None-Match: *, 412); one that took the UID, no-uid-conflict; otherwise the
+ * id the name stands for belongs to something else (409).
  */
-async function createRefused(w: WriteContext, { user, collection, id, request }: ObjectWrite): Promise<DavError> {
-  const [now] = await members(w.tx, user.id, collection.ref, [id]);
+async function createRefused(w: WriteContext, write: ObjectWrite, uid: string | null): Promise<DavError> {
+  const { user, collection, name, request } = write;
+  const [now] = await members(w.tx, user.id, collection.ref, [name]);
   if (now) checkPreconditions(request.headers, now);
+  if (uid) await checkUid(w, write, uid, null);
   return nameTaken();
 }
 
+/**
+ * RFC 4791 §5.3.2.1: the UID must be no other resource's in the calendar. What the calendar
+ * shows as a resource's UID: the client's (externalKey) for one PUT over CalDAV, the id for the
+ * others (objects.ts).
+ */
+async function checkUid(w: WriteContext, { user, collection }: ObjectWrite, uid: string, current: Member | null): Promise<void> {
+  if (collection.ref.type !== 'account') return;
+  const other = await w.tx.appointment.findFirst({
+    where: {
+      userId: user.id,
+      accountId: collection.ref.accountId,
+      seriesId: null,
+      OR: [{ externalKey: uid, icalText: { not: null } }, ...(isUuid(uid) && uid === uid.toLowerCase() ? [{ id: uid }] : [])],
+      ...(current ? { NOT: { id: current.id } } : {}),
+    },
+    select: { id: true, davName: true },
+  });
+  if (other) {
+    const href = objectHref(user.username, collection.ref, other.davName ?? defaultName(other.id));
+    throw new DavError(403, `another resource of this calendar has the UID ${uid}: ${href}`, { ns: CALDAV, name: 'no-uid-conflict' }, href);
+  }
+}
+
 /** The answer to a write: 201 or 204, with the resource's new ETag. */
-async function written({ deps, user, collection, id }: ObjectWrite, created: boolean): Promise<Response> {
-  const [now] = await members(deps.db.prisma, user.id, collection.ref, [id]);
+async function written({ deps, user, collection, name }: ObjectWrite, created: boolean): Promise<Response> {
+  const [now] = await members(deps.db.prisma, user.id, collection.ref, [name]);
   return new Response(null, { status: created ? 201 : 204, headers: now ? { etag: etagOf(now.revision) } : {} });
 }
 
-/** PUT of `<collection>/<id>.ics`. */
+/** PUT of `<collection>/<name>`. */
 export async function putObject(write: ObjectWrite): Promise<Response> {
-  const { deps, user, collection, id, request } = write;
+  const { deps, user, collection, name, request } = write;
   const text = await request.text();
   if (collection.ref.type === 'tasks') {
     const parsed = parseTodo(text);
@@ -126,33 +176,58 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
     const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
       const current = await lockTarget(w, write);
       w.origin = await origin(w.tx, user);
-      const [existing] = current ? await taskStore.load(w.tx, user.id, [id]) : [];
+      const [existing] = current ? await taskStore.load(w.tx, user.id, [current.id]) : [];
       // A PUT replaces the whole task: every field from the text.
       const task = orThrowInvalid(parseTaskInput(data, null));
       if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
-      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, id }]))[0]) throw await createRefused(w, write);
+      const identity = existing ? null : newIdentity(name);
+      if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
+      else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, ...identity! }]))[0]) {
+        throw await createRefused(w, write, null);
+      }
       // The text is kept with the time of the change it stands for (objects.ts serves it, re-applying later changes).
+      const id = existing?.id ?? identity!.id;
       await w.tx.$executeRaw`UPDATE "Task" SET "icalText" = ${text}, "icalTextAt" = "updatedAt" WHERE id = ${id}::uuid`;
       return !existing;
     });
     return written(write, created);
   }
   const wanted = readObject(text, collection.ref.accountId);
+  const [[seriesKey, series], ...exceptions] = [...wanted];
+  const uid = series!.externalKey!;
   const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
     const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
+    await checkUid(w, write, uid, current);
+    let id: string;
     if (current) {
-      const existing = await w.tx.appointment.findMany({ where: { id, userId: user.id } });
-      if (!existing.length) throw meetingRefusal();
-      await removeAppointments(w, existing);
+      id = current.id;
+      const existing = await w.tx.appointment.findMany({ where: { userId: user.id, OR: [{ id }, { seriesId: id }] } });
+      const stored = existing.find((row) => row.id === id);
+      if (!stored) throw meetingRefusal();
+      // Replaced in place: the series is the resource (its id and name stay, even under a new
+      // UID), an exception is the one of the same occurrence.
+      const keyOfDate = new Map(exceptions.map(([key, data]) => [data.recurrenceDatePosition!, key]));
+      const keyOf = (row: Appointment) => (row.seriesId ? (keyOfDate.get(row.recurrenceDatePosition!) ?? `gone/${row.id}`) : seriesKey!);
+      const changed = await applyWanted(w, existing, wanted, keyOf);
+      // The series is changed too when an exception went (its occurrence is back, and the ETag,
+      // the latest revision of the live rows, must not go back) or when only the text did (an
+      // alarm, an attendee): the resource changed, so its ETag moves.
+      if (changed.removed || (!changed.created && !changed.updated && stored.icalText !== text)) {
+        w.changes.recordObject('APPOINTMENT', stored, false, w.origin);
+      }
+    } else {
+      const identity = newIdentity(name);
+      id = identity.id;
+      const [created] = await insertAppointments(w, [
+        { data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, ...identity },
+      ]);
+      if (!created) throw await createRefused(w, write, uid);
+      await insertAppointments(
+        w,
+        exceptions.map(([, data]) => ({ data: { ...withoutSeriesKey(data), seriesId: id }, clientSyncId: null })),
+      );
     }
-    const [series, ...exceptions] = wanted;
-    const [created] = await insertAppointments(w, [{ data: { ...withoutSeriesKey(series!), seriesId: null }, clientSyncId: null, id }]);
-    if (!created) throw await createRefused(w, write);
-    await insertAppointments(
-      w,
-      exceptions.map((data) => ({ data: { ...withoutSeriesKey(data), externalKey: null, seriesId: id }, clientSyncId: null })),
-    );
     // The text is kept with the time of the last change it stands for (its rows' latest).
     await w.tx.$executeRaw`
       UPDATE "Appointment" SET "icalText" = ${text},
@@ -163,7 +238,7 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
   return written(write, created);
 }
 
-const nameTaken = () => new DavError(409, 'this resource name (or UID) is taken: choose another UUID');
+const nameTaken = () => new DavError(409, 'the id this resource name stands for is taken: choose another name');
 
 function orThrowInvalid<T>(parsed: Parsed<T>): T {
   if (!parsed.ok) throw invalidObject(parsed.message);
@@ -193,16 +268,20 @@ function readObject(text: string, accountId: string) {
     );
   }
   const invalid: Array<{ key: string; reason: string }> = [];
-  const wanted = [...wantedAppointments(accountId, events, invalid).values()];
+  const wanted = wantedAppointments(accountId, events, invalid);
+  // An exception keeps no key of its own: the resource's UID is its series' (externalKey).
+  for (const [key, data] of wanted) if (data.seriesKey) wanted.set(key, { ...data, externalKey: null });
   if (invalid.length) throw invalidObject(invalid.map((i) => `${i.key}: ${i.reason}`).join('; '));
   return wanted;
 }
 
-/** DELETE of `<collection>/<id>.ics`: an appointment (a series with its exceptions) or a task. */
+/** DELETE of `<collection>/<name>`: an appointment (a series with its exceptions) or a task. */
 export async function deleteObject(write: ObjectWrite): Promise<Response> {
-  const { deps, user, id, collection } = write;
+  const { deps, user, collection } = write;
   const deleted = await runWrite(services(deps), { userId: user.id }, async (w) => {
-    if (!(await lockTarget(w, write))) throw new DavError(404, 'no such resource');
+    const current = await lockTarget(w, write);
+    if (!current) throw new DavError(404, 'no such resource');
+    const id = current.id;
     w.origin = await origin(w.tx, user);
     if (collection.ref.type === 'tasks') {
       const [task] = await taskStore.load(w.tx, user.id, [id]);

@@ -46,7 +46,7 @@ export async function calendarQuery(
     });
   }
   const values = await memberValues(db, user.id, ref, matching, query.props, objects);
-  return values.map(([m, props]) => answer(objectHref(user.username, ref, m.id), props, asPropfind(query.props)));
+  return values.map(([m, props]) => answer(objectHref(user.username, ref, m.name), props, asPropfind(query.props)));
 }
 
 /** The resources the hrefs name, in their order; an href of no member of this collection: a 404 response. */
@@ -57,17 +57,18 @@ export async function calendarMultiget(
   request: { props: RequestedProps; hrefs: string[] },
 ): Promise<DavResponse[]> {
   const { ref } = collection;
-  const idOf = new Map<string, string>();
+  const nameOf = new Map<string, string>();
   for (const href of request.hrefs) {
     const resource = parseDavPath(pathOf(href));
     if (resource?.type === 'object' && resource.username === user.username && sameCollection(resource.collection, ref)) {
-      idOf.set(href, resource.objectId);
+      nameOf.set(href, resource.name);
     }
   }
-  const found = await members(db, user.id, ref, [...new Set(idOf.values())]);
-  const values = new Map((await memberValues(db, user.id, ref, found, request.props)).map(([m, props]) => [m.id, props]));
+  const found = await members(db, user.id, ref, [...new Set(nameOf.values())]);
+  const values = new Map((await memberValues(db, user.id, ref, found, request.props)).map(([m, props]) => [m.name, props]));
   return request.hrefs.map((href) => {
-    const props = values.get(idOf.get(href) ?? '');
+    const name = nameOf.get(href);
+    const props = name === undefined ? undefined : values.get(name);
     return props ? answer(href, props, asPropfind(request.props)) : { href, status: 404 };
   });
 }

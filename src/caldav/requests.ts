@@ -10,6 +10,8 @@ export class DavError extends Error {
     readonly status: number,
     message: string,
     readonly precondition: QName | null = null,
+    /** The resource a precondition names (no-uid-conflict: the one holding the UID). */
+    readonly href: string | null = null,
   ) {
     super(message);
   }

@@ -19,7 +19,7 @@ import type { Db } from '../db/database.ts';
 import { changesSince, type FeedChange } from './collections.ts';
 import { answerProps, type DavResponse } from './multistatus.ts';
 import { memberValues } from './objects.ts';
-import { type CollectionRef, objectHref } from './paths.ts';
+import { type CollectionRef, defaultName, objectHref } from './paths.ts';
 import { DavError } from './requests.ts';
 import { DAV, type QName } from './xml.ts';
 
@@ -65,24 +65,24 @@ export async function syncCollection(
   if (!initial && after < read.floor) throw invalidToken('this sync token has expired');
   const truncated = request.limit !== null && read.changes.length > request.limit;
   const changes = truncated ? read.changes.slice(0, request.limit!) : read.changes;
-  const changed = [...latestPerResource(changes).keys()];
-  const named = new Set(changed);
+  const latest = latestPerResource(changes);
   const current = new Map(
     (
       await memberValues(
         db,
         user.id,
         ref,
-        read.members.filter((m) => named.has(m.id)),
+        read.members.filter((m) => latest.has(m.id)),
         request.props,
       )
-    ).map(([m, values]) => [m.id, values]),
+    ).map(([m, values]) => [m.id, { m, values }]),
   );
   const responses: DavResponse[] = [];
-  for (const id of changed) {
-    const href = objectHref(user.username, ref, id);
-    const values = current.get(id);
-    if (values) responses.push(answerProps(href, request.props, values));
+  for (const [id, change] of latest) {
+    const member = current.get(id);
+    // A removed one is named as it was: by the name its feed row kept.
+    const href = objectHref(user.username, ref, member?.m.name ?? change.davName ?? defaultName(id));
+    if (member) responses.push(answerProps(href, request.props, member.values));
     else if (!initial) responses.push({ href, status: 404 });
   }
   if (truncated) responses.push({ href: collection.href, status: 507, error: { ns: DAV, name: 'number-of-matches-within-limits' } });
@@ -90,15 +90,15 @@ export async function syncCollection(
 }
 
 /**
- * The resources these feed rows changed, in the order of their last change, each with whether
- * that was a tombstone. A change exception's row is a change of its series' resource.
+ * The resources these feed rows changed, in the order of their last change, each with that
+ * change. A change exception's row is a change of its series' resource.
  */
-function latestPerResource(changes: FeedChange[]): Map<string, boolean> {
-  const latest = new Map<string, boolean>();
+function latestPerResource(changes: FeedChange[]): Map<string, FeedChange> {
+  const latest = new Map<string, FeedChange>();
   for (const change of changes) {
     const id = change.deleted ? change.objectId : (change.seriesId ?? change.objectId);
     latest.delete(id);
-    latest.set(id, change.deleted);
+    latest.set(id, change);
   }
   return latest;
 }

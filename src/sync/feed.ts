@@ -35,6 +35,8 @@ export interface Change {
   clientSyncId: string | null;
   /** The synchronization whose commit made the change, so it is not echoed back to it. */
   originSyncId: string | null;
+  /** Its CalDAV resource name when not `<id>.ics`: a tombstone must name the resource as the client does. */
+  davName?: string | null;
 }
 
 /** Collects a transaction's changes; runWrite (src/write.ts) flushes them to the feed as its last step. */
@@ -46,7 +48,12 @@ export class ChangeRecorder {
   }
 
   /** A change to this object of the feed, made by `origin`'s commit (or by none). */
-  recordObject(kind: SyncKind, object: { id: string; userId: string; clientSyncId: string | null }, deleted: boolean, origin: Origin) {
+  recordObject(
+    kind: SyncKind,
+    object: { id: string; userId: string; clientSyncId: string | null; davName?: string | null },
+    deleted: boolean,
+    origin: Origin,
+  ) {
     this.record({
       userId: object.userId,
       kind,
@@ -54,6 +61,7 @@ export class ChangeRecorder {
       deleted,
       clientSyncId: object.clientSyncId,
       originSyncId: origin.synchronizationId,
+      davName: object.davName ?? null,
     });
   }
 
@@ -79,8 +87,8 @@ export class ChangeRecorder {
         SELECT * FROM unnest(
           ${changes.map((c) => c.userId)}::uuid[], ${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.objectId)}::uuid[],
           ${place}::int[], ${changes.map((c) => c.deleted)}::boolean[], ${changes.map((c) => c.clientSyncId)}::text[],
-          ${changes.map((c) => c.originSyncId)}::uuid[]
-        ) AS c("userId", kind, "objectId", place, deleted, "clientSyncId", "originSyncId")
+          ${changes.map((c) => c.originSyncId)}::uuid[], ${changes.map((c) => c.davName ?? null)}::text[]
+        ) AS c("userId", kind, "objectId", place, deleted, "clientSyncId", "originSyncId", "davName")
       ), count AS (
         SELECT "userId", COUNT(*)::int AS n FROM change GROUP BY "userId"
       ), head AS (
@@ -88,12 +96,13 @@ export class ChangeRecorder {
         ON CONFLICT ("userId") DO UPDATE SET revision = "SyncCounter".revision + EXCLUDED.revision
         RETURNING "userId", revision
       ), feed AS (
-        INSERT INTO "Change" ("userId", kind, "objectId", revision, deleted, "clientSyncId", "originSyncId", "changedAt")
-        SELECT c."userId", c.kind::"SyncKind", c."objectId", head.revision - count.n + c.place, c.deleted, c."clientSyncId", c."originSyncId", now()
+        INSERT INTO "Change" ("userId", kind, "objectId", revision, deleted, "clientSyncId", "originSyncId", "davName", "changedAt")
+        SELECT c."userId", c.kind::"SyncKind", c."objectId", head.revision - count.n + c.place, c.deleted, c."clientSyncId", c."originSyncId",
+          c."davName", now()
         FROM change c JOIN head USING ("userId") JOIN count USING ("userId")
         ON CONFLICT ("userId", kind, "objectId") DO UPDATE SET
           revision = EXCLUDED.revision, deleted = EXCLUDED.deleted, "clientSyncId" = EXCLUDED."clientSyncId",
-          "originSyncId" = EXCLUDED."originSyncId", "changedAt" = EXCLUDED."changedAt"
+          "originSyncId" = EXCLUDED."originSyncId", "davName" = EXCLUDED."davName", "changedAt" = EXCLUDED."changedAt"
       )
       SELECT "userId"::text AS "userId", revision FROM head`;
     const notices = heads.map(({ userId, revision }) => ({

@@ -35,7 +35,7 @@ export interface SyncStore<Row extends SyncedObject, Input, Data> {
    * clientSyncId appeared meanwhile (a racing commit). One statement for all: a commit may
    * carry hundreds.
    */
-  create(w: WriteContext, creates: Array<{ data: Data; clientSyncId: string | null; id?: string }>): Promise<Array<Row | null>>;
+  create(w: WriteContext, creates: Array<NewObjectOf<Data>>): Promise<Array<Row | null>>;
   /** Saves changes to these objects (locked by the caller), in as few statements as the kind allows; null where one is gone. */
   update(w: WriteContext, updates: Array<{ row: Row; data: Data }>): Promise<Array<Row | null>>;
   /** Deletes these objects (locked by the caller), leaving tombstones. */
@@ -75,6 +75,18 @@ export async function loadObjects<K extends string>(
   return new Map(loaded.flat());
 }
 
+/**
+ * A new object to insert: its data, its clientSyncId, and for a CalDAV resource the id and name
+ * the client chose (`id`: null where it is taken, like a clientSyncId; `davName`: the resource
+ * name when not `<id>.ics`, unique per calendar, null where it is taken).
+ */
+export interface NewObjectOf<Data> {
+  data: Data;
+  clientSyncId: string | null;
+  id?: string;
+  davName?: string | null;
+}
+
 /** What every new synced object gets besides its own data. */
 interface NewObject {
   id: string;
@@ -84,7 +96,7 @@ interface NewObject {
 }
 
 /** A new object's row: its data, what every new object gets, and the times. */
-export type NewRow<Data> = Data & NewObject & { createdAt: Date; updatedAt: Date };
+export type NewRow<Data> = Data & NewObject & { createdAt: Date; updatedAt: Date; davName: string | null };
 
 /**
  * Inserts new objects in one statement (ON CONFLICT DO NOTHING: a racing commit may have taken
@@ -99,12 +111,11 @@ export async function insertObjects<Data extends object>(
   w: WriteContext,
   table: 'Task' | 'Appointment' | 'CalendarEntry',
   columns: ReadonlyArray<keyof Data & string>,
-  /** `id`: one the client chose (a CalDAV resource name); null where it is taken, like a clientSyncId. */
-  creates: Array<{ data: Data; clientSyncId: string | null; id?: string }>,
+  creates: Array<NewObjectOf<Data>>,
 ): Promise<Array<NewRow<Data> | null>> {
   if (!creates.length) return [];
   const now = new Date();
-  const rows = creates.map(({ data, clientSyncId, id }) => {
+  const rows = creates.map(({ data, clientSyncId, id, davName }) => {
     const row: Record<string, unknown> = {
       id: id ?? randomUUID(),
       userId: w.userId,
@@ -112,6 +123,7 @@ export async function insertObjects<Data extends object>(
       synchronizationId: w.origin.synchronizationId,
       createdAt: now,
       updatedAt: now,
+      davName: davName ?? null,
     };
     for (const column of columns) {
       row[column] = data[column];
@@ -119,7 +131,15 @@ export async function insertObjects<Data extends object>(
     }
     return row as NewRow<Data>;
   });
-  const ids = await insertRows(w.tx, table, Object.keys(rows[0]!), rows, { skipDuplicates: true });
+  // davName only when one of them is named: calendar entries have no such column.
+  const named = creates.some((c) => c.davName != null);
+  const ids = await insertRows(
+    w.tx,
+    table,
+    Object.keys(rows[0]!).filter((column) => named || column !== 'davName'),
+    rows,
+    { skipDuplicates: true },
+  );
   return rows.map((row) => (ids.has(row.id) ? row : null));
 }
 

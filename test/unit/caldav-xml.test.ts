@@ -3,7 +3,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { errorBody, multistatus } from '../../src/caldav/multistatus.ts';
-import { hrefOf, parseDavPath } from '../../src/caldav/paths.ts';
+import { badResourceName, hrefOf, parseDavPath } from '../../src/caldav/paths.ts';
 import { DavError, parsePropfind, parseReport, propfindDepth } from '../../src/caldav/requests.ts';
 import { parseSyncToken, syncTokenOf } from '../../src/caldav/sync-collection.ts';
 import { CALDAV, DAV, element } from '../../src/caldav/xml.ts';
@@ -429,14 +429,35 @@ describe('paths, sync tokens and Depth', () => {
       ['/dav/calendars/alice/tasks/', { type: 'collection', username: 'alice', collection: { type: 'tasks' } }],
       [
         `/dav/calendars/alice/${account}/${object}.ics`,
-        { type: 'object', username: 'alice', collection: { type: 'account', accountId: account }, objectId: object },
+        { type: 'object', username: 'alice', collection: { type: 'account', accountId: account }, name: `${object}.ics` },
       ],
-      [`/dav/calendars/alice/tasks/${object}.ics`, { type: 'object', username: 'alice', collection: { type: 'tasks' }, objectId: object }],
+      [
+        `/dav/calendars/alice/tasks/${object}.ics`,
+        { type: 'object', username: 'alice', collection: { type: 'tasks' }, name: `${object}.ics` },
+      ],
     ];
     for (const [path, resource] of cases) {
       expect([path, parseDavPath(path)]).toEqual([path, resource]);
       expect(hrefOf(resource!)).toBe(path);
     }
+    // Any resource name, kept exactly as sent (decoded) and written back percent-encoded ("@" as it is).
+    for (const [path, name] of [
+      [`/dav/calendars/alice/tasks/${object.toUpperCase()}.ics`, `${object.toUpperCase()}.ics`],
+      ['/dav/calendars/alice/tasks/my%20event.ics', 'my event.ics'],
+      ['/dav/calendars/alice/tasks/20261202T101500Z-123@host.ics', '20261202T101500Z-123@host.ics'],
+      ['/dav/calendars/alice/tasks/x', 'x'],
+    ]) {
+      const resource = parseDavPath(path!);
+      expect(resource).toEqual({ type: 'object', username: 'alice', collection: { type: 'tasks' }, name });
+      expect(hrefOf(resource!)).toBe(path);
+    }
+    expect(parseDavPath('/dav/calendars/alice/tasks/a%2Fb.ics')).toMatchObject({ name: 'a/b.ics' });
+    expect([badResourceName('a/b.ics'), badResourceName('a\u0007.ics'), badResourceName(`${'x'.repeat(252)}.ics`)]).toEqual([
+      expect.stringContaining('/'),
+      expect.stringContaining('control'),
+      expect.stringContaining('255'),
+    ]);
+    expect(badResourceName('my event@host.ics')).toBeNull();
     // Without trailing slashes, upper-case ids, %-escaped names.
     expect(parseDavPath('/dav/principals/alice')).toEqual({ type: 'principal', username: 'alice' });
     expect(parseDavPath(`/dav/calendars/al%2Eice/${account.toUpperCase()}`)).toEqual({
@@ -453,9 +474,6 @@ describe('paths, sync tokens and Depth', () => {
       '/dav/principals/',
       '/dav/principals/alice/more/',
       '/dav/calendars/alice/not-a-uuid/',
-      `/dav/calendars/alice/${account}/${object}`,
-      `/dav/calendars/alice/${account}/${object}.vcf`,
-      `/dav/calendars/alice/${account}/x.ics`,
       `/dav/calendars/alice/${account}/${object}.ics/more`,
       '/dav/calendars/%E0%A4%A/',
     ]) {

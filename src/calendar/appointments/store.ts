@@ -4,7 +4,7 @@ import { connectedAccounts } from '../../accounts/connections.ts';
 import type { Db } from '../../db/database.ts';
 import { forbidden } from '../../errors.ts';
 import type { Appointment, Prisma } from '../../generated/prisma/client.ts';
-import { insertObjects, type SyncStore, updateObjects } from '../../sync/store.ts';
+import { insertObjects, type NewObjectOf, type SyncStore, updateObjects } from '../../sync/store.ts';
 import type { WriteContext } from '../../write.ts';
 import { type AppointmentData, type AppointmentInput, appointmentColumns, parseAppointmentInput } from './input.ts';
 import type { Expandable } from './occurrences.ts';
@@ -54,8 +54,16 @@ export async function appointmentsIn(
   const exceptions = seriesIds.length
     ? await db.appointment.findMany({ where: { seriesId: { in: seriesIds } }, select: { seriesId: true, recurrenceDatePosition: true } })
     : [];
+  return withReplaced(appointments, exceptions);
+}
+
+/** The appointments, each series with the dates those of `exceptions` that are its own replace. */
+export function withReplaced<A extends Appointment>(
+  appointments: A[],
+  exceptions: Array<Pick<Appointment, 'seriesId' | 'recurrenceDatePosition'>>,
+): Array<A & Expandable> {
   const replaced = new Map<string, string[]>();
-  for (const e of exceptions) replaced.set(e.seriesId!, [...(replaced.get(e.seriesId!) ?? []), e.recurrenceDatePosition!]);
+  for (const e of exceptions) if (e.seriesId) replaced.set(e.seriesId, [...(replaced.get(e.seriesId) ?? []), e.recurrenceDatePosition!]);
   return appointments.map((a) => ({ ...a, replaced: replaced.get(a.id) ?? [] }));
 }
 
@@ -92,10 +100,7 @@ const newAppointment = (data: AppointmentData): NewAppointment => ({
  * Inserts new appointments of the acting user in one statement, recording them for the feed;
  * null where the clientSyncId was taken meanwhile (see insertObjects).
  */
-export async function insertAppointments(
-  w: WriteContext,
-  creates: Array<{ data: NewAppointment; clientSyncId: string | null; id?: string }>,
-) {
+export async function insertAppointments(w: WriteContext, creates: Array<NewObjectOf<NewAppointment>>) {
   const rows = await insertObjects(w, 'Appointment', newAppointmentColumns, creates);
   for (const row of rows) if (row) w.changes.recordObject('APPOINTMENT', row, false, w.origin);
   return rows;

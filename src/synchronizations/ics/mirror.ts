@@ -29,8 +29,11 @@ export interface MirrorResult {
 /** What the feed wants of one appointment: its columns besides the row's identity. */
 export type Wanted = Omit<NewAppointment, 'seriesId'> & { seriesKey: string | null };
 
-/** Columns a refresh sets on an appointment it keeps. */
-const mirroredColumns = [...appointmentColumns, 'deleteExceptions', 'recurrencePosition', 'recurrenceDatePosition'] as const;
+/**
+ * Columns a refresh sets on an appointment it keeps. externalKey is the key it was matched by,
+ * so a refresh never changes it; a CalDAV PUT that changes the UID of its resource does.
+ */
+const mirroredColumns = [...appointmentColumns, 'deleteExceptions', 'recurrencePosition', 'recurrenceDatePosition', 'externalKey'] as const;
 
 /**
  * Makes the synchronization's appointments on `accountId` what `events` say. Acts as w.userId
@@ -38,12 +41,30 @@ const mirroredColumns = [...appointmentColumns, 'deleteExceptions', 'recurrenceP
  */
 export async function mirrorFeed(w: WriteContext, accountId: string, events: FeedEvent[]): Promise<MirrorResult> {
   const synchronizationId = w.origin.synchronizationId!;
-  const result: MirrorResult = { created: 0, updated: 0, removed: 0, invalid: [] };
-  const wanted = wantedAppointments(accountId, events, result.invalid);
-
+  const invalid: MirrorResult['invalid'] = [];
+  const wanted = wantedAppointments(accountId, events, invalid);
   const existing = await w.tx.appointment.findMany({ where: { synchronizationId, userId: w.userId, externalKey: { not: null } } });
-  const byKey = new Map(existing.map((row) => [row.externalKey!, row]));
-  const keyOfId = new Map(existing.map((row) => [row.id, row.externalKey!]));
+  return { ...(await applyWanted(w, existing, wanted, (row) => row.externalKey!)), invalid };
+}
+
+/**
+ * Makes `existing` appointments (series with their exceptions) what `wanted` says, in place,
+ * matching them by key (`keyOf`: which wanted appointment a row is): a kept row that differs
+ * is updated, one that is the same is not written at all, new ones are inserted (exceptions
+ * under their series), rows no longer wanted are removed (a series with its exceptions). Each
+ * write enters the change feed as an update, a create or a tombstone of its own, so sync
+ * clients get exactly what changed. The ICS connector's refresh (mirrorFeed) and a CalDAV PUT
+ * replacing its resource (src/caldav/put.ts) both write through it.
+ */
+export async function applyWanted(
+  w: WriteContext,
+  existing: Appointment[],
+  wanted: Map<string, Wanted>,
+  keyOf: (row: Appointment) => string,
+): Promise<Omit<MirrorResult, 'invalid'>> {
+  const result = { created: 0, updated: 0, removed: 0 };
+  const byKey = new Map(existing.map((row) => [keyOf(row), row]));
+  const keyOfId = new Map(existing.map((row) => [row.id, keyOf(row)]));
   const keep: Array<{ row: Appointment; data: Wanted }> = [];
   const remove: Appointment[] = [];
   const create: Wanted[] = [];
@@ -57,7 +78,7 @@ export async function mirrorFeed(w: WriteContext, accountId: string, events: Fee
       create.push(data);
     }
   }
-  for (const row of existing) if (!wanted.has(row.externalKey!)) remove.push(row);
+  for (const row of existing) if (!wanted.has(keyOf(row))) remove.push(row);
   // Exceptions go with their series: those of a series replaced are made again under the new one.
   const removedSeries = remove.filter((row) => !row.seriesId);
   const gone = new Set(removedSeries.map((row) => row.id));
@@ -89,7 +110,7 @@ export async function mirrorFeed(w: WriteContext, accountId: string, events: Fee
   }
 
   // New series and single appointments first, then new exceptions (of new or kept series).
-  const seriesIds = new Map(keep.filter(({ row }) => !row.seriesId && !gone.has(row.id)).map(({ row }) => [row.externalKey!, row.id]));
+  const seriesIds = new Map(keep.filter(({ row }) => !row.seriesId && !gone.has(row.id)).map(({ row }) => [keyOf(row), row.id]));
   const created = await insertAppointments(
     w,
     create.filter((data) => !data.seriesKey).map((data) => ({ data: { ...withoutSeriesKey(data), seriesId: null }, clientSyncId: null })),
