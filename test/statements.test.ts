@@ -3,8 +3,10 @@
 // appointment's account, a user's accounts and synchronizations). Two users alike but for how
 // much they have are asked the same queries. And the batched rows go to the right parent,
 // fresh on every event of a subscription.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEachDatabase, type TestServer, wsClient } from './support/server.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAvailable } from './support/postgres.ts';
+import { describeEachDatabase, startTestServer, type TestServer, wsClient } from './support/server.ts';
+import { type SmtpServer, startSmtpServer } from './support/smtp.ts';
 import { countingEnv, statementsOf } from './support/statements.ts';
 import { dataOf } from './support/sync.ts';
 
@@ -21,7 +23,13 @@ const from = '2026-10-01T00:00:00Z';
 const to = '2026-10-31T00:00:00Z';
 
 /** Runs `field` (a mutation or query field with its selection) once per item, as aliases of a few requests. */
-async function aliased<T>(server: TestServer, token: string, operation: 'query' | 'mutation', items: T[], field: (item: T) => string) {
+async function aliased<T>(
+  server: TestServer,
+  token: string | null,
+  operation: 'query' | 'mutation',
+  items: T[],
+  field: (item: T) => string,
+) {
   const results: any[] = [];
   for (let i = 0; i < items.length; i += 25) {
     const chunk = items.slice(i, i + 25);
@@ -260,3 +268,127 @@ describeEachDatabase(
   // AUTH_CACHE_MS=0: every request looks its token up, so that requests compare alike; one queue page holds all.
   { ...countingEnv, AUTH_CACHE_MS: '0', SYNC_QUEUE_PAGE_SIZE: '500' },
 );
+
+// What one meeting costs: createMeeting and Meeting.poll send as many statements for a big
+// meeting as for a small one (rows go in sets, not one by one), and the figures below are the
+// whole count, so that a statement added to either path shows here (bench/README.md, "Meetings").
+// The mail relay shares the counter: one connection, held on a first message by the SMTP
+// server until the counting is done, so that it sends no statement meanwhile.
+for (const { kind, skip } of [
+  { kind: 'pglite', skip: false },
+  { kind: 'postgres', skip: !postgresAvailable },
+] as const) {
+  describe.skipIf(skip)(`a meeting [${kind}${skip ? ': skipped, PostgreSQL not reachable' : ''}]`, () => {
+    interface Guest {
+      token: string;
+      account: string;
+    }
+    let smtp: SmtpServer;
+    let testServer: TestServer;
+    const server = () => testServer;
+    const guests: Guest[] = [];
+    let organizer: Guest;
+    const option = (day: number) => new Date(Date.parse('2031-05-05T08:00:00Z') + day * 86_400_000).toISOString();
+    const options = [option(0), option(1), option(2)];
+    const me = async (token: string): Promise<Guest> => ({
+      token,
+      account: dataOf(await server().gql('{ me { mainAccount { id } } }', {}, token)).me.mainAccount.id,
+    });
+
+    beforeAll(async () => {
+      smtp = await startSmtpServer(() => 250, false);
+      testServer = await startTestServer(kind, { ...countingEnv, AUTH_CACHE_MS: '0', SMTP_URL: smtp.url, MAIL_CONNECTIONS: '1' });
+      organizer = await me((await server().newUser('meeting-organizer')).token);
+      for (let i = 0; i < 10; i++) {
+        const guest = await me((await server().newUser(`meeting-guest${i}`)).token);
+        // Busy on the second option's morning: their WHEN_AVAILABLE answers come from this.
+        const input = { accountId: guest.account, title: 'busy', timezone: 'UTC', start: option(1), end: option(1.05) };
+        const create = 'mutation ($input: AppointmentInput!) { createAppointment(input: $input, ignoreConflicts: true) { __typename } }';
+        dataOf(await server().gql(create, { input }, guest.token));
+        guests.push(guest);
+      }
+    }, 60_000);
+    afterAll(async () => {
+      await testServer?.stop();
+      await smtp?.close();
+    });
+
+    /** A poll of `size` invitees: `users` of the guests by account, the others by email. */
+    const input = (name: string, size: number, users: number) => ({
+      accountId: organizer.account,
+      name,
+      duration: 60,
+      options,
+      invitees: Array.from({ length: size }, (_, i) =>
+        i < users ? { accountId: guests[i]!.account } : { email: `${name}-${i}@example.org` },
+      ),
+    });
+    const CREATE = `mutation ($input: CreateMeetingInput!) { createMeeting(input: $input, ignoreConflicts: true) {
+      ... on Meeting { id invitees { id } } } }`;
+
+    /** `statementsOf` with the relay held on a message of its own meanwhile; all mail sent after. */
+    async function counted(query: string, variables: Record<string, unknown>, token: string) {
+      let release!: () => void;
+      const held = new Promise<number>((resolve) => {
+        release = () => resolve(250);
+      });
+      smtp.answer = () => held;
+      const before = smtp.received.length;
+      dataOf(await server().gql(CREATE, { input: input(`hold${before}`, 1, 0) }, organizer.token));
+      await smtp.waitFor(() => smtp.received.length > before);
+      const result = await statementsOf(server(), query, variables, token);
+      smtp.answer = () => 250;
+      release();
+      await smtp.waitFor(() => smtp.received.every((mail) => mail.code !== null));
+      return result;
+    }
+
+    it('createMeeting costs as many statements with 50 invitees (10 users) as with 5 (1 user)', async () => {
+      const cost = async (size: number, users: number) => {
+        const { statements, response } = await counted(CREATE, { input: input(`create${size}`, size, users) }, organizer.token);
+        expect(dataOf(response).createMeeting.invitees).toHaveLength(size);
+        return statements;
+      };
+      const few = await cost(5, 1);
+      expect(await cost(50, 10)).toBe(few);
+      expect(few).toBe(16);
+    });
+
+    it('Meeting.poll costs as many statements with 100 invitees (10 users) as with 5 (1 user), every response type given', async () => {
+      const POLL = `query ($id: ID!) { meeting(id: $id) { poll {
+        tallies { start yes no maybe pending } ranking { start } notAnswered { id } voters { id response answers { answer } } } } }`;
+      const responses = ['ALWAYS', 'NO', 'MAYBE', 'CUSTOM', 'NOT_YET'];
+      const cost = async (size: number, users: number) => {
+        const meeting = dataOf(await server().gql(CREATE, { input: input(`poll${size}`, size, users) }, organizer.token)).createMeeting;
+        const voters = meeting.invitees.map((i: { id: string }) => i.id) as string[];
+        // The users vote WHEN_AVAILABLE signed in; the guests by email with their tokens, every other response.
+        for (const [i, voterId] of voters.slice(0, users).entries()) {
+          const vote = 'mutation ($m: ID!, $v: ID!) { vote(meetingId: $m, voterId: $v, response: WHEN_AVAILABLE) { meetingId } }';
+          dataOf(await server().gql(vote, { m: meeting.id, v: voterId }, guests[i]!.token));
+        }
+        const tokens = await aliased(
+          server(),
+          organizer.token,
+          'mutation',
+          voters.slice(users),
+          (v) => `rotateVoteToken(meetingId: "${meeting.id}", voterId: "${v}") { voteToken }`,
+        );
+        await aliased(server(), null, 'mutation', voters.slice(users), (v) => {
+          const k = voters.indexOf(v);
+          const response = responses[k % responses.length]!;
+          const preferred = response === 'CUSTOM' ? `, preferred: ["${options[k % 3]}"]` : '';
+          return `vote(meetingId: "${meeting.id}", voterId: "${v}", voteToken: "${tokens[k - users].voteToken}", response: ${response}${preferred}) { meetingId }`;
+        });
+        const { statements, response } = await counted(POLL, { id: meeting.id }, organizer.token);
+        const poll = dataOf(response).meeting.poll;
+        expect(poll.voters).toHaveLength(size);
+        // The users are busy on the second option only.
+        expect(poll.voters[0].answers.map((a: { answer: string }) => a.answer)).toEqual(['YES', 'NO', 'YES']);
+        return statements;
+      };
+      const few = await cost(5, 1);
+      expect(await cost(100, 10)).toBe(few);
+      expect(few).toBe(9);
+    }, 120_000);
+  });
+}

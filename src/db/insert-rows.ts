@@ -13,26 +13,46 @@ import type { Tx } from './database.ts';
 /** The tables written this way (the names are spliced into SQL: only these). */
 export type InsertTable = 'Task' | 'Appointment' | 'CalendarEntry' | 'Meeting' | 'MeetingInvitee' | 'MeetingOption' | 'OutboxMessage';
 
+interface InsertOptions {
+  /** Leave out a row that breaks a unique constraint (ON CONFLICT DO NOTHING) rather than fail the statement. */
+  skipDuplicates?: boolean;
+}
+
 /**
  * Inserts `rows` into `table`, setting exactly `columns` (a key a row lacks or leaves
- * undefined is NULL; the others take their defaults), and returns the ids inserted. With
- * `skipDuplicates`, a row that breaks a unique constraint is left out (ON CONFLICT DO NOTHING)
- * rather than failing the statement. Values go through JSON: Dates as ISO strings, which
- * PostgreSQL reads back to the millisecond.
+ * undefined is NULL; the others take their defaults), and returns the ids inserted; with
+ * `returning: 'rows'`, the rows inserted whole, as the table holds them (defaults filled in),
+ * in no particular order: what a findMany after the insert would read, without the statement.
+ * Values go through JSON: Dates as ISO strings, which PostgreSQL reads back to the millisecond.
  */
 export async function insertRows(
   tx: Tx,
   table: InsertTable,
   columns: readonly string[],
   rows: ReadonlyArray<object>,
-  { skipDuplicates = false } = {},
-): Promise<Set<string>> {
-  if (!rows.length) return new Set();
+  options?: InsertOptions,
+): Promise<Set<string>>;
+export async function insertRows<Row>(
+  tx: Tx,
+  table: InsertTable,
+  columns: readonly string[],
+  rows: ReadonlyArray<object>,
+  options: InsertOptions & { returning: 'rows' },
+): Promise<Row[]>;
+export async function insertRows(
+  tx: Tx,
+  table: InsertTable,
+  columns: readonly string[],
+  rows: ReadonlyArray<object>,
+  { skipDuplicates = false, returning = 'ids' }: InsertOptions & { returning?: 'ids' | 'rows' } = {},
+): Promise<Set<string> | object[]> {
+  const whole = returning === 'rows';
+  if (!rows.length) return whole ? [] : new Set();
   const names = Prisma.join(columns.map((column) => Prisma.raw(`"${column}"`)));
   const inserted = await tx.$queryRaw<Array<{ id: string }>>`
     INSERT INTO ${Prisma.raw(`"${table}"`)} (${names})
     SELECT ${names} FROM jsonb_populate_recordset(NULL::${Prisma.raw(`"${table}"`)}, ${JSON.stringify(rows)}::jsonb)
     ${skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty}
-    RETURNING id::text`;
-  return new Set(inserted.map((row) => row.id));
+    RETURNING ${whole ? Prisma.sql`*` : Prisma.sql`id::text`}`;
+  return whole ? inserted : new Set(inserted.map((row) => row.id));
 }

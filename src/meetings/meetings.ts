@@ -217,9 +217,11 @@ export async function saveMeeting(
       };
       // insertRows, not createManyAndReturn (whose compile is per call); a clientSyncId taken
       // meanwhile inserts nothing. The columns left out take their defaults.
+      // RETURNING gives the row as stored (defaults filled in), without reading it again.
       const columns = Object.entries(row).flatMap(([column, value]) => (value === undefined ? [] : [column]));
-      if (!(await insertRows(w.tx, 'Meeting', columns, [row], { skipDuplicates: true })).size) return null;
-      meeting = await w.tx.meeting.findUniqueOrThrow({ where: { id } });
+      const [inserted] = await insertRows<Meeting>(w.tx, 'Meeting', columns, [row], { skipDuplicates: true, returning: 'rows' });
+      if (!inserted) return null;
+      meeting = inserted;
     }
     await saveOptions(w, meeting.id, before, optionStarts);
     const { invitees, removed, current, voteTokens } = await saveInvitees(w, meeting.id, existing !== null, checked.invitees);
@@ -308,8 +310,11 @@ async function saveInvitees(w: WriteContext, meetingId: string, existed: boolean
       FROM jsonb_populate_recordset(NULL::"MeetingInvitee", ${JSON.stringify(changed)}::jsonb) AS u
       WHERE t.id = u.id`;
   }
-  await insertRows(w.tx, 'MeetingInvitee', inviteeColumns, added);
-  const invitees = await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } });
+  const inserted = await insertRows<MeetingInvitee>(w.tx, 'MeetingInvitee', inviteeColumns, added, { returning: 'rows' });
+  // A new meeting's invitees are the rows just inserted; a changed one's are read back whole.
+  const invitees = existed
+    ? await w.tx.meetingInvitee.findMany({ where: { meetingId }, orderBy: { position: 'asc' } })
+    : inserted.sort((a, b) => a.position - b.position);
   return { invitees, removed, current, voteTokens };
 }
 
