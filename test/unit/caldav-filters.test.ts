@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { answerForAll, passes, textMatches } from '../../src/caldav/filters.ts';
 import type { CalendarObject } from '../../src/caldav/objects.ts';
-import { type CompFilter, DavError, parseReport } from '../../src/caldav/requests.ts';
+import { type CompFilter, parseReport } from '../../src/caldav/requests.ts';
 import type { ExportTask } from '../../src/ical/export.ts';
+import { refusal } from '../support/dav-errors.ts';
 
 const filterOf = (body: string): CompFilter => {
   const parsed = parseReport(body);
@@ -23,16 +24,6 @@ const comp = (name: string, more: Partial<CompFilter> = {}): CompFilter => ({
   comps: [],
   ...more,
 });
-
-function refusal(f: () => unknown): { status: number; precondition: string | null } {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof DavError) return { status: error.status, precondition: error.precondition?.name ?? null };
-    throw error;
-  }
-  throw new Error('not refused');
-}
 
 // RFC 4791 §7.8.6
 const byUid = `<?xml version="1.0" encoding="utf-8" ?>

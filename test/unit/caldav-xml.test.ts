@@ -4,9 +4,10 @@ import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { errorBody, multistatus } from '../../src/caldav/multistatus.ts';
 import { badResourceName, hrefOf, parseDavPath } from '../../src/caldav/paths.ts';
-import { DavError, parsePropfind, parseReport, propfindDepth } from '../../src/caldav/requests.ts';
+import { parsePropfind, parseReport, propfindDepth } from '../../src/caldav/requests.ts';
 import { parseSyncToken, syncTokenOf } from '../../src/caldav/sync-collection.ts';
 import { CALDAV, DAV, element } from '../../src/caldav/xml.ts';
+import { refusal } from '../support/dav-errors.ts';
 
 const BOX = 'urn:ns.example.com:boxschema';
 
@@ -25,16 +26,6 @@ function shape(xml: string): Shape {
 }
 
 const d = (name: string) => `{DAV:}${name}`;
-
-function refusal(f: () => unknown): { status: number; precondition: string | null } {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof DavError) return { status: error.status, precondition: error.precondition?.name ?? null };
-    throw error;
-  }
-  throw new Error('not refused');
-}
 
 describe('PROPFIND bodies', () => {
   it('reads named properties in any namespace and prefix (RFC 4918 §9.1.3)', () => {
