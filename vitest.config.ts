@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
+    // One migrated PGlite directory, copied for each PGlite test server (test/support/pglite-template.ts).
+    globalSetup: ['test/support/pglite-template.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file starts its own servers and databases; two workers match the two cores.

@@ -1,7 +1,11 @@
 // Starts a real convene server on a free port, on PGlite (in memory) or on a fresh PostgreSQL
 // database, and talks to it over HTTP like a client would.
+
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import WebSocket from 'ws';
 import { createAccessToken, createUser } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -32,6 +36,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** A migrated PGlite database of its own (a copy of the run's template, test/support/pglite-template.ts), removed on drop. */
+function copyOfPgliteTemplate() {
+  const root = mkdtempSync(join(tmpdir(), 'convene-test-pglite-'));
+  const dataDir = join(root, 'data');
+  cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
+  return { url: `pglite:${dataDir}`, drop: async () => rmSync(root, { recursive: true, force: true }) };
+}
+
 /** `options.clock`: the server's clock for polls (deadlines, reminders), for tests that move time. */
 export async function startTestServer(
   kind: DatabaseKind,
@@ -43,7 +55,7 @@ export async function startTestServer(
     ? { url: databaseUrl, drop: async () => {} }
     : kind === 'postgres'
       ? await createTestDatabase()
-      : { url: 'pglite:memory', drop: async () => {} };
+      : copyOfPgliteTemplate();
   const server = createServer(
     loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
     options,
