@@ -14,13 +14,13 @@ import { findCollection, members } from './collections.ts';
 import { deleteCalendar, makeCalendar } from './mkcalendar.ts';
 import { davErrorResponse, multistatus, multistatusResponse } from './multistatus.ts';
 import { loadObjects, objectText } from './objects.ts';
-import { collectionHref, type DavResource, davRoot, homeHref, parseDavPath } from './paths.ts';
+import { collectionHref, type DavResource, homeHref, parseDavPath } from './paths.ts';
 import { etagOf } from './properties.ts';
 import { type DavTarget, type DavUser, propfind } from './propfind.ts';
 import { proppatch } from './proppatch.ts';
 import { deleteObject, putObject } from './put.ts';
 import { calendarMultiget, calendarQuery } from './reports.ts';
-import { DavError, parsePropfind, parseProppatch, parseReport, propfindDepth } from './requests.ts';
+import { DavError, parseMkcol, parsePropfind, parseProppatch, parseReport, propfindDepth } from './requests.ts';
 import { syncCollection } from './sync-collection.ts';
 import { CALDAV, DAV } from './xml.ts';
 
@@ -102,37 +102,40 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       if (target.type !== 'collection') break;
       return deleteCalendar(deps, user, target.collection);
   }
-  return new Response(`${request.method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
+  return notAllowed(request.method);
 }
 
+/** 405, where a resource exists that the method does not apply to (RFC 9110 §15.5.6: with Allow). */
+const notAllowed = (method: string) => new Response(`${method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
+
 /**
- * MKCOL and MKCALENDAR: a calendar at a free segment of the user's home (mkcalendar.ts). Where
- * something is: 405 (RFC 4918 §9.3.1); inside a calendar: 403, calendars hold no collections
- * (RFC 4791 §4.2, the CALDAV:calendar-collection-location-ok precondition); under a missing
- * collection: 409; another user's: 404.
+ * MKCOL and MKCALENDAR: a calendar at a free segment of the user's home (mkcalendar.ts). A body
+ * that is not theirs: 415, first (RFC 4918 §9.3). Where something is: 405 (§9.3.1); inside a
+ * calendar: 403, calendars hold no collections (RFC 4791 §4.2, the
+ * CALDAV:calendar-collection-location-ok precondition); under a collection that does not exist
+ * (any path deeper than a calendar's members): 409; another user's: 404.
  */
 async function make(request: Request, deps: RouteDeps, user: DavUser, pathname: string): Promise<Response> {
   const method = request.method as 'MKCOL' | 'MKCALENDAR';
-  // The resource, or for a deeper path the nearest one above it that convene could have.
-  let resource = parseDavPath(pathname);
-  for (let path = pathname; !resource && path.length > davRoot.length; ) {
-    path = path.replace(/[^/]*\/*$/, '');
-    resource = parseDavPath(path);
-    if (resource?.type === 'collection' || resource?.type === 'object') resource = { ...resource, type: 'object', name: '' };
+  const sets = parseMkcol(method, await request.text());
+  const resource = parseDavPath(pathname);
+  if (!resource) {
+    if (pathname.startsWith(homeHref(user.username))) throw new DavError(409, 'the collection to make it in does not exist');
+    throw new DavError(404, 'no such resource');
   }
-  if (!resource) throw new DavError(404, 'no such resource');
   if (resource.type === 'root' || resource.type === 'principal' || resource.type === 'home') {
-    throw new DavError(resource.type === 'home' && resource.username !== user.username ? 404 : 405, 'a resource exists here');
+    if (resource.type === 'home' && resource.username !== user.username) throw new DavError(404, 'no such resource');
+    return notAllowed(method);
   }
   if (resource.username !== user.username) throw new DavError(404, 'no such resource');
   const collection = await findCollection(deps.db.prisma, user.id, resource.segment);
   if (resource.type === 'collection') {
-    if (collection) throw new DavError(405, 'a collection with this name exists');
-    return makeCalendar(deps, user, method, resource.segment, await request.text());
+    if (collection) return notAllowed(method);
+    return makeCalendar(deps, user, method, resource.segment, sets);
   }
   if (!collection) throw new DavError(409, 'the collection to make it in does not exist');
-  const [member] = resource.name ? await members(deps.db.prisma, user.id, collection.ref, [resource.name]) : [];
-  if (member) throw new DavError(405, 'a resource exists here');
+  const [member] = await members(deps.db.prisma, user.id, collection.ref, [resource.name]);
+  if (member) return notAllowed(method);
   throw new DavError(403, 'calendars hold calendar objects, not collections', { ns: CALDAV, name: 'calendar-collection-location-ok' });
 }
 

@@ -23,7 +23,7 @@ import { type CalendarCollection, findCollection } from './collections.ts';
 import { badResourceName } from './paths.ts';
 import type { DavUser } from './propfind.ts';
 import { type Outcome, propstatsOf, refusalsOf, removeProperties, storeProperties } from './proppatch.ts';
-import { DavError, parseMkcol } from './requests.ts';
+import { DavError, type PropertyUpdate } from './requests.ts';
 import { CALDAV, childElements, clark, DAV, davElement, element, isElement, parseXml, writeXml } from './xml.ts';
 
 const services = (deps: RouteDeps) => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
@@ -38,9 +38,9 @@ export async function makeCalendar(
   user: DavUser,
   method: 'MKCOL' | 'MKCALENDAR',
   segment: string,
-  body: string,
+  /** The properties its body sets (parseMkcol). */
+  sets: Array<PropertyUpdate & { action: 'set' }>,
 ): Promise<Response> {
-  const sets = parseMkcol(method, body);
   const bad = badResourceName(segment);
   if (bad) throw new DavError(403, bad);
   // What convene makes anyway: checked here, never stored.
