@@ -823,7 +823,7 @@ describeEachDatabase('CalDAV', (server) => {
     expect([options.status, options.headers.get('dav'), options.headers.get('allow')]).toEqual([
       200,
       '1, 3, calendar-access',
-      'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE',
+      'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE, MKCOL, MKCALENDAR',
     ]);
     const origin = 'https://app.example';
     const preflight = await fetch(`${server().origin}/dav/`, {

@@ -13,7 +13,8 @@
 import { mayOccurIn } from '../calendar/appointments/store.ts';
 import type { Db } from '../db/database.ts';
 import { Prisma, type SyncKind } from '../generated/prisma/client.ts';
-import { type CollectionRef, idOfDefaultName } from './paths.ts';
+import { isUuid } from '../ids.ts';
+import { type CollectionRef, idOfDefaultName, tasksSegment } from './paths.ts';
 
 export type Component = 'VEVENT' | 'VTODO';
 
@@ -36,26 +37,35 @@ export const componentOf = (ref: CollectionRef): Component => (ref.type === 'tas
 
 const tasks: CalendarCollection = { ref: { type: 'tasks' }, displayName: 'Tasks' };
 
+type Link = { davName: string | null; account: { id: string; name: string | null; identifier: string } };
+
+const calendarOf = ({ davName, account }: Link): CalendarCollection => ({
+  ref: { type: 'account', accountId: account.id, segment: davName ?? account.id },
+  displayName: account.name ?? account.identifier,
+});
+
 /** The user's collections: one calendar per connected account (by name), then the task list. */
 export async function collectionsOf(db: Db, userId: string): Promise<CalendarCollection[]> {
   const links = await db.userAccount.findMany({ where: { userId }, include: { account: true } });
-  const calendars = links
-    .map(({ account }) => ({
-      ref: { type: 'account', accountId: account.id } as const,
-      displayName: account.name ?? account.identifier,
-    }))
-    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+  const calendars = links.map(calendarOf).sort((a, b) => a.displayName.localeCompare(b.displayName));
   return [...calendars, tasks];
 }
 
-/** The collection, if it is one of the user's (another user's, or an account they are not connected to: null). */
-export async function findCollection(db: Db, userId: string, ref: CollectionRef): Promise<CalendarCollection | null> {
-  if (ref.type === 'tasks') return tasks;
-  const link = await db.userAccount.findUnique({
-    where: { userId_accountId: { userId, accountId: ref.accountId } },
+/**
+ * The user's collection at this path segment (decoded): the task list, the calendar a client
+ * made under it, or the account with this id (in any case). null: none of theirs (another
+ * user's account, or one they are not connected to).
+ */
+export async function findCollection(db: Db, userId: string, segment: string): Promise<CalendarCollection | null> {
+  if (segment === tasksSegment) return tasks;
+  const byId = isUuid(segment) ? [{ davName: null, accountId: segment.toLowerCase() }] : [];
+  const links = await db.userAccount.findMany({
+    where: { userId, OR: [{ davName: segment }, ...byId] },
     include: { account: true },
   });
-  return link ? { ref, displayName: link.account.name ?? link.account.identifier } : null;
+  // A segment a client chose comes before an account id that happens to equal it.
+  const link = links.find((l) => l.davName === segment) ?? links[0];
+  return link ? calendarOf(link) : null;
 }
 
 /** The addresses the user is reached at: their email and the identifiers of their own (unshared) email accounts. */

@@ -11,19 +11,20 @@ import type { Db } from '../db/database.ts';
 import { Scope } from '../generated/prisma/client.ts';
 import type { RouteDeps } from '../http/routes.ts';
 import { findCollection, members } from './collections.ts';
+import { deleteCalendar, makeCalendar } from './mkcalendar.ts';
 import { davErrorResponse, multistatus, multistatusResponse } from './multistatus.ts';
 import { loadObjects, objectText } from './objects.ts';
-import { collectionHref, type DavResource, parseDavPath } from './paths.ts';
+import { collectionHref, type DavResource, homeHref, parseDavPath } from './paths.ts';
 import { etagOf } from './properties.ts';
 import { type DavTarget, type DavUser, propfind } from './propfind.ts';
 import { proppatch } from './proppatch.ts';
 import { deleteObject, putObject } from './put.ts';
 import { calendarMultiget, calendarQuery } from './reports.ts';
-import { DavError, parsePropfind, parseProppatch, parseReport, propfindDepth } from './requests.ts';
+import { DavError, parseMkcol, parsePropfind, parseProppatch, parseReport, propfindDepth } from './requests.ts';
 import { syncCollection } from './sync-collection.ts';
-import { DAV } from './xml.ts';
+import { CALDAV, DAV } from './xml.ts';
 
-const allowed = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE';
+const allowed = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE, MKCOL, MKCALENDAR';
 const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
 
 export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
@@ -39,25 +40,27 @@ export async function davHandler(request: Request, deps: RouteDeps): Promise<Res
 export const wellKnownCaldav = () => new Response(null, { status: 301, headers: { location: '/dav/' } });
 
 async function answer(request: Request, deps: RouteDeps): Promise<Response> {
-  const resource = parseDavPath(new URL(request.url).pathname);
+  const pathname = new URL(request.url).pathname;
+  const resource = parseDavPath(pathname);
   if (request.method === 'OPTIONS') {
     // Says what the server is before the client has credentials (RFC 4791 §5.1).
     return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access', allow: allowed, 'content-length': '0' } });
   }
   const user = await authenticate(request, deps);
+  if (request.method === 'MKCOL' || request.method === 'MKCALENDAR') return make(request, deps, user, pathname);
   if (resource?.type === 'object' && (request.method === 'PUT' || request.method === 'DELETE')) {
     // The resource may not exist yet: its collection must be the user's.
-    const collection = resource.username === user.username ? await findCollection(deps.db.prisma, user.id, resource.collection) : null;
-    if (!collection) throw new DavError(404, 'no such collection');
+    if (resource.username !== user.username) throw new DavError(404, 'no such collection');
+    const collection = await findCollection(deps.db.prisma, user.id, resource.segment);
+    // RFC 4918 §9.7.1: a PUT whose parent collection is missing is a conflict.
+    if (!collection) throw new DavError(request.method === 'PUT' ? 409 : 404, 'no such collection');
     const write = request.method === 'PUT' ? putObject : deleteObject;
     return write({ deps, user, collection, name: resource.name, request });
   }
-  const target = resource ? await find(deps, user, resource) : null;
-  if (!target && (request.method === 'MKCOL' || request.method === 'MKCALENDAR')) {
-    // RFC 4918 §9.3.1 (and RFC 4791 §5.3.1): 403 where the server does not let a collection be
-    // made; on an existing resource the default's 405 applies.
-    throw new DavError(403, 'convene does not create collections: each connected account is a calendar, and tasks/ the task list');
+  if (!resource && request.method === 'PUT' && pathname.startsWith(homeHref(user.username))) {
+    throw new DavError(409, 'calendars hold calendar objects, not collections: no such collection');
   }
+  const target = resource ? await find(deps, user, resource) : null;
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
   switch (request.method) {
@@ -95,9 +98,45 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     case 'GET':
     case 'HEAD':
       return getObject(prisma, user, target, request.method === 'HEAD');
-    default:
-      return new Response(`${request.method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
+    case 'DELETE':
+      if (target.type !== 'collection') break;
+      return deleteCalendar(deps, user, target.collection);
   }
+  return notAllowed(request.method);
+}
+
+/** 405, where a resource exists that the method does not apply to (RFC 9110 §15.5.6: with Allow). */
+const notAllowed = (method: string) => new Response(`${method} is not allowed here\n`, { status: 405, headers: { allow: allowed } });
+
+/**
+ * MKCOL and MKCALENDAR: a calendar at a free segment of the user's home (mkcalendar.ts). A body
+ * that is not theirs: 415, first (RFC 4918 §9.3). Where something is: 405 (§9.3.1); inside a
+ * calendar: 403, calendars hold no collections (RFC 4791 §4.2, the
+ * CALDAV:calendar-collection-location-ok precondition); under a collection that does not exist
+ * (any path deeper than a calendar's members): 409; another user's: 404.
+ */
+async function make(request: Request, deps: RouteDeps, user: DavUser, pathname: string): Promise<Response> {
+  const method = request.method as 'MKCOL' | 'MKCALENDAR';
+  const sets = parseMkcol(method, await request.text());
+  const resource = parseDavPath(pathname);
+  if (!resource) {
+    if (pathname.startsWith(homeHref(user.username))) throw new DavError(409, 'the collection to make it in does not exist');
+    throw new DavError(404, 'no such resource');
+  }
+  if (resource.type === 'root' || resource.type === 'principal' || resource.type === 'home') {
+    if (resource.type === 'home' && resource.username !== user.username) throw new DavError(404, 'no such resource');
+    return notAllowed(method);
+  }
+  if (resource.username !== user.username) throw new DavError(404, 'no such resource');
+  const collection = await findCollection(deps.db.prisma, user.id, resource.segment);
+  if (resource.type === 'collection') {
+    if (collection) return notAllowed(method);
+    return makeCalendar(deps, user, method, resource.segment, sets);
+  }
+  if (!collection) throw new DavError(409, 'the collection to make it in does not exist');
+  const [member] = await members(deps.db.prisma, user.id, collection.ref, [resource.name]);
+  if (member) return notAllowed(method);
+  throw new DavError(403, 'calendars hold calendar objects, not collections', { ns: CALDAV, name: 'calendar-collection-location-ok' });
 }
 
 /** A calendar object's iCalendar text, with its ETag (the getetag its PROPFIND and reports show). */
@@ -147,9 +186,9 @@ async function find({ db }: RouteDeps, user: DavUser, resource: DavResource): Pr
   if (resource.type === 'root') return resource;
   if (resource.username !== user.username) return null;
   if (resource.type === 'principal' || resource.type === 'home') return { type: resource.type };
-  const collection = await findCollection(db.prisma, user.id, resource.collection);
+  const collection = await findCollection(db.prisma, user.id, resource.segment);
   if (!collection) return null;
   if (resource.type === 'collection') return { type: 'collection', collection };
-  const [member] = await members(db.prisma, user.id, resource.collection, [resource.name]);
+  const [member] = await members(db.prisma, user.id, collection.ref, [resource.name]);
   return member ? { type: 'object', collection, member } : null;
 }

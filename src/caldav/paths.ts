@@ -4,9 +4,12 @@
 //   /dav/principals/<username>/                 a user's principal
 //   /dav/calendars/<username>/                  their calendar home
 //   /dav/calendars/<username>/<account id>/     one calendar per account they are connected to (VEVENT)
+//   /dav/calendars/<username>/<segment>/        a calendar a client made (MKCALENDAR): under the segment it chose
 //   /dav/calendars/<username>/tasks/            their task list (VTODO)
 //   /dav/calendars/<username>/<collection>/<name>           an appointment, meeting or task
 //
+// A collection's segment is resolved against the user's collections (collections.ts
+// findCollection): the path alone does not say which account it is.
 // A member's name is the one its client created it under, exactly (Apple Calendar's upper-case
 // `ABCD….ics`, `20261202T101500Z-123@host.ics`, `my event.ics`), or `<id>.ics` for what was made
 // through the API: clients match the hrefs they see against those they wrote, byte for byte.
@@ -15,17 +18,20 @@ import { isUuid } from '../ids.ts';
 
 export const davRoot = '/dav/';
 
-/** A calendar collection: one account's events, or the task list. */
-export type CollectionRef = { type: 'account'; accountId: string } | { type: 'tasks' };
+/**
+ * A calendar collection: one account's events, or the task list. `segment`: its path segment,
+ * the account id, or for a calendar a client made, the segment it chose (UserAccount.davName).
+ */
+export type CollectionRef = { type: 'account'; accountId: string; segment: string } | { type: 'tasks' };
 
 export type DavResource =
   | { type: 'root' }
   | { type: 'principal'; username: string }
   | { type: 'home'; username: string }
-  | { type: 'collection'; username: string; collection: CollectionRef }
-  | { type: 'object'; username: string; collection: CollectionRef; name: string };
+  | { type: 'collection'; username: string; segment: string }
+  | { type: 'object'; username: string; segment: string; name: string };
 
-const tasksSegment = 'tasks';
+export const tasksSegment = 'tasks';
 
 /** The resource a request path names, or null when it names none (404). Trailing slashes are optional. */
 export function parseDavPath(pathname: string): DavResource | null {
@@ -43,11 +49,8 @@ export function parseDavPath(pathname: string): DavResource | null {
   if (area === 'principals') return collection ? null : { type: 'principal', username };
   if (area !== 'calendars') return null;
   if (!collection) return { type: 'home', username };
-  const ref: CollectionRef | null =
-    collection === tasksSegment ? { type: 'tasks' } : isUuid(collection) ? { type: 'account', accountId: collection.toLowerCase() } : null;
-  if (!ref) return null;
-  if (!object) return { type: 'collection', username, collection: ref };
-  return { type: 'object', username, collection: ref, name: object };
+  if (!object) return { type: 'collection', username, segment: collection };
+  return { type: 'object', username, segment: collection, name: object };
 }
 
 /** Why a client may not create a resource under this (decoded) name, or null when it may. */
@@ -84,8 +87,18 @@ const writeSegment = (name: string) => encodeURIComponent(name).replaceAll('%40'
 
 export const principalHref = (username: string) => `${davRoot}principals/${segment(username)}/`;
 export const homeHref = (username: string) => `${davRoot}calendars/${segment(username)}/`;
-export const collectionHref = (username: string, collection: CollectionRef) =>
-  `${homeHref(username)}${collection.type === 'tasks' ? tasksSegment : collection.accountId}/`;
+const segmentOf = (collection: CollectionRef) => (collection.type === 'tasks' ? tasksSegment : collection.segment);
+
+/**
+ * Whether a path segment names this collection: its own segment, or an account id in any case
+ * (an id segment has always been read case-insensitively).
+ */
+export const namesCollection = (segment: string, collection: CollectionRef) =>
+  segment === segmentOf(collection) ||
+  (collection.type === 'account' && collection.segment === collection.accountId && segment.toLowerCase() === collection.accountId);
+
+const collectionHrefOf = (username: string, segment: string) => `${homeHref(username)}${writeSegment(segment)}/`;
+export const collectionHref = (username: string, collection: CollectionRef) => collectionHrefOf(username, segmentOf(collection));
 export const objectHref = (username: string, collection: CollectionRef, name: string) =>
   `${collectionHref(username, collection)}${writeSegment(name)}`;
 
@@ -99,8 +112,8 @@ export function hrefOf(resource: DavResource): string {
     case 'home':
       return homeHref(resource.username);
     case 'collection':
-      return collectionHref(resource.username, resource.collection);
+      return collectionHrefOf(resource.username, resource.segment);
     case 'object':
-      return objectHref(resource.username, resource.collection, resource.name);
+      return `${collectionHrefOf(resource.username, resource.segment)}${writeSegment(resource.name)}`;
   }
 }

@@ -17,7 +17,7 @@
 // - The instructions apply in document order, in one transaction that first locks the user's
 //   row, so concurrent PROPPATCHes of one user cannot both pass the count.
 import ICAL from 'ical.js';
-import type { Db } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 import type { RouteDeps } from '../http/routes.ts';
 import { runWrite } from '../write.ts';
 import type { CalendarCollection } from './collections.ts';
@@ -55,7 +55,7 @@ const alsoProtected = [
 const collectionKey = (ref: CollectionRef) => (ref.type === 'tasks' ? 'tasks' : ref.accountId);
 
 /** A property's answer in the multistatus: its status and, for a refusal, the precondition. */
-interface Outcome {
+export interface Outcome {
   status: number;
   error?: QName;
 }
@@ -67,7 +67,16 @@ export async function proppatch(
   href: string,
   updates: PropertyUpdate[],
 ): Promise<string> {
-  const live = collectionProps(user.username, collection, 0);
+  const refusals = refusalsOf(user.username, collection, updates);
+  const outcomes = refusals.size
+    ? refusals
+    : await runWrite({ prisma: deps.db.prisma }, { userId: user.id }, ({ tx }) => storeProperties(tx, user.id, collection.ref, updates));
+  return writeXml(davElement('multistatus', [davElement('response', [davElement('href', href), ...propstatsOf(updates, outcomes)])]));
+}
+
+/** The properties that may not be set or removed so, with their outcome (protected, too long, not a zone). */
+export function refusalsOf(username: string, collection: CalendarCollection, updates: PropertyUpdate[]): Map<string, Outcome> {
+  const live = collectionProps(username, collection, 0);
   const refusals = new Map<string, Outcome>();
   for (const update of updates) {
     const key = clark(update.name);
@@ -79,41 +88,54 @@ export async function proppatch(
       refusals.set(key, { status: 403, error: { ns: CALDAV, name: 'valid-calendar-data' } });
     }
   }
-  const collectionId = collectionKey(collection.ref);
-  const outcomes = refusals.size
-    ? refusals
-    : await runWrite({ prisma: deps.db.prisma }, { userId: user.id }, async ({ tx }) => {
-        await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${user.id}::uuid FOR UPDATE`;
-        const stored = await tx.davProperty.findMany({
-          where: { userId: user.id, collection: collectionId },
-          select: { namespace: true, name: true },
-        });
-        const final = new Map<string, PropertyUpdate>();
-        for (const update of updates) final.set(clark(update.name), update);
-        const storedKeys = new Set(stored.map((p) => clark({ ns: p.namespace, name: p.name })));
-        const kept = new Set(storedKeys);
-        for (const [key, update] of final) {
-          if (update.action === 'set') kept.add(key);
-          else kept.delete(key);
-        }
-        if (kept.size > maxProperties) {
-          // The properties that would be new do not fit.
-          const fresh = [...final].filter(([key, u]) => u.action === 'set' && !storedKeys.has(key));
-          return new Map<string, Outcome>(fresh.map(([key]) => [key, { status: 507 }]));
-        }
-        for (const update of final.values()) {
-          const where = { userId: user.id, collection: collectionId, namespace: update.name.ns, name: update.name.name };
-          if (update.action === 'remove') await tx.davProperty.deleteMany({ where });
-          else
-            await tx.davProperty.upsert({
-              where: { userId_collection_namespace_name: where },
-              create: { ...where, xml: update.xml },
-              update: { xml: update.xml },
-            });
-        }
-        return new Map<string, Outcome>();
+  return refusals;
+}
+
+/**
+ * Applies the updates (refusalsOf passed) in the write's transaction, after locking the user's
+ * row; the properties that would be new but do not fit: 507, and nothing stored.
+ */
+export async function storeProperties(
+  tx: Tx,
+  userId: string,
+  ref: CollectionRef,
+  updates: PropertyUpdate[],
+): Promise<Map<string, Outcome>> {
+  const collectionId = collectionKey(ref);
+  await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${userId}::uuid FOR UPDATE`;
+  const stored = await tx.davProperty.findMany({
+    where: { userId, collection: collectionId },
+    select: { namespace: true, name: true },
+  });
+  const final = new Map<string, PropertyUpdate>();
+  for (const update of updates) final.set(clark(update.name), update);
+  const storedKeys = new Set(stored.map((p) => clark({ ns: p.namespace, name: p.name })));
+  const kept = new Set(storedKeys);
+  for (const [key, update] of final) {
+    if (update.action === 'set') kept.add(key);
+    else kept.delete(key);
+  }
+  if (kept.size > maxProperties) {
+    // The properties that would be new do not fit.
+    const fresh = [...final].filter(([key, u]) => u.action === 'set' && !storedKeys.has(key));
+    return new Map<string, Outcome>(fresh.map(([key]) => [key, { status: 507 }]));
+  }
+  for (const update of final.values()) {
+    const where = { userId, collection: collectionId, namespace: update.name.ns, name: update.name.name };
+    if (update.action === 'remove') await tx.davProperty.deleteMany({ where });
+    else
+      await tx.davProperty.upsert({
+        where: { userId_collection_namespace_name: where },
+        create: { ...where, xml: update.xml },
+        update: { xml: update.xml },
       });
-  return multistatusOf(href, updates, outcomes);
+  }
+  return new Map<string, Outcome>();
+}
+
+/** Removes what the user set on a collection that is going away. */
+export async function removeProperties(tx: Tx, userId: string, ref: CollectionRef): Promise<void> {
+  await tx.davProperty.deleteMany({ where: { userId, collection: collectionKey(ref) } });
 }
 
 /** RFC 4791 §5.2.2: a calendar-timezone is a VCALENDAR with exactly one VTIMEZONE. */
@@ -126,8 +148,8 @@ function isOneTimezone(xml: string): boolean {
   }
 }
 
-/** The 207 answer: each property once, with its outcome; without refusals all 200, else the others 424. */
-function multistatusOf(href: string, updates: PropertyUpdate[], refusals: Map<string, Outcome>): string {
+/** The propstats of an answer: each property once, with its outcome; without refusals all 200, else the others 424. */
+export function propstatsOf(updates: PropertyUpdate[], refusals: Map<string, Outcome>): XmlElement[] {
   const names = new Map(updates.map((u) => [clark(u.name), u.name]));
   const groups = new Map<string, { outcome: Outcome; names: QName[] }>();
   for (const [key, name] of names) {
@@ -136,7 +158,7 @@ function multistatusOf(href: string, updates: PropertyUpdate[], refusals: Map<st
     if (!groups.has(group)) groups.set(group, { outcome, names: [] });
     groups.get(group)!.names.push(name);
   }
-  const propstats = [...groups.values()].map(({ outcome, names }) =>
+  return [...groups.values()].map(({ outcome, names }) =>
     davElement('propstat', [
       davElement(
         'prop',
@@ -146,7 +168,6 @@ function multistatusOf(href: string, updates: PropertyUpdate[], refusals: Map<st
       ...(outcome.error ? [davElement('error', [element(outcome.error.ns, outcome.error.name)])] : []),
     ]),
   );
-  return writeXml(davElement('multistatus', [davElement('response', [davElement('href', href), ...propstats])]));
 }
 
 /** The dead properties of the user's collections, by collection, as PROPFIND answers them. */

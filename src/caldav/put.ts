@@ -141,7 +141,12 @@ async function createRefused(w: WriteContext, write: ObjectWrite, uid: string | 
  * shows as a resource's UID: the client's (externalKey) for one PUT over CalDAV, the id for the
  * others (objects.ts).
  */
-async function checkUid(w: WriteContext, { user, collection }: ObjectWrite, uid: string, current: Member | null): Promise<void> {
+async function checkUid(
+  w: WriteContext,
+  { user, collection, name, request }: ObjectWrite,
+  uid: string,
+  current: Member | null,
+): Promise<void> {
   if (collection.ref.type !== 'account') return;
   const other = await w.tx.appointment.findFirst({
     where: {
@@ -154,6 +159,10 @@ async function checkUid(w: WriteContext, { user, collection }: ObjectWrite, uid:
     select: { id: true, davName: true },
   });
   if (other) {
+    // A create that found no resource, racing one of the same name that committed since: its
+    // preconditions decide (If-None-Match: * is 412), as createRefused does after the insert.
+    const [now] = current ? [] : await members(w.tx, user.id, collection.ref, [name]);
+    if (now) checkPreconditions(request.headers, now);
     const href = objectHref(user.username, collection.ref, other.davName ?? defaultName(other.id));
     throw new DavError(403, `another resource of this calendar has the UID ${uid}: ${href}`, { ns: CALDAV, name: 'no-uid-conflict' }, href);
   }

@@ -7,7 +7,7 @@ import { type CalendarCollection, componentOf, members, membersIn } from './coll
 import { answerForAll, passes } from './filters.ts';
 import type { DavResponse } from './multistatus.ts';
 import { boundsOf, loadObjects, memberValues } from './objects.ts';
-import { objectHref, parseDavPath } from './paths.ts';
+import { namesCollection, objectHref, parseDavPath } from './paths.ts';
 import { answer } from './propfind.ts';
 import type { CalendarQueryRequest, RequestedProps } from './requests.ts';
 
@@ -60,7 +60,7 @@ export async function calendarMultiget(
   const nameOf = new Map<string, string>();
   for (const href of request.hrefs) {
     const resource = parseDavPath(pathOf(href));
-    if (resource?.type === 'object' && resource.username === user.username && sameCollection(resource.collection, ref)) {
+    if (resource?.type === 'object' && resource.username === user.username && namesCollection(resource.segment, ref)) {
       nameOf.set(href, resource.name);
     }
   }
@@ -81,6 +81,3 @@ function pathOf(href: string): string {
     return href;
   }
 }
-
-const sameCollection = (a: CalendarCollection['ref'], b: CalendarCollection['ref']) =>
-  a.type === 'tasks' ? b.type === 'tasks' : b.type === 'account' && a.accountId === b.accountId;

@@ -130,6 +130,31 @@ export function parseProppatch(text: string): PropertyUpdate[] {
   return updates;
 }
 
+/**
+ * The body of a MKCALENDAR (RFC 4791 §5.3.1: CALDAV:mkcalendar) or an extended MKCOL (RFC 5689
+ * §5.1: DAV:mkcol): the properties its DAV:set elements give the new calendar; none for an
+ * empty body. A body convene does not understand (not XML, another element) is 415 (RFC 4918 §9.3).
+ */
+export function parseMkcol(method: 'MKCOL' | 'MKCALENDAR', text: string): Array<PropertyUpdate & { action: 'set' }> {
+  if (!text.trim()) return [];
+  const unsupported = () => new DavError(415, `the body of a ${method} is ${method === 'MKCOL' ? 'DAV:mkcol' : 'CALDAV:mkcalendar'} XML`);
+  let root: Element;
+  try {
+    root = parseXml(text);
+  } catch (error) {
+    if (error instanceof MalformedXml) throw unsupported();
+    throw error;
+  }
+  if (!(method === 'MKCOL' ? isElement(root, DAV, 'mkcol') : isElement(root, CALDAV, 'mkcalendar'))) throw unsupported();
+  const sets: Array<PropertyUpdate & { action: 'set' }> = [];
+  for (const instruction of childElements(root)) {
+    const prop = isElement(instruction, DAV, 'set') ? childElement(instruction, DAV, 'prop') : null;
+    if (!prop) throw new DavError(400, `${nameOf(root).name} holds DAV:set elements, each with a DAV:prop`);
+    for (const el of childElements(prop)) sets.push({ action: 'set', name: nameOf(el), xml: new XMLSerializer().serializeToString(el) });
+  }
+  return sets;
+}
+
 /** A REPORT body. */
 export function parseReport(text: string): ReportRequest {
   const root = parseBody(text);

@@ -416,16 +416,10 @@ describe('paths, sync tokens and Depth', () => {
       ['/dav/', { type: 'root' }],
       ['/dav/principals/alice/', { type: 'principal', username: 'alice' }],
       ['/dav/calendars/alice/', { type: 'home', username: 'alice' }],
-      [`/dav/calendars/alice/${account}/`, { type: 'collection', username: 'alice', collection: { type: 'account', accountId: account } }],
-      ['/dav/calendars/alice/tasks/', { type: 'collection', username: 'alice', collection: { type: 'tasks' } }],
-      [
-        `/dav/calendars/alice/${account}/${object}.ics`,
-        { type: 'object', username: 'alice', collection: { type: 'account', accountId: account }, name: `${object}.ics` },
-      ],
-      [
-        `/dav/calendars/alice/tasks/${object}.ics`,
-        { type: 'object', username: 'alice', collection: { type: 'tasks' }, name: `${object}.ics` },
-      ],
+      [`/dav/calendars/alice/${account}/`, { type: 'collection', username: 'alice', segment: account }],
+      ['/dav/calendars/alice/tasks/', { type: 'collection', username: 'alice', segment: 'tasks' }],
+      [`/dav/calendars/alice/${account}/${object}.ics`, { type: 'object', username: 'alice', segment: account, name: `${object}.ics` }],
+      [`/dav/calendars/alice/tasks/${object}.ics`, { type: 'object', username: 'alice', segment: 'tasks', name: `${object}.ics` }],
     ];
     for (const [path, resource] of cases) {
       expect([path, parseDavPath(path)]).toEqual([path, resource]);
@@ -439,7 +433,7 @@ describe('paths, sync tokens and Depth', () => {
       ['/dav/calendars/alice/tasks/x', 'x'],
     ]) {
       const resource = parseDavPath(path!);
-      expect(resource).toEqual({ type: 'object', username: 'alice', collection: { type: 'tasks' }, name });
+      expect(resource).toEqual({ type: 'object', username: 'alice', segment: 'tasks', name });
       expect(hrefOf(resource!)).toBe(path);
     }
     expect(parseDavPath('/dav/calendars/alice/tasks/a%2Fb.ics')).toMatchObject({ name: 'a/b.ics' });
@@ -449,13 +443,14 @@ describe('paths, sync tokens and Depth', () => {
       expect.stringContaining('255'),
     ]);
     expect(badResourceName('my event@host.ics')).toBeNull();
-    // Without trailing slashes, upper-case ids, %-escaped names.
+    // Without trailing slashes, %-escaped names; a collection's segment exactly as sent (resolved against the user's collections).
     expect(parseDavPath('/dav/principals/alice')).toEqual({ type: 'principal', username: 'alice' });
     expect(parseDavPath(`/dav/calendars/al%2Eice/${account.toUpperCase()}`)).toEqual({
       type: 'collection',
       username: 'al.ice',
-      collection: { type: 'account', accountId: account },
+      segment: account.toUpperCase(),
     });
+    expect(hrefOf({ type: 'collection', username: 'alice', segment: 'my calendar' })).toBe('/dav/calendars/alice/my%20calendar/');
   });
 
   it('names nothing for other paths', () => {
@@ -464,7 +459,6 @@ describe('paths, sync tokens and Depth', () => {
       '/dav/elsewhere/alice/',
       '/dav/principals/',
       '/dav/principals/alice/more/',
-      '/dav/calendars/alice/not-a-uuid/',
       `/dav/calendars/alice/${account}/${object}.ics/more`,
       '/dav/calendars/%E0%A4%A/',
     ]) {
