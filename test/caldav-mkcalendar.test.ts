@@ -4,10 +4,9 @@
 // cannot be made. Plain HTTP with Basic auth, tsdav and GraphQL, on both databases.
 import { randomUUID } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
-import { DAVClient } from 'tsdav';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
-import { davUser } from './support/caldav.ts';
+import { davUser, tsdavClient } from './support/caldav.ts';
 import { describeEachDatabase } from './support/server.ts';
 import { dataOf } from './support/sync.ts';
 
@@ -95,12 +94,7 @@ describeEachDatabase('CalDAV MKCALENDAR, MKCOL and DELETE of calendars', (server
     });
 
     // tsdav sees it.
-    const client = new DAVClient({
-      serverUrl: server().origin,
-      credentials: { username: u.username, password: u.token },
-      authMethod: 'Basic',
-      defaultAccountType: 'caldav',
-    });
+    const client = tsdavClient(server(), u.username, u.token);
     await client.login();
     const calendars = await client.fetchCalendars();
     expect(calendars.find((c) => c.displayName === 'Holidays')).toMatchObject({

@@ -3,9 +3,9 @@
 // is kept and answered by PROPFIND; a protected property fails the whole request (403, the others
 // 424) and stores nothing. Plain HTTP with Basic auth (tsdav has no PROPPATCH), on both databases.
 import { DOMParser } from '@xmldom/xmldom';
-import { DAVClient } from 'tsdav';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
+import { tsdavClient } from './support/caldav.ts';
 import { describeEachDatabase } from './support/server.ts';
 import { userWithAccount } from './support/sync.ts';
 
@@ -81,12 +81,7 @@ describeEachDatabase('CalDAV PROPPATCH', (server) => {
       200: { props: { displayname: 'Work', 'calendar-color': '#FF2968FF', 'calendar-order': '3', 'calendar-timezone': kept } },
     });
     // tsdav lists the calendar under its new name and colour (Depth 1 on the home).
-    const client = new DAVClient({
-      serverUrl: server().origin,
-      credentials: { username: u.username, password: u.token },
-      authMethod: 'Basic',
-      defaultAccountType: 'caldav',
-    });
+    const client = tsdavClient(server(), u.username, u.token);
     await client.login();
     const calendars = await client.fetchCalendars();
     expect(calendars.map((c) => [c.displayName, c.calendarColor])).toEqual([

@@ -2,10 +2,9 @@
 // (tsdav) and plain HTTP, against a real server on PGlite and PostgreSQL; changes made through
 // GraphQL show up in the next sync-collection.
 import { DOMParser } from '@xmldom/xmldom';
-import { DAVClient } from 'tsdav';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
-import { davUser } from './support/caldav.ts';
+import { davUser, tsdavClient } from './support/caldav.ts';
 import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
 import { dataOf, kindSyncClient } from './support/sync.ts';
@@ -98,13 +97,7 @@ describeEachDatabase('CalDAV', (server) => {
           },
         }),
       ).createAppointment.id as string;
-    const client = () =>
-      new DAVClient({
-        serverUrl: server().origin,
-        credentials: { username, password: u.token },
-        authMethod: 'Basic',
-        defaultAccountType: 'caldav',
-      });
+    const client = () => tsdavClient(server(), username, u.token);
     return { ...u, home, calendar, sync, create, client, href: (id: string) => `${calendar}${rawId(id)}.ics` };
   }
 

@@ -1,5 +1,6 @@
 // A CalDAV user for tests that speak plain HTTP to /dav/: a connected account, Basic
 // credentials (username and access token) and a request helper.
+import { DAVClient } from 'tsdav';
 import type { TestServer } from './server.ts';
 import { userWithAccount } from './sync.ts';
 
@@ -17,3 +18,12 @@ export async function davUser(server: TestServer, username: string) {
   };
   return { ...u, username, basic, dav };
 }
+
+/** tsdav signed in as this user with Basic credentials (call its `login()` before use). */
+export const tsdavClient = (server: TestServer, username: string, token: string) =>
+  new DAVClient({
+    serverUrl: server.origin,
+    credentials: { username, password: token },
+    authMethod: 'Basic',
+    defaultAccountType: 'caldav',
+  });
