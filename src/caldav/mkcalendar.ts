@@ -17,16 +17,14 @@
 import { randomUUID } from 'node:crypto';
 import { connectAccount, disconnectAccount } from '../accounts/accounts.ts';
 import { Provider } from '../generated/prisma/client.ts';
-import type { RouteDeps } from '../http/routes.ts';
+import { type RouteDeps, writeServices } from '../http/routes.ts';
 import { runWrite } from '../write.ts';
 import { type CalendarCollection, findCollection } from './collections.ts';
 import { badResourceName } from './paths.ts';
 import type { DavUser } from './propfind.ts';
-import { type Outcome, propstatsOf, refusalsOf, removeProperties, storeProperties } from './proppatch.ts';
+import { lockDavProperties, type Outcome, propstatsOf, refusalsOf, removeProperties, storeProperties } from './proppatch.ts';
 import { DavError, type PropertyUpdate } from './requests.ts';
 import { CALDAV, childElements, clark, DAV, davElement, element, isElement, parseXml, writeXml } from './xml.ts';
-
-const services = (deps: RouteDeps) => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
 
 const resourcetype = clark({ ns: DAV, name: 'resourcetype' });
 const componentSet = clark({ ns: CALDAV, name: 'supported-calendar-component-set' });
@@ -58,9 +56,9 @@ export async function makeCalendar(
   const refusals = new Map([...made, ...refusalsOf(user.username, provisional, kept)]);
   if (refusals.size) return failed(method, sets, refusals);
 
-  await runWrite(services(deps), { userId: user.id }, async (w) => {
+  await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
     // Makes of one user take turns (storeProperties locks the same row), so the segment stays free.
-    await w.tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${user.id}::uuid FOR UPDATE`;
+    await lockDavProperties(w.tx, user.id);
     if (await findCollection(w.tx, user.id, segment)) throw new DavError(405, 'a collection with this name exists');
     // The identifier only has to be unique; the segment is kept on the link.
     const account = await connectAccount(w, { provider: Provider.LOCAL, identifier: `caldav:${randomUUID()}`, name, main: false });
@@ -75,7 +73,7 @@ export async function makeCalendar(
 export async function deleteCalendar(deps: RouteDeps, user: DavUser, collection: CalendarCollection): Promise<Response> {
   const { ref } = collection;
   if (ref.type !== 'account') throw new DavError(403, 'the task list is not deleted');
-  await runWrite(services(deps), { userId: user.id }, async (w) => {
+  await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
     const link = await w.tx.userAccount.findUnique({
       where: { userId_accountId: { userId: user.id, accountId: ref.accountId } },
       include: { account: { select: { provider: true } } },

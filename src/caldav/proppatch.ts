@@ -18,7 +18,7 @@
 //   row, so concurrent PROPPATCHes of one user cannot both pass the count.
 import ICAL from 'ical.js';
 import type { Db, Tx } from '../db/database.ts';
-import type { RouteDeps } from '../http/routes.ts';
+import { type RouteDeps, writeServices } from '../http/routes.ts';
 import { runWrite } from '../write.ts';
 import type { CalendarCollection } from './collections.ts';
 import { type PropValues, statusLine } from './multistatus.ts';
@@ -70,7 +70,7 @@ export async function proppatch(
   const refusals = refusalsOf(user.username, collection, updates);
   const outcomes = refusals.size
     ? refusals
-    : await runWrite({ prisma: deps.db.prisma }, { userId: user.id }, ({ tx }) => storeProperties(tx, user.id, collection.ref, updates));
+    : await runWrite(writeServices(deps), { userId: user.id }, ({ tx }) => storeProperties(tx, user.id, collection.ref, updates));
   return writeXml(davElement('multistatus', [davElement('response', [davElement('href', href), ...propstatsOf(updates, outcomes)])]));
 }
 
@@ -91,6 +91,11 @@ export function refusalsOf(username: string, collection: CalendarCollection, upd
   return refusals;
 }
 
+/** Writes of a user's dead properties (and the calendars they make) take turns on the user's row. */
+export async function lockDavProperties(tx: Tx, userId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${userId}::uuid FOR UPDATE`;
+}
+
 /**
  * Applies the updates (refusalsOf passed) in the write's transaction, after locking the user's
  * row; the properties that would be new but do not fit: 507, and nothing stored.
@@ -102,7 +107,7 @@ export async function storeProperties(
   updates: PropertyUpdate[],
 ): Promise<Map<string, Outcome>> {
   const collectionId = collectionKey(ref);
-  await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${userId}::uuid FOR UPDATE`;
+  await lockDavProperties(tx, userId);
   const stored = await tx.davProperty.findMany({
     where: { userId, collection: collectionId },
     select: { namespace: true, name: true },

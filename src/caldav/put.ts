@@ -40,7 +40,7 @@ import { insertAppointments } from '../calendar/appointments/store.ts';
 import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Parsed } from '../errors.ts';
 import type { Appointment, Prisma } from '../generated/prisma/client.ts';
-import type { RouteDeps } from '../http/routes.ts';
+import { type RouteDeps, writeServices } from '../http/routes.ts';
 import { parseFeed, parseTodo } from '../ical/events.ts';
 import { isUuid } from '../ids.ts';
 import { lockFeedRows } from '../sync/feed.ts';
@@ -84,8 +84,6 @@ function checkPreconditions(headers: Headers, current: Member | null): void {
 async function origin(tx: Prisma.TransactionClient, user: DavUser) {
   return { synchronizationId: await deviceSynchronization(tx, user.id, user.tokenId, 'CalDAV') };
 }
-
-const services = (deps: RouteDeps) => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
 
 /** A PUT or DELETE of `<collection>/<name>` in a collection of the user's. */
 export interface ObjectWrite {
@@ -182,7 +180,7 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
     const parsed = parseTodo(text);
     if (!parsed.ok) throw invalidData(parsed.message);
     const data = parsed.data;
-    const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
+    const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
       const current = await lockTarget(w, write);
       w.origin = await origin(w.tx, user);
       const [existing] = current ? await taskStore.load(w.tx, user.id, [current.id]) : [];
@@ -204,7 +202,7 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
   const wanted = readObject(text, collection.ref.accountId);
   const [[seriesKey, series], ...exceptions] = [...wanted];
   const uid = series!.externalKey!;
-  const created = await runWrite(services(deps), { userId: user.id }, async (w) => {
+  const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
     const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
     await checkUid(w, write, uid, current);
@@ -287,7 +285,7 @@ function readObject(text: string, accountId: string) {
 /** DELETE of `<collection>/<name>`: an appointment (a series with its exceptions) or a task. */
 export async function deleteObject(write: ObjectWrite): Promise<Response> {
   const { deps, user, collection } = write;
-  const deleted = await runWrite(services(deps), { userId: user.id }, async (w) => {
+  const deleted = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
     const current = await lockTarget(w, write);
     if (!current) throw new DavError(404, 'no such resource');
     const id = current.id;

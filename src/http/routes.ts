@@ -14,6 +14,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { ErrorCode } from '../errors.ts';
 import type { PubSub } from '../pubsub.ts';
+import type { WriteServices } from '../write.ts';
 
 /** What a route handler may use. */
 export interface RouteDeps {
@@ -23,6 +24,9 @@ export interface RouteDeps {
   pubsub: PubSub;
   authenticator: Authenticator;
 }
+
+/** What a route's writes need (runWrite in src/write.ts), from its dependencies. */
+export const writeServices = (deps: RouteDeps): WriteServices => ({ prisma: deps.db.prisma, pubsub: deps.pubsub, config: deps.config });
 
 /** Where a request came from, for handlers that care (the admin socket, src/admin-socket.ts). */
 export interface RouteContext {
