@@ -119,7 +119,7 @@ describeEachDatabase('CalDAV', (server) => {
     });
     const calendars = await client.fetchCalendars();
     const { head } = await feedHead(server(), u.id);
-    expect(calendars.map((c) => [c.url, c.displayName, c.components, c.syncToken, String(c.ctag), c.reports])).toEqual([
+    expect(calendars.map((c) => [c.url, c.displayName, c.components, c.syncToken, String(c.ctag).split('-')[0], c.reports])).toEqual([
       [
         `${server().origin}${u.calendar}`,
         `${u.username}@example.com`,
