@@ -156,6 +156,24 @@ describeEachDatabase('CalDAV PROPPATCH', (server) => {
     expect(api.ctag).not.toBe(unnamed.ctag);
   });
 
+  it('forgets what was set on a calendar when its account is disconnected through the API; connected again, it starts bare', async () => {
+    const u = await user();
+    const other = await user();
+    const connect =
+      'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-forget@example.com", name: "Room" }) { id } }';
+    const room = dataOf(await u.gql(connect)).connectAccount.id as string;
+    dataOf(await other.gql(connect)); // shared: the account outlives u's disconnect, under the same id
+    const calendar = `/dav/calendars/${u.username}/${parseGlobalId(room)!.id}/`;
+    const set = '<D:set><D:prop><D:displayname>Mine</D:displayname><A:calendar-color>#FF2968FF</A:calendar-color></D:prop></D:set>';
+    expect(await u.patch(calendar, set)).toEqual({ 200: { props: { displayname: '', 'calendar-color': '' } } });
+    dataOf(await u.gql('mutation($id: ID!) { deleteAccount(id: $id) { id } }', { id: room }));
+    expect((await u.dav('PROPPATCH', calendar, update(set))).status).toBe(404);
+    expect(dataOf(await u.gql(connect)).connectAccount.id).toBe(room);
+    const again = await u.props(calendar);
+    expect(again[200]!.props.displayname).toBe('Room');
+    expect(again[404]!.props).toHaveProperty('calendar-color');
+  });
+
   it('fails the whole request on a protected property (403, the others 424) or a bad zone, and stores nothing', async () => {
     const u = await user();
     const before = await u.props();

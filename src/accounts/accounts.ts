@@ -86,8 +86,9 @@ async function lockAccount(tx: Tx, accountId: string): Promise<boolean> {
 
 /**
  * Disconnects the user from the account, deleting their appointments on it and cancelling the
- * meetings they organize on it (so their devices and invitees are told); an account nobody is
- * connected to any more is removed.
+ * meetings they organize on it (so their devices and invitees are told) and forgetting what
+ * their calendar apps set on its calendar (DavProperty: name, colour, ...; a shared account
+ * connected again starts without them); an account nobody is connected to any more is removed.
  */
 export async function disconnectAccount(w: WriteContext, accountId: string) {
   const { tx, userId } = w;
@@ -99,6 +100,8 @@ export async function disconnectAccount(w: WriteContext, accountId: string) {
   const meetings = await tx.meeting.findMany({ where: { userId, accountId, ...live }, select: { id: true } });
   for (const meeting of meetings) await cancelMeeting(w, await lockMeeting(w, meeting.id));
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
+  // After the link's delete: a PROPPATCH that holds the link (storeProperties) has committed by now.
+  await tx.davProperty.deleteMany({ where: { userId, collection: accountId } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {
     await tx.account.delete({ where: { id: accountId } });

@@ -22,7 +22,7 @@ import { runWrite } from '../write.ts';
 import { type CalendarCollection, findCollection } from './collections.ts';
 import { badResourceName } from './paths.ts';
 import type { DavUser } from './propfind.ts';
-import { lockDavProperties, type Outcome, propstatsOf, refusalsOf, removeProperties, storeProperties } from './proppatch.ts';
+import { lockDavProperties, type Outcome, propstatsOf, refusalsOf, storeProperties } from './proppatch.ts';
 import { DavError, type PropertyUpdate } from './requests.ts';
 import { CALDAV, childElements, clark, DAV, davElement, element, isElement, parseXml, writeXml } from './xml.ts';
 
@@ -81,8 +81,8 @@ export async function deleteCalendar(deps: RouteDeps, user: DavUser, collection:
     if (link?.davName == null || link.account.provider !== Provider.LOCAL) {
       throw new DavError(403, 'only calendars made over CalDAV are deleted here: disconnect other accounts through the API');
     }
+    // Its events and what was set on it go with it.
     await disconnectAccount(w, ref.accountId);
-    await removeProperties(w.tx, user.id, ref);
   });
   return new Response(null, { status: 204 });
 }
