@@ -4,7 +4,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
-import { davUser, tsdavClient } from './support/caldav.ts';
+import { davUser, tsdavClient, vevent } from './support/caldav.ts';
 import { createMeeting, DELETE_MEETING, UPDATE_MEETING } from './support/meetings.ts';
 import { describeEachDatabase, type TestServer } from './support/server.ts';
 import { dataOf, kindSyncClient } from './support/sync.ts';
@@ -67,6 +67,8 @@ function serializeValue(el: Element): string {
     })
     .join(' ');
 }
+
+const event = (uid: string, summary: string, extra: string[] = []) => vevent(uid, summary, extra, ['20260610T090000Z', '20260610T100000Z']);
 
 const syncBody = (token: string, props = '<D:getetag/><D:getcontenttype/>', limit?: number) => `<?xml version="1.0" encoding="utf-8" ?>
 <D:sync-collection xmlns:D="DAV:"><D:sync-token>${token}</D:sync-token><D:sync-level>1</D:sync-level>
@@ -527,21 +529,6 @@ describeEachDatabase('CalDAV', (server) => {
 
   it('checks If-Match / If-None-Match in the write itself: of concurrent writes with the same ETag exactly one succeeds', async () => {
     const u = await user();
-    const event = (uid: string, summary: string) =>
-      [
-        'BEGIN:VCALENDAR',
-        'VERSION:2.0',
-        'PRODID:-//test//race//EN',
-        'BEGIN:VEVENT',
-        `UID:${uid}`,
-        'DTSTAMP:20260101T000000Z',
-        'DTSTART:20260610T090000Z',
-        'DTEND:20260610T100000Z',
-        `SUMMARY:${summary}`,
-        'END:VEVENT',
-        'END:VCALENDAR',
-        '',
-      ].join('\r\n');
     const put = (path: string, body: string, headers: Record<string, string>) =>
       u.dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8', ...headers });
     const statuses = (answers: Array<{ status: number }>) => answers.map((a) => a.status).sort();
@@ -582,6 +569,47 @@ describeEachDatabase('CalDAV', (server) => {
     expect(titles.appointments.map((a: { appointment: { title: string } }) => a.appointment.title).sort()).toEqual(
       [`v${winner + 1}`, ...(deleted.status === 204 ? [] : ['replaced'])].sort(),
     );
+  });
+
+  it('answers each PUT with the ETag of what it wrote, even when other writes of the resource commit right after', async () => {
+    const u = await user();
+    const put = (path: string, body: string) => u.dav('PUT', path, body, { 'content-type': 'text/calendar; charset=utf-8' });
+    const etagOf = async (path: string) => (await u.dav('GET', path)).headers.get('etag');
+
+    // 6 PUTs of one resource at once, without preconditions: all succeed, in some order; each
+    // answers its own ETag, and the last one's is what GET shows with its text.
+    const path = `${u.calendar}3b1d6f2a-8c4e-4a5b-9d7e-1f2a3b4c5d6e.ics`;
+    await put(path, event('etag@example.com', 'v0'));
+    const bodies = Array.from({ length: 6 }, (_, i) => event('etag@example.com', `v${i + 1}`));
+    const answers = await Promise.all(bodies.map((body) => put(path, body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(204));
+    const etags = answers.map((a) => a.headers.get('etag')!);
+    expect(new Set(etags).size).toBe(6);
+    const get = await u.dav('GET', path);
+    expect(etags.indexOf(get.headers.get('etag')!)).toBe(bodies.indexOf(get.text));
+
+    // A series with an overridden occurrence; then without it (a tombstone and the series
+    // changed); then the same text again (nothing changes): each PUT's ETag is GET's.
+    const series = `${u.calendar}series-etag.ics`;
+    const rule = ['RRULE:FREQ=DAILY;COUNT=5'];
+    const override = [
+      'END:VEVENT',
+      'BEGIN:VEVENT',
+      'UID:series-etag@example.com',
+      'DTSTAMP:20260101T000000Z',
+      'RECURRENCE-ID:20260612T090000Z',
+      'DTSTART:20260612T110000Z',
+      'DTEND:20260612T120000Z',
+      'SUMMARY:moved',
+    ];
+    for (const body of [
+      event('series-etag@example.com', 'daily', [...rule, ...override]),
+      event('series-etag@example.com', 'daily', rule),
+      event('series-etag@example.com', 'daily', rule),
+    ]) {
+      const answer = await put(series, body);
+      expect([answer.status, answer.headers.get('etag')]).toEqual([expect.any(Number), await etagOf(series)]);
+    }
   });
 
   it('writes tasks with PUT and DELETE on the task list: VTODO fields to the Task model and back', async () => {

@@ -33,7 +33,7 @@
 // - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
 //   (or on a missing resource): 412, checked in the write's transaction on the locked resource
 //   (lockTarget), so concurrent writes with the same ETag cannot both succeed. Success: 201
-//   (created) or 204 (replaced), with the ETag.
+//   (created) or 204 (replaced), with the ETag the write itself gave the resource (written).
 
 import { randomUUID } from 'node:crypto';
 import { insertAppointments } from '../calendar/appointments/store.ts';
@@ -166,21 +166,29 @@ async function checkUid(
   }
 }
 
-/** The answer to a write: 201 or 204, with the resource's new ETag. */
-async function written({ deps, user, collection, name }: ObjectWrite, created: boolean): Promise<Response> {
-  const [now] = await members(deps.db.prisma, user.id, collection.ref, [name]);
-  return new Response(null, { status: created ? 201 : 204, headers: now ? { etag: etagOf(now.revision) } : {} });
+/**
+ * Runs a PUT's write (`work` answers the resource as it was: null, new) and answers 201 or 204
+ * with the ETag the write left: the highest revision its changes gave a live row (they are all
+ * the resource's rows, and newer than any it kept), or the one it had when nothing changed.
+ * Taken from the write itself, not read again after the commit, where a later write of the same
+ * resource may already have moved it: the client would keep its own text under that write's ETag.
+ */
+async function written(write: ObjectWrite, work: (w: WriteContext) => Promise<Member | null>): Promise<Response> {
+  const { deps, user, collection } = write;
+  const [current, changes] = await runWrite(writeServices(deps), { userId: user.id }, async (w) => [await work(w), w.changes] as const);
+  const revision = changes.latestLive(user.id, collection.ref.type === 'tasks' ? 'TASK' : 'APPOINTMENT') ?? current?.revision;
+  return new Response(null, { status: current ? 204 : 201, headers: revision === undefined ? {} : { etag: etagOf(revision) } });
 }
 
 /** PUT of `<collection>/<name>`. */
 export async function putObject(write: ObjectWrite): Promise<Response> {
-  const { deps, user, collection, name, request } = write;
+  const { user, collection, name, request } = write;
   const text = await request.text();
   if (collection.ref.type === 'tasks') {
     const parsed = parseTodo(text);
     if (!parsed.ok) throw invalidData(parsed.message);
     const data = parsed.data;
-    const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
+    return written(write, async (w) => {
       const current = await lockTarget(w, write);
       w.origin = await origin(w.tx, user);
       const [existing] = current ? await taskStore.load(w.tx, user.id, [current.id]) : [];
@@ -195,14 +203,13 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       // The text is kept with the time of the change it stands for (objects.ts serves it, re-applying later changes).
       const id = existing?.id ?? identity!.id;
       await w.tx.$executeRaw`UPDATE "Task" SET "icalText" = ${text}, "icalTextAt" = "updatedAt" WHERE id = ${id}::uuid`;
-      return !existing;
+      return current;
     });
-    return written(write, created);
   }
   const wanted = readObject(text, collection.ref.accountId);
   const [[seriesKey, series], ...exceptions] = [...wanted];
   const uid = series!.externalKey!;
-  const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
+  return written(write, async (w) => {
     const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
     await checkUid(w, write, uid, current);
@@ -240,9 +247,8 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       UPDATE "Appointment" SET "icalText" = ${text},
         "icalTextAt" = (SELECT max("updatedAt") FROM "Appointment" WHERE id = ${id}::uuid OR "seriesId" = ${id}::uuid)
       WHERE id = ${id}::uuid`;
-    return !current;
+    return current;
   });
-  return written(write, created);
 }
 
 const nameTaken = () => new DavError(409, 'the id this resource name stands for is taken: choose another name');
