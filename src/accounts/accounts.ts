@@ -30,8 +30,14 @@ export function normalizeIdentifier(identifier: string): string {
  * Connects a user to the account with this provider and identifier, creating it if new. An
  * existing account is linked, unless it is another user's main account (a personal calendar).
  * `main` makes it the user's main account; by default the first account a user connects is.
+ * `link.davName`: the CalDAV path segment of the link it makes (a calendar an app made with
+ * MKCALENDAR, src/caldav/mkcalendar.ts); a link that exists keeps its own.
  */
-export async function connectAccount(w: WriteContext, input: z.input<typeof connectAccountSchema>): Promise<Account> {
+export async function connectAccount(
+  w: WriteContext,
+  input: z.input<typeof connectAccountSchema>,
+  link: { davName?: string } = {},
+): Promise<Account> {
   const { tx, userId } = w;
   const parsed = connectAccountSchema.safeParse(input);
   if (!parsed.success) throw badInput(z.prettifyError(parsed.error));
@@ -45,7 +51,7 @@ export async function connectAccount(w: WriteContext, input: z.input<typeof conn
   if (account.mainUserId && account.mainUserId !== userId) {
     throw forbidden(`${identifier} is another user's main account`);
   }
-  await tx.userAccount.createMany({ data: [{ userId, accountId: account.id }], skipDuplicates: true });
+  await tx.userAccount.createMany({ data: [{ userId, accountId: account.id, davName: link.davName ?? null }], skipDuplicates: true });
   const isMain = account.mainUserId === userId;
   const makeMain = main ?? (isMain || !(await tx.account.findUnique({ where: { mainUserId: userId } })));
   const rename = name && name !== account.name;

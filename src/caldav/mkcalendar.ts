@@ -60,9 +60,9 @@ export async function makeCalendar(
     // Makes of one user take turns (storeProperties locks the same row), so the segment stays free.
     await lockDavProperties(w.tx, user.id);
     if (await findCollection(w.tx, user.id, segment)) throw new DavError(405, 'a collection with this name exists');
-    // The identifier only has to be unique; the segment is kept on the link.
-    const account = await connectAccount(w, { provider: Provider.LOCAL, identifier: `caldav:${randomUUID()}`, name, main: false });
-    await w.tx.userAccount.update({ where: { userId_accountId: { userId: user.id, accountId: account.id } }, data: { davName: segment } });
+    // The identifier only has to be unique (so the link is new); the segment is kept on the link.
+    const identifier = `caldav:${randomUUID()}`;
+    const account = await connectAccount(w, { provider: Provider.LOCAL, identifier, name, main: false }, { davName: segment });
     const ref = { type: 'account', accountId: account.id, segment } as const;
     if ((await storeProperties(w.tx, user.id, ref, kept)).size) throw new DavError(507, 'a calendar keeps at most 32 properties');
   });
