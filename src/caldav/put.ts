@@ -194,7 +194,6 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       const [existing] = current ? await taskStore.load(w.tx, user.id, [current.id]) : [];
       // A PUT replaces the whole task: every field from the text.
       const task = orThrowInvalid(parseTaskInput(data, null));
-      if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
       const identity = existing ? null : newIdentity(name);
       if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
       else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, ...identity! }]))[0]) {
