@@ -673,6 +673,41 @@ describeEachDatabase('CalDAV', (server) => {
     expect(await read()).toEqual([]);
   });
 
+  it('keeps one UID per resource on the task list, as on calendars (no-uid-conflict, valid-calendar-object-resource)', async () => {
+    const u = await user();
+    const tasks = `${u.home}tasks/`;
+    const todos = (...uids: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//test//EN',
+        ...uids.flatMap((uid) => ['BEGIN:VTODO', `UID:${uid}`, 'DTSTAMP:20260101T000000Z', `SUMMARY:${uid}`, 'END:VTODO']),
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const put = (name: string, body: string) => u.dav('PUT', `${tasks}${name}`, body, { 'content-type': 'text/calendar; charset=utf-8' });
+    const refused = async (name: string, body: string) => {
+      const answer = await put(name, body);
+      const error = new DOMParser().parseFromString(answer.text, 'text/xml').documentElement!;
+      const precondition = [...(error.childNodes as unknown as Element[])].find((n) => n.nodeType === 1)!;
+      return [answer.status, precondition.localName, precondition.textContent?.trim() || null];
+    };
+
+    // Two UIDs in one body: not one resource.
+    expect(await refused('two.ics', todos('a@example.com', 'b@example.com'))).toEqual([403, 'valid-calendar-object-resource', null]);
+    // A UID another task has: refused with that task's href, nothing written; the task itself may be replaced.
+    expect((await put('first.ics', todos('shared@example.com'))).status).toBe(201);
+    expect(await refused('second.ics', todos('shared@example.com'))).toEqual([403, 'no-uid-conflict', `${tasks}first.ics`]);
+    expect((await put('third.ics', todos('third@example.com'))).status).toBe(201);
+    expect(await refused('third.ics', todos('shared@example.com'))).toEqual([403, 'no-uid-conflict', `${tasks}first.ics`]);
+    expect((await put('first.ics', todos('shared@example.com'))).status).toBe(204);
+    // A task made through the API shows its id as its UID: a client's VTODO cannot take it.
+    const made = rawId(dataOf(await u.gql(CREATE_TASK, { input: { title: 'from the API' } })).createTask.id);
+    expect(await refused('fourth.ics', todos(made))).toEqual([403, 'no-uid-conflict', `${tasks}${made}.ics`]);
+    const titles = dataOf(await u.gql('query { tasks(first: 10) { edges { node { title } } } }')).tasks.edges.map((e: any) => e.node.title);
+    expect(titles.sort()).toEqual(['from the API', 'shared@example.com', 'third@example.com']);
+  });
+
   it('records its writes under a DEVICE synchronization named CalDAV, so an unlink mode removes what the app wrote', async () => {
     const u = await user();
     const id = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
