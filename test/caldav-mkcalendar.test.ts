@@ -119,6 +119,10 @@ describeEachDatabase('CalDAV MKCALENDAR, MKCOL and DELETE of calendars', (server
     expect((await u.dav('MKCALENDAR', `${calendar}a/b/`)).status).toBe(409);
     expect((await u.dav('MKCOL', `${u.home}missing/sub/`)).status).toBe(409);
     expect((await u.dav('PUT', `${u.home}missing/x.ics`, event('x', 'x'), { 'content-type': 'text/calendar' })).status).toBe(409);
+    expect((await u.dav('PUT', `${calendar}a/x.ics`, event('x', 'x'), { 'content-type': 'text/calendar' })).status).toBe(409);
+    // Outside the home nothing is made or put: 404.
+    expect((await u.dav('PUT', '/dav/elsewhere/a/x.ics', event('x', 'x'), { 'content-type': 'text/calendar' })).status).toBe(404);
+    expect((await u.dav('MKCOL', '/dav/elsewhere/a/')).status).toBe(404);
 
     // DELETE: the calendar, its events and what was set on it go; the GraphQL feed has the tombstone.
     const { token } = dataOf(await u.gql('{ sync(kinds: [APPOINTMENT]) { token } }')).sync;

@@ -4,7 +4,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
-import { davUser } from './support/caldav.ts';
+import { davUser, vevent } from './support/caldav.ts';
 import { describeEachDatabase } from './support/server.ts';
 import { dataOf, kindSyncClient } from './support/sync.ts';
 
@@ -26,22 +26,7 @@ function responsesOf(xml: string): Map<string, { status: number; data: string | 
   return answers;
 }
 
-const event = (uid: string, summary: string, lines: string[] = []) =>
-  [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//test//names//EN',
-    'BEGIN:VEVENT',
-    `UID:${uid}`,
-    'DTSTAMP:20260101T000000Z',
-    'DTSTART:20261202T101500Z',
-    'DTEND:20261202T111500Z',
-    `SUMMARY:${summary}`,
-    ...lines,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+const event = (uid: string, summary: string, lines: string[] = []) => vevent(uid, summary, lines, ['20261202T101500Z', '20261202T111500Z']);
 
 const syncBody = (token: string) => `<?xml version="1.0" encoding="utf-8" ?>
 <D:sync-collection xmlns:D="DAV:"><D:sync-token>${token}</D:sync-token><D:sync-level>1</D:sync-level>

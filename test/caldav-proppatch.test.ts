@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { parseGlobalId } from '../src/ids.ts';
 import { tsdavClient } from './support/caldav.ts';
 import { describeEachDatabase } from './support/server.ts';
-import { userWithAccount } from './support/sync.ts';
+import { dataOf, userWithAccount } from './support/sync.ts';
 
 const APPLE = 'http://apple.com/ns/ical/';
 
@@ -113,6 +113,65 @@ describeEachDatabase('CalDAV PROPPATCH', (server) => {
       'calendar-order': '5',
       'calendar-timezone': kept,
     });
+  });
+
+  it("moves the calendar's CTag, not its sync token, when its name or colour changes, and only then", async () => {
+    const u = await user();
+    const stamps = async () => {
+      const body = `<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>`;
+      const { props } = propstats((await u.dav('PROPFIND', u.calendar, body, { depth: '0' })).text)[200]!;
+      return { ctag: props.getctag!, token: props['sync-token']! };
+    };
+    const before = await stamps();
+    expect(await stamps()).toEqual(before);
+    await u.patch(u.calendar, '<D:set><D:prop><A:calendar-color>#FF2968FF</A:calendar-color></D:prop></D:set>');
+    const coloured = await stamps();
+    // Members did not change (RFC 6578): the sync token stays; the CTag Apple Calendar polls moves.
+    expect(coloured.token).toBe(before.token);
+    expect(coloured.ctag).not.toBe(before.ctag);
+    // Refused: nothing stored, nothing moves.
+    await u.patch(u.calendar, '<D:set><D:prop><A:calendar-color>#000000FF</A:calendar-color><D:getetag>"1"</D:getetag></D:prop></D:set>');
+    expect(await stamps()).toEqual(coloured);
+    await u.patch(u.calendar, '<D:set><D:prop><D:displayname>Work</D:displayname></D:prop></D:set>');
+    const renamed = await stamps();
+    expect(renamed.ctag).not.toBe(coloured.ctag);
+    await u.patch(u.calendar, '<D:remove><D:prop><A:calendar-color/></D:prop></D:remove>');
+    expect((await stamps()).ctag).not.toBe(renamed.ctag);
+    // Tsdav, which compares CTags to decide whether to look again, sees the same one PROPFIND shows.
+    const client = tsdavClient(server(), u.username, u.token);
+    await client.login();
+    const [calendar] = await client.fetchCalendars();
+    expect(String(calendar!.ctag)).toBe((await stamps()).ctag);
+    // A rename of the account through the API is a new name too.
+    await u.patch(u.calendar, '<D:remove><D:prop><D:displayname/></D:prop></D:remove>');
+    const unnamed = await stamps();
+    const { identifier, provider } = dataOf(await u.gql('{ me { mainAccount { identifier provider } } }')).me.mainAccount;
+    dataOf(
+      await u.gql('mutation($input: ConnectAccountInput!) { connectAccount(input: $input) { id } }', {
+        input: { identifier, provider, name: 'Renamed' },
+      }),
+    );
+    const api = await stamps();
+    expect(api.token).toBe(unnamed.token);
+    expect(api.ctag).not.toBe(unnamed.ctag);
+  });
+
+  it('forgets what was set on a calendar when its account is disconnected through the API; connected again, it starts bare', async () => {
+    const u = await user();
+    const other = await user();
+    const connect =
+      'mutation { connectAccount(input: { provider: EXCHANGE, identifier: "room-forget@example.com", name: "Room" }) { id } }';
+    const room = dataOf(await u.gql(connect)).connectAccount.id as string;
+    dataOf(await other.gql(connect)); // shared: the account outlives u's disconnect, under the same id
+    const calendar = `/dav/calendars/${u.username}/${parseGlobalId(room)!.id}/`;
+    const set = '<D:set><D:prop><D:displayname>Mine</D:displayname><A:calendar-color>#FF2968FF</A:calendar-color></D:prop></D:set>';
+    expect(await u.patch(calendar, set)).toEqual({ 200: { props: { displayname: '', 'calendar-color': '' } } });
+    dataOf(await u.gql('mutation($id: ID!) { deleteAccount(id: $id) { id } }', { id: room }));
+    expect((await u.dav('PROPPATCH', calendar, update(set))).status).toBe(404);
+    expect(dataOf(await u.gql(connect)).connectAccount.id).toBe(room);
+    const again = await u.props(calendar);
+    expect(again[200]!.props.displayname).toBe('Room');
+    expect(again[404]!.props).toHaveProperty('calendar-color');
   });
 
   it('fails the whole request on a protected property (403, the others 424) or a bad zone, and stores nothing', async () => {

@@ -30,8 +30,14 @@ export function normalizeIdentifier(identifier: string): string {
  * Connects a user to the account with this provider and identifier, creating it if new. An
  * existing account is linked, unless it is another user's main account (a personal calendar).
  * `main` makes it the user's main account; by default the first account a user connects is.
+ * `link.davName`: the CalDAV path segment of the link it makes (a calendar an app made with
+ * MKCALENDAR, src/caldav/mkcalendar.ts); a link that exists keeps its own.
  */
-export async function connectAccount(w: WriteContext, input: z.input<typeof connectAccountSchema>): Promise<Account> {
+export async function connectAccount(
+  w: WriteContext,
+  input: z.input<typeof connectAccountSchema>,
+  link: { davName?: string } = {},
+): Promise<Account> {
   const { tx, userId } = w;
   const parsed = connectAccountSchema.safeParse(input);
   if (!parsed.success) throw badInput(z.prettifyError(parsed.error));
@@ -45,7 +51,7 @@ export async function connectAccount(w: WriteContext, input: z.input<typeof conn
   if (account.mainUserId && account.mainUserId !== userId) {
     throw forbidden(`${identifier} is another user's main account`);
   }
-  await tx.userAccount.createMany({ data: [{ userId, accountId: account.id }], skipDuplicates: true });
+  await tx.userAccount.createMany({ data: [{ userId, accountId: account.id, davName: link.davName ?? null }], skipDuplicates: true });
   const isMain = account.mainUserId === userId;
   const makeMain = main ?? (isMain || !(await tx.account.findUnique({ where: { mainUserId: userId } })));
   const rename = name && name !== account.name;
@@ -86,8 +92,9 @@ async function lockAccount(tx: Tx, accountId: string): Promise<boolean> {
 
 /**
  * Disconnects the user from the account, deleting their appointments on it and cancelling the
- * meetings they organize on it (so their devices and invitees are told); an account nobody is
- * connected to any more is removed.
+ * meetings they organize on it (so their devices and invitees are told) and forgetting what
+ * their calendar apps set on its calendar (DavProperty: name, colour, ...; a shared account
+ * connected again starts without them); an account nobody is connected to any more is removed.
  */
 export async function disconnectAccount(w: WriteContext, accountId: string) {
   const { tx, userId } = w;
@@ -99,6 +106,8 @@ export async function disconnectAccount(w: WriteContext, accountId: string) {
   const meetings = await tx.meeting.findMany({ where: { userId, accountId, ...live }, select: { id: true } });
   for (const meeting of meetings) await cancelMeeting(w, await lockMeeting(w, meeting.id));
   await tx.userAccount.delete({ where: { userId_accountId: { userId, accountId } } });
+  // After the link's delete: a PROPPATCH that holds the link (storeProperties) has committed by now.
+  await tx.davProperty.deleteMany({ where: { userId, collection: accountId } });
   await tx.account.updateMany({ where: { id: accountId, mainUserId: userId }, data: { mainUserId: null } });
   if ((await tx.userAccount.count({ where: { accountId } })) === 0) {
     await tx.account.delete({ where: { id: accountId } });

@@ -57,9 +57,7 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
     const write = request.method === 'PUT' ? putObject : deleteObject;
     return write({ deps, user, collection, name: resource.name, request });
   }
-  if (!resource && request.method === 'PUT' && pathname.startsWith(homeHref(user.username))) {
-    throw new DavError(409, 'calendars hold calendar objects, not collections: no such collection');
-  }
+  if (!resource && request.method === 'PUT') throw noParent(user, pathname);
   const target = resource ? await find(deps, user, resource) : null;
   if (!target) throw new DavError(404, 'no such resource');
   const { prisma } = deps.db;
@@ -119,10 +117,7 @@ async function make(request: Request, deps: RouteDeps, user: DavUser, pathname: 
   const method = request.method as 'MKCOL' | 'MKCALENDAR';
   const sets = parseMkcol(method, await request.text());
   const resource = parseDavPath(pathname);
-  if (!resource) {
-    if (pathname.startsWith(homeHref(user.username))) throw new DavError(409, 'the collection to make it in does not exist');
-    throw new DavError(404, 'no such resource');
-  }
+  if (!resource) throw noParent(user, pathname);
   if (resource.type === 'root' || resource.type === 'principal' || resource.type === 'home') {
     if (resource.type === 'home' && resource.username !== user.username) throw new DavError(404, 'no such resource');
     return notAllowed(method);
@@ -137,6 +132,16 @@ async function make(request: Request, deps: RouteDeps, user: DavUser, pathname: 
   const [member] = await members(deps.db.prisma, user.id, collection.ref, [resource.name]);
   if (member) return notAllowed(method);
   throw new DavError(403, 'calendars hold calendar objects, not collections', { ns: CALDAV, name: 'calendar-collection-location-ok' });
+}
+
+/**
+ * A PUT or make at a path convene does not serve: under the user's home its parent collection
+ * does not exist (deeper than a calendar's members), a conflict (RFC 4918 §9.3.1, §9.7.1);
+ * anywhere else, nothing is there (404).
+ */
+function noParent(user: DavUser, pathname: string): DavError {
+  if (pathname.startsWith(homeHref(user.username))) return new DavError(409, 'the collection to put it in does not exist');
+  return new DavError(404, 'no such resource');
 }
 
 /** A calendar object's iCalendar text, with its ETag (the getetag its PROPFIND and reports show). */

@@ -22,7 +22,7 @@ import { runWrite } from '../write.ts';
 import { type CalendarCollection, findCollection } from './collections.ts';
 import { badResourceName } from './paths.ts';
 import type { DavUser } from './propfind.ts';
-import { lockDavProperties, type Outcome, propstatsOf, refusalsOf, removeProperties, storeProperties } from './proppatch.ts';
+import { lockDavProperties, type Outcome, propstatsOf, refusalsOf, storeProperties } from './proppatch.ts';
 import { DavError, type PropertyUpdate } from './requests.ts';
 import { CALDAV, childElements, clark, DAV, davElement, element, isElement, parseXml, writeXml } from './xml.ts';
 
@@ -60,9 +60,9 @@ export async function makeCalendar(
     // Makes of one user take turns (storeProperties locks the same row), so the segment stays free.
     await lockDavProperties(w.tx, user.id);
     if (await findCollection(w.tx, user.id, segment)) throw new DavError(405, 'a collection with this name exists');
-    // The identifier only has to be unique; the segment is kept on the link.
-    const account = await connectAccount(w, { provider: Provider.LOCAL, identifier: `caldav:${randomUUID()}`, name, main: false });
-    await w.tx.userAccount.update({ where: { userId_accountId: { userId: user.id, accountId: account.id } }, data: { davName: segment } });
+    // The identifier only has to be unique (so the link is new); the segment is kept on the link.
+    const identifier = `caldav:${randomUUID()}`;
+    const account = await connectAccount(w, { provider: Provider.LOCAL, identifier, name, main: false }, { davName: segment });
     const ref = { type: 'account', accountId: account.id, segment } as const;
     if ((await storeProperties(w.tx, user.id, ref, kept)).size) throw new DavError(507, 'a calendar keeps at most 32 properties');
   });
@@ -81,8 +81,8 @@ export async function deleteCalendar(deps: RouteDeps, user: DavUser, collection:
     if (link?.davName == null || link.account.provider !== Provider.LOCAL) {
       throw new DavError(403, 'only calendars made over CalDAV are deleted here: disconnect other accounts through the API');
     }
+    // Its events and what was set on it go with it.
     await disconnectAccount(w, ref.accountId);
-    await removeProperties(w.tx, user.id, ref);
   });
   return new Response(null, { status: 204 });
 }

@@ -1,6 +1,7 @@
 // The WebDAV properties of each kind of resource convene serves, as values to answer PROPFIND
 // and sync-collection with. Pure: what was read in, properties out. A property a resource does
 // not have is absent from its map, and answered in a 404 propstat.
+import { createHash } from 'node:crypto';
 import { type CalendarCollection, componentOf } from './collections.ts';
 import type { PropValues } from './multistatus.ts';
 import { type CollectionRef, homeHref, principalHref } from './paths.ts';
@@ -54,15 +55,19 @@ const supportedReports = [
 ];
 
 /**
- * A calendar collection. Its CTag and sync token are the user's feed head: they change with
- * every change of the user's objects, this collection's among them (a client that sees a new
- * one asks sync-collection what changed, which is cheap).
+ * A calendar collection, with the properties its user set on it (PROPPATCH; a displayname set
+ * replaces convene's). Its sync token is the user's feed head: it changes with every change of
+ * the user's objects, this collection's members among them (RFC 6578 §3: the token stands for
+ * the members; a client that sees a new one asks sync-collection what changed, which is cheap).
+ * Its CTag is the head and a digest of what the collection shows of itself (its name and the
+ * properties set on it), so Apple Calendar, which polls the CTag, sees a rename or a new colour
+ * (PROPPATCH, another device, the account renamed through the API) as Radicale's collection
+ * ETag does, without a feed entry that GraphQL sync clients would have to skip.
  */
-export function collectionProps(username: string, collection: CalendarCollection, head: number): PropValues {
-  return props([
+export function collectionProps(username: string, collection: CalendarCollection, head: number, dead: PropValues = new Map()): PropValues {
+  const live = props([
     [dav('resourcetype'), [davElement('collection'), element(CALDAV, 'calendar')]],
     [dav('displayname'), collection.displayName],
-    [{ ns: CALENDARSERVER, name: 'getctag' }, String(head)],
     [dav('sync-token'), syncTokenOf(head)],
     [dav('supported-report-set'), supportedReports],
     [caldav('supported-calendar-component-set'), [element(CALDAV, 'comp', [], { name: componentOf(collection.ref) })]],
@@ -70,7 +75,14 @@ export function collectionProps(username: string, collection: CalendarCollection
     [dav('owner'), [href(principalHref(username))]],
     principalOf(username),
   ]);
+  const values: PropValues = new Map([...live, ...dead]);
+  const own = [...values].filter(([key]) => key === clark(dav('displayname')) || dead.has(key)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const digest = createHash('sha256').update(JSON.stringify(own)).digest('base64url').slice(0, 16);
+  values.set(clark(ctagName), { name: ctagName, value: `${head}-${digest}` });
+  return values;
 }
+
+const ctagName: QName = { ns: CALENDARSERVER, name: 'getctag' };
 
 export const calendarDataName = caldav('calendar-data');
 

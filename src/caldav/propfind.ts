@@ -55,10 +55,7 @@ async function resourcesOf(
       );
       return [
         home,
-        ...collections.map((c): [string, PropValues] => [
-          collectionHref(username, c.ref),
-          withDead(collectionProps(username, c, head), dead(c.ref)),
-        ]),
+        ...collections.map((c): [string, PropValues] => [collectionHref(username, c.ref), collectionProps(username, c, head, dead(c.ref))]),
       ];
     }
     case 'collection': {
@@ -70,7 +67,7 @@ async function resourcesOf(
       ]);
       const values = await memberValues(db, user.id, collection.ref, all, props);
       return [
-        [collectionHref(username, collection.ref), withDead(collectionProps(username, collection, head), dead(collection.ref))],
+        [collectionHref(username, collection.ref), collectionProps(username, collection, head, dead(collection.ref))],
         ...values.map(([m, v]): [string, PropValues] => [objectHref(username, collection.ref, m.name), v]),
       ];
     }
@@ -83,9 +80,6 @@ async function resourcesOf(
     }
   }
 }
-
-/** A collection's properties with those its user set (PROPPATCH): a displayname set replaces convene's. */
-const withDead = (live: PropValues, dead: PropValues): PropValues => new Map([...live, ...dead]);
 
 /** One resource's answer: the properties asked for (unknown ones in a 404 propstat), all of them, or their names. */
 export function answer(href: string, values: PropValues, request: PropfindRequest): DavResponse {

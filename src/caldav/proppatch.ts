@@ -25,7 +25,7 @@ import { type PropValues, statusLine } from './multistatus.ts';
 import type { CollectionRef } from './paths.ts';
 import { collectionProps } from './properties.ts';
 import type { DavUser } from './propfind.ts';
-import type { PropertyUpdate } from './requests.ts';
+import { DavError, type PropertyUpdate } from './requests.ts';
 import { CALDAV, childElements, clark, DAV, davElement, element, parseXml, type QName, writeXml, type XmlElement } from './xml.ts';
 
 /** The longest property convene keeps, as XML: room for a VTIMEZONE with its full history. */
@@ -108,6 +108,12 @@ export async function storeProperties(
 ): Promise<Map<string, Outcome>> {
   const collectionId = collectionKey(ref);
   await lockDavProperties(tx, userId);
+  if (ref.type === 'account') {
+    // The link held until commit: a disconnect (which forgets these properties) waits, or went first and nothing is kept.
+    const [link] = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "UserAccount" WHERE "userId" = ${userId}::uuid AND "accountId" = ${ref.accountId}::uuid FOR SHARE`;
+    if (!link) throw new DavError(404, 'no such collection');
+  }
   const stored = await tx.davProperty.findMany({
     where: { userId, collection: collectionId },
     select: { namespace: true, name: true },
@@ -136,11 +142,6 @@ export async function storeProperties(
       });
   }
   return new Map<string, Outcome>();
-}
-
-/** Removes what the user set on a collection that is going away. */
-export async function removeProperties(tx: Tx, userId: string, ref: CollectionRef): Promise<void> {
-  await tx.davProperty.deleteMany({ where: { userId, collection: collectionKey(ref) } });
 }
 
 /** RFC 4791 §5.2.2: a calendar-timezone is a VCALENDAR with exactly one VTIMEZONE. */

@@ -12,9 +12,10 @@
 //   gives the object that id (lower-cased), any other name a new id; a name other than
 //   `<id>.ics` is stored (davName, unique per calendar) and found by. A name with "/" (%2F),
 //   control characters or over 255 bytes is refused (400).
-// - One UID per calendar (RFC 4791 §5.3.2.1): a PUT whose UID another resource of the calendar
-//   has is refused, 403 CALDAV:no-uid-conflict with that resource's href, so a client that
-//   re-uploads an event under a new name does not make a duplicate.
+// - One UID per calendar and per task list (RFC 4791 §5.3.2.1): a PUT whose UID another
+//   resource of the collection has is refused, 403 CALDAV:no-uid-conflict with that resource's
+//   href, so a client that re-uploads an event or a task under a new name does not make a
+//   duplicate.
 // - One resource is one UID: a single event, or a series the Open-Xchange model expresses with
 //   its EXDATEs and RECURRENCE-ID overrides. A rule the model cannot express (one the ICS
 //   connector would expand into single occurrences) is refused: 403
@@ -28,12 +29,13 @@
 //   series nor an exception changed since (objects.ts), so alarms, attendees' parameters, URL,
 //   categories and X- properties survive a round trip. Once changed through GraphQL, GET serves
 //   it with convene's changes re-applied (kept-text.ts), under the client's UID.
-// - Tasks: a PUT to the task list is one VTODO (parseTodo), written through taskStore like the
-//   task mutations; its text is kept with the task the same way.
+// - Tasks: a PUT to the task list is one VTODO (parseTodo; several UIDs, or overrides of a
+//   recurring one: 403 CALDAV:valid-calendar-object-resource), written through taskStore like
+//   the task mutations; its text is kept with the task the same way, its UID as externalKey.
 // - Preconditions: If-None-Match: * on an existing resource, an If-Match that is not its ETag
 //   (or on a missing resource): 412, checked in the write's transaction on the locked resource
 //   (lockTarget), so concurrent writes with the same ETag cannot both succeed. Success: 201
-//   (created) or 204 (replaced), with the ETag.
+//   (created) or 204 (replaced), with the ETag the write itself gave the resource (written).
 
 import { randomUUID } from 'node:crypto';
 import { insertAppointments } from '../calendar/appointments/store.ts';
@@ -41,7 +43,7 @@ import { removeAppointments } from '../calendar/appointments/writes.ts';
 import type { Parsed } from '../errors.ts';
 import type { Appointment, Prisma } from '../generated/prisma/client.ts';
 import { type RouteDeps, writeServices } from '../http/routes.ts';
-import { parseFeed, parseTodo } from '../ical/events.ts';
+import { oneUidMessage, parseFeed, parseTodo } from '../ical/events.ts';
 import { isUuid } from '../ids.ts';
 import { lockFeedRows } from '../sync/feed.ts';
 import { deviceSynchronization } from '../sync/queue.ts';
@@ -135,9 +137,9 @@ async function createRefused(w: WriteContext, write: ObjectWrite, uid: string | 
 }
 
 /**
- * RFC 4791 §5.3.2.1: the UID must be no other resource's in the calendar. What the calendar
- * shows as a resource's UID: the client's (externalKey) for one PUT over CalDAV, the id for the
- * others (objects.ts).
+ * RFC 4791 §5.3.2.1: the UID must be no other resource's in the calendar (or the task list).
+ * What it shows as a resource's UID: the client's (externalKey) for one PUT over CalDAV, the id
+ * for the others (objects.ts).
  */
 async function checkUid(
   w: WriteContext,
@@ -145,64 +147,72 @@ async function checkUid(
   uid: string,
   current: Member | null,
 ): Promise<void> {
-  if (collection.ref.type !== 'account') return;
-  const other = await w.tx.appointment.findFirst({
-    where: {
-      userId: user.id,
-      accountId: collection.ref.accountId,
-      seriesId: null,
-      OR: [{ externalKey: uid, icalText: { not: null } }, ...(isUuid(uid) && uid === uid.toLowerCase() ? [{ id: uid }] : [])],
-      ...(current ? { NOT: { id: current.id } } : {}),
-    },
-    select: { id: true, davName: true },
-  });
+  const { ref } = collection;
+  const byId = isUuid(uid) && uid === uid.toLowerCase() ? [{ id: uid }] : [];
+  const where = { userId: user.id, ...(current ? { NOT: { id: current.id } } : {}) };
+  const select = { id: true, davName: true };
+  const other =
+    ref.type === 'tasks'
+      ? await w.tx.task.findFirst({ where: { ...where, OR: [{ externalKey: uid }, ...byId] }, select })
+      : await w.tx.appointment.findFirst({
+          where: { ...where, accountId: ref.accountId, seriesId: null, OR: [{ externalKey: uid, icalText: { not: null } }, ...byId] },
+          select,
+        });
   if (other) {
     // A create that found no resource, racing one of the same name that committed since: its
     // preconditions decide (If-None-Match: * is 412), as createRefused does after the insert.
-    const [now] = current ? [] : await members(w.tx, user.id, collection.ref, [name]);
+    const [now] = current ? [] : await members(w.tx, user.id, ref, [name]);
     if (now) checkPreconditions(request.headers, now);
-    const href = objectHref(user.username, collection.ref, other.davName ?? defaultName(other.id));
+    const href = objectHref(user.username, ref, other.davName ?? defaultName(other.id));
     throw new DavError(403, `another resource of this calendar has the UID ${uid}: ${href}`, { ns: CALDAV, name: 'no-uid-conflict' }, href);
   }
 }
 
-/** The answer to a write: 201 or 204, with the resource's new ETag. */
-async function written({ deps, user, collection, name }: ObjectWrite, created: boolean): Promise<Response> {
-  const [now] = await members(deps.db.prisma, user.id, collection.ref, [name]);
-  return new Response(null, { status: created ? 201 : 204, headers: now ? { etag: etagOf(now.revision) } : {} });
+/**
+ * Runs a PUT's write (`work` answers the resource as it was: null, new) and answers 201 or 204
+ * with the ETag the write left: the highest revision its changes gave a live row (they are all
+ * the resource's rows, and newer than any it kept), or the one it had when nothing changed.
+ * Taken from the write itself, not read again after the commit, where a later write of the same
+ * resource may already have moved it: the client would keep its own text under that write's ETag.
+ */
+async function written(write: ObjectWrite, work: (w: WriteContext) => Promise<Member | null>): Promise<Response> {
+  const { deps, user, collection } = write;
+  const [current, changes] = await runWrite(writeServices(deps), { userId: user.id }, async (w) => [await work(w), w.changes] as const);
+  const revision = changes.latestLive(user.id, collection.ref.type === 'tasks' ? 'TASK' : 'APPOINTMENT') ?? current?.revision;
+  return new Response(null, { status: current ? 204 : 201, headers: revision === undefined ? {} : { etag: etagOf(revision) } });
 }
 
 /** PUT of `<collection>/<name>`. */
 export async function putObject(write: ObjectWrite): Promise<Response> {
-  const { deps, user, collection, name, request } = write;
+  const { user, collection, name, request } = write;
   const text = await request.text();
   if (collection.ref.type === 'tasks') {
     const parsed = parseTodo(text);
-    if (!parsed.ok) throw invalidData(parsed.message);
-    const data = parsed.data;
-    const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
+    if (!parsed.ok) throw 'resource' in parsed ? invalidObject(parsed.message) : invalidData(parsed.message);
+    const { uid, ...data } = parsed.data;
+    return written(write, async (w) => {
       const current = await lockTarget(w, write);
       w.origin = await origin(w.tx, user);
+      if (uid) await checkUid(w, write, uid, current);
       const [existing] = current ? await taskStore.load(w.tx, user.id, [current.id]) : [];
       // A PUT replaces the whole task: every field from the text.
       const task = orThrowInvalid(parseTaskInput(data, null));
-      if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
       const identity = existing ? null : newIdentity(name);
       if (existing) await taskStore.update(w, [{ row: existing, data: task }]);
       else if (!(await taskStore.create(w, [{ data: task, clientSyncId: null, ...identity! }]))[0]) {
-        throw await createRefused(w, write, null);
+        throw await createRefused(w, write, uid);
       }
       // The text is kept with the time of the change it stands for (objects.ts serves it, re-applying later changes).
       const id = existing?.id ?? identity!.id;
-      await w.tx.$executeRaw`UPDATE "Task" SET "icalText" = ${text}, "icalTextAt" = "updatedAt" WHERE id = ${id}::uuid`;
-      return !existing;
+      await w.tx.$executeRaw`
+        UPDATE "Task" SET "icalText" = ${text}, "icalTextAt" = "updatedAt", "externalKey" = ${uid} WHERE id = ${id}::uuid`;
+      return current;
     });
-    return written(write, created);
   }
   const wanted = readObject(text, collection.ref.accountId);
   const [[seriesKey, series], ...exceptions] = [...wanted];
   const uid = series!.externalKey!;
-  const created = await runWrite(writeServices(deps), { userId: user.id }, async (w) => {
+  return written(write, async (w) => {
     const current = await lockTarget(w, write);
     w.origin = await origin(w.tx, user);
     await checkUid(w, write, uid, current);
@@ -240,9 +250,8 @@ export async function putObject(write: ObjectWrite): Promise<Response> {
       UPDATE "Appointment" SET "icalText" = ${text},
         "icalTextAt" = (SELECT max("updatedAt") FROM "Appointment" WHERE id = ${id}::uuid OR "seriesId" = ${id}::uuid)
       WHERE id = ${id}::uuid`;
-    return !current;
+    return current;
   });
-  return written(write, created);
 }
 
 const nameTaken = () => new DavError(409, 'the id this resource name stands for is taken: choose another name');
@@ -264,7 +273,7 @@ function readObject(text: string, accountId: string) {
   const { events, skipped } = parsed.data;
   if (skipped.length) throw invalidData(skipped.map((s) => `${s.uid}: ${s.reason}`).join('; '));
   const uids = new Set(events.map((e) => e.key.split('#')[0]));
-  if (uids.size > 1) throw invalidObject('a calendar object resource holds the events of one UID (RFC 4791 §4.1)');
+  if (uids.size > 1) throw invalidObject(oneUidMessage);
   if (!events.length) throw invalidObject('no VEVENT that is not cancelled: this calendar holds events (VEVENT)');
   if (events.length > 1 || events[0]!.key.includes('#')) {
     const rule = /^(RRULE|RDATE)[;:].*$/im.exec(text.replace(/\r?\n[ \t]/g, ''))?.[0];

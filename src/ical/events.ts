@@ -574,18 +574,26 @@ const taskStatuses: Record<string, TaskStatus> = {
   CANCELLED: 'DEFERRED',
 };
 
+/** RFC 4791 §4.1: the components of a calendar object resource share one UID. */
+export const oneUidMessage = 'a calendar object resource holds the components of one UID (RFC 4791 §4.1)';
+
 /**
- * The one VTODO of a text, the reverse of src/ical/export.ts's todoCalendarText: STATUS (and
- * X-CONVENE-STATUS for WAITING and DEFERRED), PRIORITY 1-4 high, 6-9 low, else normal,
- * PERCENT-COMPLETE (100 for a completed task without one), DTSTART and DUE in their zones (a
- * DATE: midnight UTC).
+ * The one VTODO of a text (with its UID), the reverse of src/ical/export.ts's
+ * todoCalendarText: STATUS (and X-CONVENE-STATUS for WAITING and DEFERRED), PRIORITY 1-4 high,
+ * 6-9 low, else normal, PERCENT-COMPLETE (100 for a completed task without one), DTSTART and DUE
+ * in their zones (a DATE: midnight UTC). iCalendar that is not one task (`resource`): VTODOs of
+ * several UIDs, or other than one VTODO (overrides of a recurring one are not kept).
  */
-export function parseTodo(text: string): Parsed<ImportedTask> {
+export function parseTodo(text: string): Parsed<ImportedTask & { uid: string | null }> | { ok: false; message: string; resource: true } {
   const parsed = parseCalendar(text);
   if (!parsed.ok) return parsed;
   const calendar = parsed.data;
   const todos = calendar.getAllSubcomponents('vtodo');
-  if (todos.length !== 1) return { ok: false, message: 'a task is one VTODO in a VCALENDAR' };
+  const uidOfTodo = (todo: ICAL.Component) => String(todo.getFirstPropertyValue('uid') ?? '').trim() || null;
+  if (new Set(todos.map(uidOfTodo)).size > 1) {
+    return { ok: false, message: oneUidMessage, resource: true };
+  }
+  if (todos.length !== 1) return { ok: false, message: 'a task is one VTODO in a VCALENDAR', resource: true };
   const todo = todos[0]!;
   const zones = new ZoneResolver(calendar);
   try {
@@ -603,6 +611,7 @@ export function parseTodo(text: string): Parsed<ImportedTask> {
     return {
       ok: true,
       data: {
+        uid: uidOfTodo(todo),
         title: textOf(todo, 'summary', limits.title) ?? '(no title)',
         notes: textOf(todo, 'description', limits.notes),
         start: instant('dtstart'),

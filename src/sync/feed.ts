@@ -42,6 +42,8 @@ export interface Change {
 /** Collects a transaction's changes; runWrite (src/write.ts) flushes them to the feed as its last step. */
 export class ChangeRecorder {
   private readonly changes = new Map<string, Change>();
+  /** After flush: per user and kind, the highest revision a live (not deleted) object was given. */
+  private readonly latest = new Map<string, number>();
 
   record(change: Change) {
     this.changes.set(`${change.userId}/${change.kind}/${change.objectId}`, change);
@@ -105,6 +107,12 @@ export class ChangeRecorder {
           "originSyncId" = EXCLUDED."originSyncId", "davName" = EXCLUDED."davName", "changedAt" = EXCLUDED."changedAt"
       )
       SELECT "userId"::text AS "userId", revision FROM head`;
+    const headOf = new Map(heads.map((h) => [h.userId, h.revision]));
+    changes.forEach((c, i) => {
+      const key = `${c.userId}/${c.kind}`;
+      const revision = headOf.get(c.userId)! - places.get(c.userId)! + place[i]!;
+      if (!c.deleted && revision > (this.latest.get(key) ?? 0)) this.latest.set(key, revision);
+    });
     const notices = heads.map(({ userId, revision }) => ({
       userId,
       revision,
@@ -112,6 +120,15 @@ export class ChangeRecorder {
     }));
     this.changes.clear();
     return notices;
+  }
+
+  /**
+   * Once the write committed: the highest revision its changes gave a live object of this user
+   * and kind (null: none), what the write knows of its objects' new revisions without reading
+   * them again (a CalDAV PUT's ETag, src/caldav/put.ts).
+   */
+  latestLive(userId: string, kind: SyncKind): number | null {
+    return this.latest.get(`${userId}/${kind}`) ?? null;
   }
 }
 

@@ -56,7 +56,9 @@ export const taskStore: SyncStore<Task, TaskInput, TaskData> = {
   parse: parseTaskInput,
   async create(w, creates) {
     // No kept iCalendar text (a CalDAV PUT stores its own after the insert: src/caldav/put.ts).
-    const rows = (await insertObjects(w, 'Task', taskColumns, creates)).map((row) => row && { ...row, icalText: null, icalTextAt: null });
+    const rows = (await insertObjects(w, 'Task', taskColumns, creates)).map(
+      (row) => row && { ...row, icalText: null, icalTextAt: null, externalKey: null },
+    );
     for (const row of rows) if (row) w.changes.recordObject('TASK', row, false, w.origin);
     return rows;
   },

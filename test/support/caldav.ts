@@ -27,3 +27,21 @@ export const tsdavClient = (server: TestServer, username: string, token: string)
     authMethod: 'Basic',
     defaultAccountType: 'caldav',
   });
+
+/** An iCalendar object of one VEVENT from `at[0]` to `at[1]` (UTC), with `lines` after its SUMMARY (a rule, then further components). */
+export const vevent = (uid: string, summary: string, lines: string[], at: [string, string]) =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//caldav//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20260101T000000Z',
+    `DTSTART:${at[0]}`,
+    `DTEND:${at[1]}`,
+    `SUMMARY:${summary}`,
+    ...lines,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');

@@ -384,7 +384,16 @@ describe('a task changed through the API, re-applied onto the kept VTODO', () =>
     expect(todo.getAllSubcomponents('valarm')).toHaveLength(1);
     expect(parseTodo(text)).toEqual({
       ok: true,
-      data: { title: 'file taxes', notes: null, start: null, due: task.due, status: 'COMPLETED', priority: 'HIGH', percentComplete: 100 },
+      data: {
+        uid: 'taxes@example.com',
+        title: 'file taxes',
+        notes: null,
+        start: null,
+        due: task.due,
+        status: 'COMPLETED',
+        priority: 'HIGH',
+        percentComplete: 100,
+      },
     });
   });
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CalendarObject, overlaps } from '../../src/caldav/objects.ts';
 import { parseRecurrence, type Recurrence } from '../../src/calendar/recurrence.ts';
-import { parseTodo } from '../../src/ical/events.ts';
+import { oneUidMessage, parseTodo } from '../../src/ical/events.ts';
 import { type ExportEvent, type ExportTask, todoCalendarText } from '../../src/ical/export.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -116,7 +116,16 @@ describe('tasks as VTODO', () => {
           priority,
           {
             ok: true,
-            data: { title: 'file taxes', notes: 'all of them', start: task.start, due: task.due, status, priority, percentComplete: 40 },
+            data: {
+              uid: 't',
+              title: 'file taxes',
+              notes: 'all of them',
+              start: task.start,
+              due: task.due,
+              status,
+              priority,
+              percentComplete: 40,
+            },
           },
         ]);
       }
@@ -134,11 +143,20 @@ describe('tasks as VTODO', () => {
       ok: true,
       data: { due: at('2026-07-01T00:00:00Z'), status: 'COMPLETED', priority: 'LOW', percentComplete: 100 },
     });
-    expect(parseTodo(text([]))).toMatchObject({ ok: true, data: { title: '(no title)', start: null, due: null, status: 'NOT_STARTED' } });
+    expect(parseTodo(text([]))).toMatchObject({
+      ok: true,
+      data: { uid: 'x', title: '(no title)', start: null, due: null, status: 'NOT_STARTED' },
+    });
     expect(parseTodo('not iCalendar').ok).toBe(false);
     expect(parseTodo(text(['SUMMARY:a']).replace('BEGIN:VTODO', 'BEGIN:VEVENT').replace('END:VTODO', 'END:VEVENT'))).toEqual({
       ok: false,
       message: 'a task is one VTODO in a VCALENDAR',
+      resource: true,
     });
+    // VTODOs of two UIDs: not one resource (RFC 4791 §4.1); of one UID (overrides): not one task convene keeps.
+    const two = (second: string) =>
+      text(['SUMMARY:a']).replace('END:VCALENDAR', `BEGIN:VTODO\r\nUID:${second}\r\nSUMMARY:b\r\nEND:VTODO\r\nEND:VCALENDAR`);
+    expect(parseTodo(two('other@example.com'))).toEqual({ ok: false, message: oneUidMessage, resource: true });
+    expect(parseTodo(two('x'))).toEqual({ ok: false, message: 'a task is one VTODO in a VCALENDAR', resource: true });
   });
 });
