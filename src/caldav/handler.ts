@@ -9,10 +9,10 @@ import { hasScope } from '../auth/authenticate.ts';
 import { bearerToken } from '../auth/tokens.ts';
 import type { Db } from '../db/database.ts';
 import { Scope } from '../generated/prisma/client.ts';
-import type { RouteDeps } from '../http/routes.ts';
+import type { RouteContext, RouteDeps } from '../http/routes.ts';
 import { findCollection, members } from './collections.ts';
 import { deleteCalendar, makeCalendar } from './mkcalendar.ts';
-import { davErrorResponse, multistatus, multistatusResponse } from './multistatus.ts';
+import { davErrorResponse, multistatus, multistatusResponse, streamedMultistatusResponse } from './multistatus.ts';
 import { loadObjects, objectText } from './objects.ts';
 import { collectionHref, type DavResource, homeHref, parseDavPath } from './paths.ts';
 import { etagOf } from './properties.ts';
@@ -27,9 +27,9 @@ import { CALDAV, DAV } from './xml.ts';
 const allowed = 'OPTIONS, PROPFIND, PROPPATCH, REPORT, GET, HEAD, PUT, DELETE, MKCOL, MKCALENDAR';
 const challenge = { 'www-authenticate': 'Basic realm="convene", charset="UTF-8"' };
 
-export async function davHandler(request: Request, deps: RouteDeps): Promise<Response> {
+export async function davHandler(request: Request, deps: RouteDeps, context: RouteContext): Promise<Response> {
   try {
-    return await answer(request, deps);
+    return await answer(request, deps, context);
   } catch (error) {
     if (error instanceof DavError) return davErrorResponse(error, error.status === 401 ? challenge : {});
     throw error;
@@ -39,7 +39,7 @@ export async function davHandler(request: Request, deps: RouteDeps): Promise<Res
 /** `/.well-known/caldav` (RFC 6764 §5): where the CalDAV service is, for any method. */
 export const wellKnownCaldav = () => new Response(null, { status: 301, headers: { location: '/dav/' } });
 
-async function answer(request: Request, deps: RouteDeps): Promise<Response> {
+async function answer(request: Request, deps: RouteDeps, context: RouteContext): Promise<Response> {
   const pathname = new URL(request.url).pathname;
   const resource = parseDavPath(pathname);
   if (request.method === 'OPTIONS') {
@@ -79,8 +79,13 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       if (target.type === 'collection' && report.type === 'calendar-query') {
         return multistatusResponse(multistatus(await calendarQuery(prisma, user, target.collection, report)));
       }
+      // A streamed answer that fails after its status went out: logged, and the connection cut.
+      const abort = (error: unknown) => {
+        deps.logger.error(`REPORT ${pathname} failed while answering`, error);
+        context.req.socket.destroy();
+      };
       if (target.type === 'collection' && report.type === 'calendar-multiget') {
-        return multistatusResponse(multistatus(await calendarMultiget(prisma, user, target.collection, report)));
+        return streamedMultistatusResponse(await calendarMultiget(prisma, user, target.collection, report), undefined, abort);
       }
       if (report.type !== 'sync-collection' || target.type !== 'collection') {
         throw new DavError(403, 'this report is not supported on this resource', { ns: DAV, name: 'supported-report' });
@@ -91,7 +96,7 @@ async function answer(request: Request, deps: RouteDeps): Promise<Response> {
       if (depth !== '0' && depth !== '1') throw new DavError(400, 'sync-collection is defined for Depth: 0 (RFC 6578 §3.2)');
       const ref = target.collection.ref;
       const result = await syncCollection(prisma, user, { ref, href: collectionHref(user.username, ref) }, report);
-      return multistatusResponse(multistatus(result.responses, result.syncToken));
+      return streamedMultistatusResponse(result.responses, result.syncToken, abort);
     }
     case 'GET':
     case 'HEAD':

@@ -17,7 +17,7 @@
 //   collection and a token that continues after the last row answered (RFC 6578 §3.6).
 import type { Db } from '../db/database.ts';
 import { changesSince, type FeedChange } from './collections.ts';
-import { answerProps, type DavResponse } from './multistatus.ts';
+import { answerProps, batchesOf, type DavResponse } from './multistatus.ts';
 import { memberValues } from './objects.ts';
 import { type CollectionRef, defaultName, objectHref } from './paths.ts';
 import { DavError } from './requests.ts';
@@ -43,7 +43,8 @@ export interface SyncCollectionRequest {
 }
 
 export interface SyncCollectionResult {
-  responses: DavResponse[];
+  /** In batches (multistatus.ts streams them): an initial sync answers every member. */
+  responses: AsyncIterable<DavResponse[]>;
   syncToken: string;
 }
 
@@ -65,28 +66,23 @@ export async function syncCollection(
   if (!initial && after < read.floor) throw invalidToken('this sync token has expired');
   const truncated = request.limit !== null && read.changes.length > request.limit;
   const changes = truncated ? read.changes.slice(0, request.limit!) : read.changes;
-  const latest = latestPerResource(changes);
-  const current = new Map(
-    (
-      await memberValues(
-        db,
-        user.id,
-        ref,
-        read.members.filter((m) => latest.has(m.id)),
-        request.props,
-      )
-    ).map(([m, values]) => [m.id, { m, values }]),
-  );
-  const responses: DavResponse[] = [];
-  for (const [id, change] of latest) {
-    const member = current.get(id);
-    // A removed one is named as it was: by the name its feed row kept.
-    const href = objectHref(user.username, ref, member?.m.name ?? change.davName ?? defaultName(id));
-    if (member) responses.push(answerProps(href, request.props, member.values));
-    else if (!initial) responses.push({ href, status: 404 });
+  const memberOf = new Map(read.members.map((m) => [m.id, m]));
+  const latest = [...latestPerResource(changes)].map(([id, change]) => ({ id, change, member: memberOf.get(id) }));
+  async function* responses() {
+    for (const batch of batchesOf(latest)) {
+      const found = batch.flatMap(({ member }) => (member ? [member] : []));
+      const current = new Map((await memberValues(db, user.id, ref, found, request.props)).map(([m, values]) => [m.id, values]));
+      yield batch.flatMap(({ id, change, member }): DavResponse[] => {
+        const values = member && current.get(member.id);
+        // A removed one is named as it was: by the name its feed row kept.
+        const href = objectHref(user.username, ref, member?.name ?? change.davName ?? defaultName(id));
+        if (values) return [answerProps(href, request.props, values)];
+        return initial ? [] : [{ href, status: 404 }];
+      });
+    }
+    if (truncated) yield [{ href: collection.href, status: 507, error: { ns: DAV, name: 'number-of-matches-within-limits' } }];
   }
-  if (truncated) responses.push({ href: collection.href, status: 507, error: { ns: DAV, name: 'number-of-matches-within-limits' } });
-  return { responses, syncToken: syncTokenOf(truncated ? changes.at(-1)!.revision : read.head) };
+  return { responses: responses(), syncToken: syncTokenOf(truncated ? changes.at(-1)!.revision : read.head) };
 }
 
 /**

@@ -82,33 +82,43 @@ export const nameOf = (el: Element): QName => ({ ns: el.namespaceURI ?? '', name
  * of that request's time, mostly in garbage collection (bench/README.md, CalDAV).
  */
 export function writeXml(root: XmlElement): string {
-  const namespaces = new Set<string>();
-  collectNamespaces(root, namespaces);
-  const prefixOf = new Map([...namespaces].map((ns, i) => [ns, prefixes[ns] ?? `x${i}`]));
-  // An element in no namespace (a client may ask for such a property) has no prefix: none is
-  // bound to the empty namespace, and no default namespace is declared.
-  const nameIn = (el: XmlElement) => (el.ns ? `${prefixOf.get(el.ns)}:${el.name}` : el.name);
-  let out = '<?xml version="1.0" encoding="utf-8"?>\n';
-  const write = (el: XmlElement, declarations: string) => {
-    const name = nameIn(el);
-    out += `<${name}${declarations}`;
-    if (el.attributes) for (const attribute in el.attributes) out += ` ${attribute}="${escapeAttribute(el.attributes[attribute]!)}"`;
-    if (el.text !== undefined) out += `>${escapeText(el.text)}`;
-    else if (el.children?.length) out += '>';
-    else {
-      out += '/>';
-      return;
-    }
-    for (const child of el.children ?? []) write(child, '');
-    out += `</${name}>`;
-  };
-  write(root, [...prefixOf].map(([ns, prefix]) => ` xmlns:${prefix}="${escapeAttribute(ns)}"`).join(''));
-  return out;
+  const prefixOf = prefixesOf(namespacesOf([root]));
+  return xmlDeclaration + elementXml(root, prefixOf, declarationsOf(prefixOf));
 }
 
-function collectNamespaces(el: XmlElement, into: Set<string>) {
-  if (el.ns) into.add(el.ns);
-  for (const child of el.children ?? []) collectNamespaces(child, into);
+export const xmlDeclaration = '<?xml version="1.0" encoding="utf-8"?>\n';
+
+/** The namespaces of these elements and their descendants, in the order they appear. */
+export function namespacesOf(elements: XmlElement[], into = new Set<string>()): Set<string> {
+  for (const el of elements) {
+    if (el.ns) into.add(el.ns);
+    if (el.children) namespacesOf(el.children, into);
+  }
+  return into;
+}
+
+/** A prefix for each namespace: convene's own, else `x<n>` by its place in the list. */
+export const prefixesOf = (namespaces: Iterable<string>): Map<string, string> =>
+  new Map([...namespaces].map((ns, i) => [ns, prefixes[ns] ?? `x${i}`]));
+
+/** The attributes that declare these prefixes. */
+export const declarationsOf = (prefixOf: Map<string, string>) =>
+  [...prefixOf].map(([ns, prefix]) => ` xmlns:${prefix}="${escapeAttribute(ns)}"`).join('');
+
+/**
+ * One element as text, its namespaces' prefixes in `prefixOf` (declared on an ancestor, or by
+ * `declarations` on this element). An element in no namespace (a client may ask for such a
+ * property) has no prefix: none is bound to the empty namespace, and no default namespace is declared.
+ */
+export function elementXml(el: XmlElement, prefixOf: Map<string, string>, declarations = ''): string {
+  const name = el.ns ? `${prefixOf.get(el.ns)}:${el.name}` : el.name;
+  let out = `<${name}${declarations}`;
+  if (el.attributes) for (const attribute in el.attributes) out += ` ${attribute}="${escapeAttribute(el.attributes[attribute]!)}"`;
+  if (el.text !== undefined) out += `>${escapeText(el.text)}`;
+  else if (el.children?.length) out += '>';
+  else return `${out}/>`;
+  for (const child of el.children ?? []) out += elementXml(child, prefixOf);
+  return `${out}</${name}>`;
 }
 
 // What XML 1.0 cannot carry at all, not even as a character reference (§2.2): C0 controls

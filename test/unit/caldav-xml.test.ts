@@ -2,7 +2,7 @@
 // RFC 4791 §6.2.1 and §7.8.1 and RFC 6578 §6.1-6.3; paths, sync tokens and Depth.
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { errorBody, multistatus } from '../../src/caldav/multistatus.ts';
+import { batchSize, type DavResponse, errorBody, multistatus, streamedMultistatusResponse } from '../../src/caldav/multistatus.ts';
 import { badResourceName, hrefOf, parseDavPath } from '../../src/caldav/paths.ts';
 import { parsePropfind, parseReport, propfindDepth } from '../../src/caldav/requests.ts';
 import { parseSyncToken, syncTokenOf } from '../../src/caldav/sync-collection.ts';
@@ -404,6 +404,59 @@ describe('multistatus', () => {
       ['{http://convene.invalid/ns/}message', 'no DTSTART'],
     ]);
     expect(shape(multistatus([]))).toEqual([d('multistatus')]);
+  });
+});
+
+describe('streamed multistatus', () => {
+  const member = (i: number): DavResponse =>
+    i % 3 === 0
+      ? { href: `/c/${i}.ics`, status: 404 }
+      : { href: `/c/${i}.ics`, found: [{ name: { ns: CALDAV, name: 'calendar-data' }, value: `SUMMARY:${i}` }], missing: [] };
+  const inBatches = async function* (responses: DavResponse[], fail?: Error) {
+    for (let i = 0; i < responses.length; i += batchSize) yield responses.slice(i, i + batchSize);
+    if (fail) throw fail;
+  };
+  const noAbort = (error: unknown) => {
+    throw error;
+  };
+
+  it('writes what multistatus writes, byte for byte, batch by batch, and one batch as it is', async () => {
+    const responses = Array.from({ length: batchSize * 3 + 7 }, (_, i) => member(i));
+    const streamed = await streamedMultistatusResponse(inBatches(responses), 'http://convene.invalid/ns/sync/9', noAbort);
+    expect([streamed.status, streamed.headers.get('content-type')]).toEqual([207, 'application/xml; charset=utf-8']);
+    expect(await streamed.text()).toBe(multistatus(responses, 'http://convene.invalid/ns/sync/9'));
+    const small = await streamedMultistatusResponse(inBatches(responses.slice(0, 3)), undefined, noAbort);
+    expect(await small.text()).toBe(multistatus(responses.slice(0, 3)));
+    expect(await (await streamedMultistatusResponse(inBatches([]), undefined, noAbort)).text()).toBe(multistatus([]));
+  });
+
+  it('declares a namespace first met in a later batch on the response that brings it', async () => {
+    const BOX = 'urn:ns.example.com:boxschema';
+    const responses = Array.from({ length: batchSize * 2 + 1 }, (_, i) => member(i));
+    responses.push({ href: '/c/box.ics', found: [], missing: [{ ns: BOX, name: 'bigbox' }] });
+    const xml = await (await streamedMultistatusResponse(inBatches(responses), undefined, noAbort)).text();
+    expect(xml).toContain('<d:response xmlns:x2="urn:ns.example.com:boxschema">');
+    expect(shape(xml)).toEqual(shape(multistatus(responses)));
+  });
+
+  it('tells abort of a failure after the status went out, and ends the body there', async () => {
+    const responses = Array.from({ length: batchSize * 3 }, (_, i) => member(i));
+    const failure = new Error('the database went away');
+    const aborted: unknown[] = [];
+    const streamed = await streamedMultistatusResponse(inBatches(responses, failure), undefined, (error) => aborted.push(error));
+    expect(streamed.status).toBe(207);
+    const text = await streamed.text();
+    expect(aborted).toEqual([failure]);
+    expect(text.match(/<d:response>/g)).toHaveLength(batchSize * 3);
+    expect(text).not.toContain('</d:multistatus>');
+  });
+
+  it('fails before answering when the first batches cannot be made', async () => {
+    const failing = (async function* (): AsyncGenerator<DavResponse[]> {
+      yield [member(1)];
+      throw new Error('no such table');
+    })();
+    await expect(streamedMultistatusResponse(failing, undefined, noAbort)).rejects.toThrow('no such table');
   });
 });
 
