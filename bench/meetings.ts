@@ -7,8 +7,9 @@
 //           every voter's interpolated answers
 //   votes   8 voters voting at once on one 50-invitee poll, for BENCH_MEETING_VOTE_SECONDS:
 //           votes on one meeting take turns (the meeting row's lock, src/meetings/votes.ts)
-// One fresh database per run, one convene server in a child process (mail to the log, whose
-// relay runs meanwhile as it would); the data is created through the API.
+// One fresh database per run, one convene server in a child process (no SMTP_URL: its relay
+// claims the mail and hands it to the log, which at the server's LOG_LEVEL=error writes nothing;
+// sending over SMTP is the outbox benchmark's); the data is created through the API.
 import { performance } from 'node:perf_hooks';
 import { type GraphQLClient, graphqlClient } from './lib/graphql.ts';
 import { seedUsers } from './lib/postgres.ts';
@@ -191,7 +192,7 @@ export async function runMeetingBenchmarks(options: MeetingOptions, log: (line: 
       ]),
     );
     log(`(${options.requests} sequential requests each for create and poll, after warm-up; one server process;`);
-    log(' server CPU per operation includes the relay sending its mail to the log)');
+    log(" server CPU per operation includes the relay's claims and sent marks of the mail it queued, not SMTP)");
     for (const [name, samples, target] of [
       ['createMeeting', create.samples, TARGETS.createP50],
       ['poll', poll.samples, TARGETS.pollP50],

@@ -10,6 +10,12 @@ export interface Mailer {
   /** Resolves once the server has accepted the message (its answer to DATA); rejects with the reason otherwise. */
   send(message: OutboxMessage): Promise<void>;
   close(): void;
+  /**
+   * How many messages the relay claims at once (relay.ts). Over SMTP one, so that a process
+   * dying mid-send resends at most the message in flight; into the log many, as a log line
+   * has no receiver who could see it twice.
+   */
+  batch: number;
 }
 
 /** A failure that no retry can fix: an SMTP 5xx answer (unknown mailbox, refused sender, message rejected). */
@@ -32,6 +38,7 @@ export function createMailer(config: Config['mail'], logger: YogaLogger): Mailer
         logger.info(`mail (no SMTP_URL: logged, not sent) to ${message.recipient}: ${message.subject}${calendar}\n${message.text}`);
       },
       close() {},
+      batch: 100,
     };
   }
   // A pool: one connection per concurrent send, kept open between messages. The timeouts keep
@@ -61,5 +68,6 @@ export function createMailer(config: Config['mail'], logger: YogaLogger): Mailer
       });
     },
     close: () => transport.close(),
+    batch: 1,
   };
 }

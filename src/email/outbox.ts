@@ -68,5 +68,6 @@ export async function enqueueMessage(w: WriteContext, ...messages: OutgoingMessa
     };
   });
   await insertRows(w.tx, 'OutboxMessage', Object.keys(rows[0]!), rows, { skipDuplicates: true });
-  w.afterCommit.run(() => enqueued.emit('enqueued'));
+  // After the response: the relay's statements would otherwise go out before it.
+  w.afterCommit.run(() => setImmediate(() => enqueued.emit('enqueued')));
 }
