@@ -44,6 +44,7 @@
 // Environment (caldav, sync-collection on a fresh PostgreSQL database like sync):
 //   BENCH_CALDAV_EVENTS    the largest collection (default 100000; also measured at 1/100 and 1/10 of it)
 //   BENCH_CALDAV_REQUESTS  timed sync-collection requests per size (default 300)
+//   BENCH_CALDAV_SYNCS     timed runs of each tsdav initial sync of a tenth of it (default 5)
 // Environment (caldav-query, a month's calendar-query on a fresh PostgreSQL database like sync):
 //   BENCH_CALDAV_QUERY_EVENTS    appointments of the calendar, a twentieth of them series (default 10000)
 //   BENCH_CALDAV_QUERY_REQUESTS  timed requests per query (default 100)
@@ -280,7 +281,12 @@ async function main() {
       selected.has('caldav'),
       async () => {
         console.log(`\nCalDAV sync-collection on PostgreSQL (${redactUrl(postgresUrl)})`);
-        const options = { postgresUrl, events: integer('BENCH_CALDAV_EVENTS', 100_000), requests: integer('BENCH_CALDAV_REQUESTS', 300) };
+        const options = {
+          postgresUrl,
+          events: integer('BENCH_CALDAV_EVENTS', 100_000),
+          requests: integer('BENCH_CALDAV_REQUESTS', 300),
+          syncs: integer('BENCH_CALDAV_SYNCS', 5),
+        };
         await caldavBench(options, print, progress);
       },
     ],
