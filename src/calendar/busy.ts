@@ -119,8 +119,8 @@ const appointmentsBusy: BusySource = {
 
 /**
  * Busy slots the user's devices pushed (MeetingBooster calendar entries): on no account. A raw
- * statement of the columns used: a 500-invitee poll asks for 100 users' entries on every read,
- * and a model query cost more of Prisma's CPU than the (usually empty) rows (bench/README.md, "Meetings").
+ * statement of the columns used, like the appointments': a 500-invitee poll asks for 100 users'
+ * entries on every read, usually none, and Prisma was 14% of that poll's CPU (bench/README.md, "Meetings").
  */
 const calendarEntriesBusy: BusySource = {
   async items(db, { userIds, from, to }) {
