@@ -97,10 +97,12 @@ async function busyOf(db: Db, invitees: Array<{ invitee: MeetingInvitee; meeting
 /** The polls of these meetings, by meeting id. */
 export async function pollsOf(db: Db, meetings: Meeting[]): Promise<Map<string, PollData>> {
   const ids = meetings.map((m) => m.id);
-  // The invitees with their CUSTOM preferences in one named statement: hundreds of invitees
-  // through a model query cost more CPU in Prisma than the rest of the read (bench/README.md, "Meetings").
+  // The options, and the invitees with their CUSTOM preferences, as raw statements: hundreds of
+  // invitees through a model query cost more CPU in Prisma than the rest of the read, and Prisma
+  // was still 14% of a 500-invitee poll's CPU with the options' model query (bench/README.md, "Meetings").
   const [options, invitees] = await Promise.all([
-    db.meetingOption.findMany({ where: { meetingId: { in: ids } }, orderBy: { start: 'asc' } }),
+    db.$queryRaw<Array<{ meetingId: string; start: Date }>>`
+      SELECT o."meetingId"::text, o.start FROM "MeetingOption" o WHERE o."meetingId" = ANY(${ids}::uuid[]) ORDER BY o.start`,
     db.$queryRaw<Array<MeetingInvitee & { preferred: Array<Date | string> }>>`
       SELECT i.*, ARRAY(
                SELECT o.start FROM "MeetingPreference" p JOIN "MeetingOption" o ON o.id = p."optionId"

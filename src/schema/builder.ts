@@ -163,9 +163,27 @@ function parseDateTime(value: unknown): Date {
   return date;
 }
 
+/**
+ * ISO strings of recent instants (at most 1,024, then forgotten): an answer repeats the same few
+ * instants many times (a 500-invitee Meeting.poll writes its 3 options' starts 1,500 times), and
+ * toISOString was ~4% of that poll's server CPU (bench/README.md, "Meetings").
+ */
+const isoByTime = new Map<number, string>();
+
+function serializeDateTime(value: Date): string {
+  const time = value.getTime();
+  let iso = isoByTime.get(time);
+  if (iso === undefined) {
+    iso = value.toISOString(); // an invalid Date throws here, as before, and is not kept
+    if (isoByTime.size >= 1024) isoByTime.clear();
+    isoByTime.set(time, iso);
+  }
+  return iso;
+}
+
 builder.scalarType('DateTime', {
   description: `An instant, as an ISO 8601 date-time with an offset, in the years ${minYear} to ${maxYear}. Output is always UTC (Z).`,
-  serialize: (value) => value.toISOString(),
+  serialize: serializeDateTime,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
 });
