@@ -100,10 +100,14 @@ export async function caldavBench(options: CaldavOptions, print: (text: string) 
     const p50s = table.slice(1).map((row) => Number(row[1]));
     print(`target: sync-collection p50 under ${TARGET_P50_MS} ms: ${p50s.every((p) => p < TARGET_P50_MS) ? 'met' : 'NOT met'}`);
     print(formatTable(initialTable));
-    const rates = initialTable.slice(1).map((row) => Number(row[4]));
-    print(
-      `target: tsdav initial sync at ${TARGET_EVENTS_PER_S.toLocaleString('en')} events/s or more: ${rates.every((r) => r >= TARGET_EVENTS_PER_S) ? 'met' : 'NOT met'}`,
-    );
+    // Per way: smartCollectionSync asks for every event's calendar-data twice (in the
+    // sync-collection and again in its multiget), fetchCalendarObjects once.
+    for (const [way, , , , rate] of initialTable.slice(1)) {
+      const met = Number(rate) >= TARGET_EVENTS_PER_S;
+      print(
+        `target: tsdav initial sync (${way}) at ${TARGET_EVENTS_PER_S.toLocaleString('en')} events/s or more: ${met ? 'met' : 'NOT met'}`,
+      );
+    }
   } finally {
     await server.stop();
     await db.drop();
