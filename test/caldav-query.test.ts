@@ -83,4 +83,47 @@ describeEachDatabase('CalDAV calendar-query', (server) => {
     const refused = await events(uid('x', 'i;unicode-casemap'));
     expect(refused).toEqual([403, expect.stringContaining('supported-collation')]);
   });
+
+  it('answers a query of more members than a streamed batch holds: each member once, with its data', async () => {
+    // 1,200 events: more than the two batches of 500 that go out before the answer starts, so
+    // the rest is written as a stream (multistatus.ts); every one with a 20-minute slot of its own.
+    const username = `querybig${server().kind}`;
+    const u = await userWithAccount(server(), username);
+    const calendar = `/dav/calendars/${username}/${rawId(u.account)}/`;
+    const COMMIT = 'mutation ($input: SyncCommitInput!) { syncCommit(input: $input) { token results { status } } }';
+    let token = dataOf(await u.gql('{ sync(kinds: [APPOINTMENT]) { token } }')).sync.token as string;
+    const base = Date.UTC(2027, 0, 4, 8);
+    for (let part = 0; part < 2; part++) {
+      const appointments = Array.from({ length: 600 }, (_, i) => {
+        const start = base + (part * 600 + i) * 20 * 60_000;
+        return {
+          clientSyncId: `big-${part * 600 + i}`,
+          changes: {
+            accountId: u.account,
+            title: `event ${part * 600 + i}`,
+            timezone: 'UTC',
+            start: new Date(start).toISOString(),
+            end: new Date(start + 15 * 60_000).toISOString(),
+          },
+        };
+      });
+      const commit = dataOf(await u.gql(COMMIT, { input: { token, appointments } })).syncCommit;
+      expect(commit.results.filter((r: { status: string }) => r.status !== 'CREATED')).toEqual([]);
+      token = commit.token;
+    }
+    const response = await fetch(server().origin + calendar, {
+      method: 'REPORT',
+      headers: { authorization: `Bearer ${u.token}`, depth: '1', 'content-type': 'application/xml' },
+      body: `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop>
+        <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>`,
+    });
+    expect(response.status).toBe(207);
+    const text = await response.text();
+    const hrefs = [...text.matchAll(/<d:href>([^<]+)<\/d:href>/g)].map((m) => m[1]);
+    expect(hrefs).toHaveLength(1200);
+    expect(new Set(hrefs).size).toBe(1200);
+    const summaries = [...text.matchAll(/SUMMARY:event (\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+    expect(summaries).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect(text.trimEnd().endsWith('</d:multistatus>')).toBe(true);
+  });
 });

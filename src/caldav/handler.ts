@@ -76,14 +76,14 @@ async function answer(request: Request, deps: RouteDeps, context: RouteContext):
     }
     case 'REPORT': {
       const report = parseReport(await request.text());
-      if (target.type === 'collection' && report.type === 'calendar-query') {
-        return multistatusResponse(multistatus(await calendarQuery(prisma, user, target.collection, report)));
-      }
       // A streamed answer that fails after its status went out: logged, and the connection cut.
       const abort = (error: unknown) => {
         deps.logger.error(`REPORT ${pathname} failed while answering`, error);
         context.req.socket.destroy();
       };
+      if (target.type === 'collection' && report.type === 'calendar-query') {
+        return streamedMultistatusResponse(await calendarQuery(prisma, user, target.collection, report), undefined, abort);
+      }
       if (target.type === 'collection' && report.type === 'calendar-multiget') {
         return streamedMultistatusResponse(await calendarMultiget(prisma, user, target.collection, report), undefined, abort);
       }

@@ -98,7 +98,7 @@ export function* batchesOf<T>(list: T[]): Generator<T[]> {
 
 /**
  * A 207 Multi-Status answer written batch by batch as `batches` produces them, for the answers
- * that grow with the collection (calendar-multiget, sync-collection with calendar-data): an
+ * that grow with the collection (calendar-query, calendar-multiget, sync-collection): an
  * initial sync's multiget of 10,000 events was one 11 MB string, with every row, event and
  * element of it alive until it was written, and garbage collection took ~30% of the server's
  * time for it; streamed, 18% and ~20% less server CPU (bench/README.md, "Initial sync through
