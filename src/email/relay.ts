@@ -8,7 +8,7 @@
 //   2. send them over SMTP, one after another;
 //   3. as soon as the server has accepted them (its 250 answer to DATA), mark them sent: in the
 //      statement of the next claim, which is the worker's next step (one statement per
-//      message over SMTP instead of two: bench/README.md, Meetings), or on its own when the
+//      message over SMTP instead of two: bench/README.md, Meetings), or with a claim of none when the
 //      worker stops; on a failure, record the error and set the retry (MAIL_RETRY_SECONDS,
 //      doubling per attempt, at most an hour apart) or, out of attempts or refused for good
 //      (5xx), give up.
@@ -59,12 +59,8 @@ export async function relayOutbox(prisma: PrismaClient, mailer: Mailer, options:
   const worker = async () => {
     let sent: string[] = [];
     for (;;) {
-      if (signal?.aborted) {
-        if (sent.length)
-          await prisma.$executeRaw`UPDATE "OutboxMessage" SET "sentAt" = now(), "lastError" = NULL WHERE id = ANY(${sent}::uuid[])`;
-        return;
-      }
-      const messages = await claim(prisma, options, mailer.batch, sent);
+      // Stopped: the sent marks go out with a claim of none.
+      const messages = await claim(prisma, options, signal?.aborted ? 0 : mailer.batch, sent);
       sent = [];
       if (!messages.length) return;
       for (const message of messages) {
